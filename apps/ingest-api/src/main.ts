@@ -1,0 +1,8 @@
+import { runService } from '@media/service-kit';
+import { AppModule } from './app/app.module';
+import { loadIngestApiConfig } from './app/ingest-api.config';
+
+void runService(() => {
+  const config = loadIngestApiConfig();
+  return { module: AppModule.register(config), config };
+});

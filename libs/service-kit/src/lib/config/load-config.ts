@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Thrown once at boot when the environment does not satisfy a service's schema. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Validates the environment against a service's schema, once, at boot. Every problem names the variable
+ * so an operator can fix a bad deployment from the first log line instead of a stack trace.
+ */
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  // Empty strings are how Kubernetes and shells spell "unset"; treating them as absent lets defaults apply.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      // The variable, not the element of its parsed value (`KAFKA_BROKERS`, not `KAFKA_BROKERS.1`).
+      const variable = issue.path.length > 0 ? String(issue.path[0]) : '(environment)';
+      return `${variable}: ${issue.message}`;
+    }),
+  );
+}
+
+/** Reusable field types, so every service spells the shared variables identically. */
+export const configFields = {
+  port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
+  mongodbUri: () =>
+    z
+      .string({ error: 'is required (a mongodb:// or mongodb+srv:// URI)' })
+      .regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URI'),
+  kafkaBrokers: () =>
+    z
+      .string({ error: 'is required (comma-separated host:port list)' })
+      .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+      .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each broker must be host:port')).min(1, 'needs at least one broker')),
+  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  url: () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
+  positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+};
+
+/** The variables every service reads; each service extends this with its own. */
+export function baseConfigSchema(defaultPort: number) {
+  return z.object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: configFields.port(defaultPort),
+    LOG_LEVEL: configFields.logLevel(),
+    MONGODB_URI: configFields.mongodbUri(),
+    KAFKA_BROKERS: configFields.kafkaBrokers(),
+  });
+}
+export type BaseConfig = z.infer<ReturnType<typeof baseConfigSchema>>;

@@ -1,0 +1,318 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { freePort, waitFor } from './process-utils';
+
+const execFileAsync = promisify(execFile);
+
+export interface RunningKafka {
+  /** Bootstrap address for kafkajs, e.g. `127.0.0.1:40123`. */
+  brokers: string;
+  /** SIGTERM to the broker's process group, SIGKILL after a grace period, then deletes its files. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartKafkaOptions {
+  repoRoot: string;
+  /** Cache root for the broker jars; defaults to the provision script's `<repo>/.cache`. */
+  cacheDir?: string;
+  /** Parent folder of the broker's throwaway working dir; defaults to the OS temp dir. */
+  dataDir?: string;
+  log?: (line: string) => void;
+}
+
+const READY_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 10_000;
+const LOG_TAIL_LINES = 60;
+
+// Tests share 2 cores with the broker: a small fixed heap and the serial collector start fastest and leave
+// CPU for the code under test; C1-only JIT trades peak throughput (irrelevant here) for a quicker start.
+const JVM_FLAGS = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
+const TOOL_JVM_FLAGS = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+
+/**
+ * Brokers still alive when Node exits (a test that forgot stop(), a crash, process.exit()) would otherwise
+ * outlive the run, as they sit in their own process group. One shared listener instead of one per broker
+ * keeps Node's max-listeners warning away.
+ */
+const liveBrokers = new Map<number, string>();
+process.on('exit', () => {
+  for (const [pid, workDir] of liveBrokers) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+      rmSync(workDir, { recursive: true, force: true });
+    } catch {
+      // Best effort: the process may already be gone, or still be releasing files as it dies.
+    }
+  }
+});
+
+export async function startKafka(options: StartKafkaOptions): Promise<RunningKafka> {
+  const log = options.log ?? (() => undefined);
+  const java = process.env['JAVA_HOME'] ? path.join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
+
+  let mark = Date.now();
+  const libsDir = await provision(options, log);
+  log(`provisioned in ${Date.now() - mark} ms: ${libsDir}`);
+  const classpath = path.join(libsDir, '*');
+  const log4jConfig = `-Dlog4j2.configurationFile=${path.join(options.repoRoot, 'tools', 'infra', 'kafka', 'log4j2.xml')}`;
+
+  const parentDir = options.dataDir ?? tmpdir();
+  await mkdir(parentDir, { recursive: true });
+  const workDir = await mkdtemp(path.join(parentDir, 'kafka-'));
+  const logFile = path.join(workDir, 'broker.log');
+  const propsFile = path.join(workDir, 'server.properties');
+  const cds = classDataSharing(libsDir, workDir);
+
+  const [port, controllerPort] = await twoFreePorts();
+  try {
+    await writeFile(propsFile, serverProperties({ port, controllerPort, logDir: path.join(workDir, 'data') }));
+
+    mark = Date.now();
+    await execFileAsync(
+      java,
+      [
+        ...TOOL_JVM_FLAGS,
+        ...cds.toolFlags,
+        log4jConfig,
+        '-cp',
+        classpath,
+        'kafka.tools.StorageTool',
+        'format',
+        '--config',
+        propsFile,
+        // `=` form: a generated id may start with '-', which argparse would read as an option.
+        `--cluster-id=${randomBytes(16).toString('base64url')}`,
+        // Single-node dynamic quorum (KIP-853): the voter set lives in the formatted log, not in config.
+        '--standalone',
+      ],
+      { cwd: workDir, maxBuffer: 4 * 1024 * 1024 },
+    ).catch((error: unknown) => {
+      throw new Error(`kafka storage format failed: ${describeExecError(error)}`);
+    });
+    log(`storage formatted in ${Date.now() - mark} ms`);
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  mark = Date.now();
+  const logHandle = await open(logFile, 'a');
+  // Own process group so stop() can signal the JVM with everything it may fork; output straight into a
+  // file descriptor so the broker never blocks on (or dies with) a pipe to this process.
+  const child = spawn(
+    java,
+    [...JVM_FLAGS, ...cds.brokerFlags, log4jConfig, '-cp', classpath, 'kafka.Kafka', propsFile],
+    { cwd: workDir, detached: true, stdio: ['ignore', logHandle.fd, logHandle.fd] },
+  );
+  // Listeners attached before any await: both events may fire while the log handle closes.
+  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${String(code)}`));
+  });
+  await logHandle.close();
+  const pid = child.pid;
+  if (pid === undefined) {
+    const spawnError = await spawnFailed;
+    await rm(workDir, { recursive: true, force: true });
+    throw new Error(`could not start ${java}: ${spawnError.message}`);
+  }
+  // The JVM must not keep a test runner alive; the exit hook above covers a forgotten stop().
+  child.unref();
+  liveBrokers.set(pid, workDir);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      let graceful = child.exitCode !== null || child.signalCode !== null;
+      if (!graceful) {
+        signalGroup(pid, 'SIGTERM');
+        // Aborted afterwards: a pending grace timer would keep the caller's process alive for its full length.
+        const grace = new AbortController();
+        graceful = await Promise.race([
+          exited.then(() => true),
+          sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
+        ]);
+        grace.abort();
+        if (!graceful) {
+          log(`broker ${pid} ignored SIGTERM for ${STOP_GRACE_MS} ms, killing it`);
+          signalGroup(pid, 'SIGKILL');
+          await exited;
+        }
+      }
+      liveBrokers.delete(pid);
+      // Only a JVM that exited on its own has finished writing the archive.
+      if (graceful) await cds.keepTrainedArchive();
+      await rm(workDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const brokers = `127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitUntilServing(brokers),
+      exited.then((how) => {
+        throw new Error(`broker exited during start-up (${how})`);
+      }),
+    ]);
+  } catch (error) {
+    const tail = await logTail(logFile);
+    await stop();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Kafka broker did not start: ${reason}\n--- ${logFile} (last ${LOG_TAIL_LINES} lines) ---\n${tail}`);
+  }
+  log(`broker ${brokers} (pid ${pid}) ready in ${Date.now() - mark} ms${cds.training ? ' (recording class-data archive)' : ''}`);
+  await cds.discardIfRejected(logFile);
+
+  return { brokers, stop };
+}
+
+/**
+ * AppCDS (JDK 13+ dynamic archive) cuts broker start-up by ~1.5 s and the format tool by ~0.5 s on this
+ * 2-core box: most of the start is loading and verifying ~6k Scala/Kafka classes. The first broker on a
+ * fresh cache records the archive as it exits; later ones map it. Java 17 has no -XX:+AutoCreateSharedArchive.
+ */
+function classDataSharing(libsDir: string, workDir: string) {
+  const archive = path.join(path.dirname(libsDir), 'broker-cds.jsa');
+  const recording = path.join(workDir, 'broker-cds.jsa');
+  const training = !existsSync(archive);
+  const useFlags = training ? [] : [`-XX:SharedArchiveFile=${archive}`];
+  return {
+    training,
+    toolFlags: useFlags,
+    brokerFlags: training ? [`-XX:ArchiveClassesAtExit=${recording}`] : useFlags,
+    async keepTrainedArchive(): Promise<void> {
+      if (!training || !existsSync(recording)) return;
+      // Copy then rename: concurrent brokers may be mapping the old file, and the work dir may be on
+      // another file system than the cache.
+      const staging = `${archive}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      await copyFile(recording, staging);
+      await rename(staging, archive);
+    },
+    /** A JDK or jar change makes the JVM ignore the archive with a [cds] warning; drop it so the next start re-records. */
+    async discardIfRejected(logFile: string): Promise<void> {
+      if (training) return;
+      const output = await readFile(logFile, 'utf8').catch(() => '');
+      if (/\[cds\]/.test(output)) await rm(archive, { force: true });
+    },
+  };
+}
+
+async function provision(options: StartKafkaOptions, log: (line: string) => void): Promise<string> {
+  const script = path.join(options.repoRoot, 'tools', 'infra', 'provision-kafka.sh');
+  const env = { ...process.env, ...(options.cacheDir ? { INFRA_CACHE_DIR: options.cacheDir } : {}) };
+  try {
+    const { stdout, stderr } = await execFileAsync('bash', [script], {
+      cwd: options.repoRoot,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    for (const line of stderr.split('\n').filter(Boolean)) log(line);
+    const libsDir = stdout.trim().split('\n').pop();
+    if (!libsDir) throw new Error('provision-kafka.sh printed no libs dir');
+    return libsDir;
+  } catch (error) {
+    throw new Error(`provision-kafka.sh failed: ${describeExecError(error)}`);
+  }
+}
+
+function serverProperties({ port, controllerPort, logDir }: { port: number; controllerPort: number; logDir: string }): string {
+  const props: Record<string, string | number | boolean> = {
+    'process.roles': 'broker,controller',
+    'node.id': 1,
+    'controller.quorum.bootstrap.servers': `127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'log.dirs': logDir,
+    // One replica is all there is; the defaults (3) would leave internal topics unwritable.
+    'offsets.topic.replication.factor': 1,
+    'transaction.state.log.replication.factor': 1,
+    'transaction.state.log.min.isr': 1,
+    'share.coordinator.state.topic.replication.factor': 1,
+    'share.coordinator.state.topic.min.isr': 1,
+    // The defaults (50 offsets / 50 transaction partitions) make the first consumer group and the first
+    // idempotent producer wait seconds for partitions nobody needs in a test.
+    'offsets.topic.num.partitions': 1,
+    'transaction.state.log.num.partitions': 1,
+    'share.coordinator.state.topic.num.partitions': 1,
+    // No point waiting for more members that are not coming: first join completes immediately.
+    'group.initial.rebalance.delay.ms': 0,
+    'num.partitions': 3,
+    'auto.create.topics.enable': true,
+    // Fewer threads than the defaults: 2 cores shared with the tests.
+    'num.network.threads': 2,
+    'num.io.threads': 2,
+    'background.threads': 2,
+    'num.recovery.threads.per.data.dir': 1,
+    'num.replica.fetchers': 1,
+  };
+  return `${Object.entries(props)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join('\n')}\n`;
+}
+
+async function twoFreePorts(): Promise<[number, number]> {
+  const first = await freePort();
+  let second = await freePort();
+  while (second === first) second = await freePort();
+  return [first, second];
+}
+
+/** An open port is not enough: metadata requests fail until the broker has caught up with the controller. */
+async function waitUntilServing(brokers: string): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'kafka-readiness-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 2_000,
+    retry: { retries: 0 },
+  });
+  await waitFor(
+    `Kafka at ${brokers}`,
+    async () => {
+      const admin = kafka.admin();
+      try {
+        await admin.connect();
+        await admin.listTopics();
+        return true;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 250 },
+  );
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+async function logTail(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).split('\n').slice(-LOG_TAIL_LINES).join('\n');
+  } catch {
+    return '(no broker log)';
+  }
+}
+
+function describeExecError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const { stderr, stdout } = error as Error & { stderr?: string; stdout?: string };
+  const output = [stderr, stdout].filter((text): text is string => Boolean(text?.trim())).join('\n');
+  return output ? `${error.message}\n${output.split('\n').slice(-LOG_TAIL_LINES).join('\n')}` : error.message;
+}

@@ -1,0 +1,6 @@
+module.exports = {
+  displayName: 'upload-state-machine',
+  preset: '../../jest.preset.js',
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  coverageDirectory: '../../coverage/libs/upload-state-machine',
+};
