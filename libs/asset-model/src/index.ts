@@ -1,1 +1,3 @@
-export * from './lib/asset-model';
+export * from './lib/asset-event.schema';
+export * from './lib/asset.schema';
+export * from './lib/topics';

@@ -1,1 +1,2 @@
 export * from './lib/scopes';
+export * from './lib/access-token';

@@ -1,1 +1,3 @@
+export * from './lib/upload-commands';
+export * from './lib/upload-session';
 export * from './lib/upload-state-machine';

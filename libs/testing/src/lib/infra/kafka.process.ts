@@ -1,11 +1,20 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { promisify, stripVTControlCharacters } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort, waitFor } from './process-utils';
 
@@ -33,8 +42,18 @@ const LOG_TAIL_LINES = 60;
 
 // Tests share 2 cores with the broker: a small fixed heap and the serial collector start fastest and leave
 // CPU for the code under test; C1-only JIT trades peak throughput (irrelevant here) for a quicker start.
-const JVM_FLAGS = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
-const TOOL_JVM_FLAGS = ['-Xmx256m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1'];
+const JVM_FLAGS = [
+  '-Xms256m',
+  '-Xmx512m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+  '-Djava.awt.headless=true',
+];
+const TOOL_JVM_FLAGS = [
+  '-Xmx256m',
+  '-XX:+UseSerialGC',
+  '-XX:TieredStopAtLevel=1',
+];
 
 /**
  * Brokers still alive when Node exits (a test that forgot stop(), a crash, process.exit()) would otherwise
@@ -46,35 +65,46 @@ process.on('exit', () => {
   for (const [pid, workDir] of liveBrokers) {
     try {
       process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+    try {
       rmSync(workDir, { recursive: true, force: true });
     } catch {
-      // Best effort: the process may already be gone, or still be releasing files as it dies.
+      // Best effort: the dying JVM may still be releasing files.
     }
   }
 });
 
-export async function startKafka(options: StartKafkaOptions): Promise<RunningKafka> {
+export async function startKafka(
+  options: StartKafkaOptions,
+): Promise<RunningKafka> {
   const log = options.log ?? (() => undefined);
-  const java = process.env['JAVA_HOME'] ? path.join(process.env['JAVA_HOME'], 'bin', 'java') : 'java';
+  const java = process.env['JAVA_HOME']
+    ? join(process.env['JAVA_HOME'], 'bin', 'java')
+    : 'java';
 
-  let mark = Date.now();
+  const provisionStart = Date.now();
   const libsDir = await provision(options, log);
-  log(`provisioned in ${Date.now() - mark} ms: ${libsDir}`);
-  const classpath = path.join(libsDir, '*');
-  const log4jConfig = `-Dlog4j2.configurationFile=${path.join(options.repoRoot, 'tools', 'infra', 'kafka', 'log4j2.xml')}`;
+  log(`provisioned in ${Date.now() - provisionStart} ms: ${libsDir}`);
+  const startStart = Date.now();
+  const classpath = join(libsDir, '*');
+  const log4jConfig = `-Dlog4j2.configurationFile=${join(options.repoRoot, 'tools', 'infra', 'kafka', 'log4j2.xml')}`;
 
   const parentDir = options.dataDir ?? tmpdir();
   await mkdir(parentDir, { recursive: true });
-  const workDir = await mkdtemp(path.join(parentDir, 'kafka-'));
-  const logFile = path.join(workDir, 'broker.log');
-  const propsFile = path.join(workDir, 'server.properties');
+  const workDir = await mkdtemp(join(parentDir, 'kafka-'));
+  const logFile = join(workDir, 'broker.log');
+  const propsFile = join(workDir, 'server.properties');
   const cds = classDataSharing(libsDir, workDir);
 
   const [port, controllerPort] = await twoFreePorts();
   try {
-    await writeFile(propsFile, serverProperties({ port, controllerPort, logDir: path.join(workDir, 'data') }));
+    await writeFile(
+      propsFile,
+      serverProperties({ port, controllerPort, logDir: join(workDir, 'data') }),
+    );
 
-    mark = Date.now();
     await execFileAsync(
       java,
       [
@@ -94,27 +124,47 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
       ],
       { cwd: workDir, maxBuffer: 4 * 1024 * 1024 },
     ).catch((error: unknown) => {
-      throw new Error(`kafka storage format failed: ${describeExecError(error)}`);
+      throw new Error(
+        `kafka storage format failed: ${describeExecError(error)}`,
+      );
     });
-    log(`storage formatted in ${Date.now() - mark} ms`);
+    log(`storage formatted in ${Date.now() - startStart} ms`);
   } catch (error) {
     await rm(workDir, { recursive: true, force: true });
     throw error;
   }
 
-  mark = Date.now();
+  const spawnStart = Date.now();
   const logHandle = await open(logFile, 'a');
   // Own process group so stop() can signal the JVM with everything it may fork; output straight into a
   // file descriptor so the broker never blocks on (or dies with) a pipe to this process.
   const child = spawn(
     java,
-    [...JVM_FLAGS, ...cds.brokerFlags, log4jConfig, '-cp', classpath, 'kafka.Kafka', propsFile],
-    { cwd: workDir, detached: true, stdio: ['ignore', logHandle.fd, logHandle.fd] },
+    [
+      ...JVM_FLAGS,
+      ...cds.brokerFlags,
+      log4jConfig,
+      '-cp',
+      classpath,
+      'kafka.Kafka',
+      propsFile,
+    ],
+    {
+      cwd: workDir,
+      detached: true,
+      stdio: ['ignore', logHandle.fd, logHandle.fd],
+    },
   );
   // Listeners attached before any await: both events may fire while the log handle closes.
-  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
+  const spawnFailed = new Promise<Error>((resolve) =>
+    child.once('error', resolve),
+  );
+  let running = true;
   const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${String(code)}`));
+    child.once('exit', (code, signal) => {
+      running = false;
+      resolve(signal ? `signal ${signal}` : `exit code ${String(code)}`);
+    });
   });
   await logHandle.close();
   const pid = child.pid;
@@ -130,24 +180,28 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
-      let graceful = child.exitCode !== null || child.signalCode !== null;
-      if (!graceful) {
+      // Only a JVM that shut down on our SIGTERM has finished writing a class-data archive.
+      let graceful = false;
+      if (running) {
         signalGroup(pid, 'SIGTERM');
         // Aborted afterwards: a pending grace timer would keep the caller's process alive for its full length.
         const grace = new AbortController();
         graceful = await Promise.race([
           exited.then(() => true),
-          sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
+          sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(
+            () => false,
+          ),
         ]);
         grace.abort();
         if (!graceful) {
-          log(`broker ${pid} ignored SIGTERM for ${STOP_GRACE_MS} ms, killing it`);
+          log(
+            `broker ${pid} ignored SIGTERM for ${STOP_GRACE_MS} ms, killing it`,
+          );
           signalGroup(pid, 'SIGKILL');
           await exited;
         }
       }
       liveBrokers.delete(pid);
-      // Only a JVM that exited on its own has finished writing the archive.
       if (graceful) await cds.keepTrainedArchive();
       await rm(workDir, { recursive: true, force: true });
     })();
@@ -157,7 +211,8 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
   const brokers = `127.0.0.1:${port}`;
   try {
     await Promise.race([
-      waitUntilServing(brokers),
+      // The probe gives up once the JVM is gone, or its polling would hold the caller's process open.
+      waitUntilServing(brokers, () => running),
       exited.then((how) => {
         throw new Error(`broker exited during start-up (${how})`);
       }),
@@ -166,9 +221,14 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
     const tail = await logTail(logFile);
     await stop();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Kafka broker did not start: ${reason}\n--- ${logFile} (last ${LOG_TAIL_LINES} lines) ---\n${tail}`);
+    throw new Error(
+      `Kafka broker did not start: ${reason}\n--- broker log, last ${LOG_TAIL_LINES} lines ---\n${tail}`,
+    );
   }
-  log(`broker ${brokers} (pid ${pid}) ready in ${Date.now() - mark} ms${cds.training ? ' (recording class-data archive)' : ''}`);
+  const recording = cds.training ? ', recording class-data archive' : '';
+  log(
+    `broker ${brokers} (pid ${pid}) up in ${Date.now() - spawnStart} ms; start-to-ready ${Date.now() - startStart} ms${recording}`,
+  );
   await cds.discardIfRejected(logFile);
 
   return { brokers, stop };
@@ -180,14 +240,16 @@ export async function startKafka(options: StartKafkaOptions): Promise<RunningKaf
  * fresh cache records the archive as it exits; later ones map it. Java 17 has no -XX:+AutoCreateSharedArchive.
  */
 function classDataSharing(libsDir: string, workDir: string) {
-  const archive = path.join(path.dirname(libsDir), 'broker-cds.jsa');
-  const recording = path.join(workDir, 'broker-cds.jsa');
+  const archive = join(dirname(libsDir), 'broker-cds.jsa');
+  const recording = join(workDir, 'broker-cds.jsa');
   const training = !existsSync(archive);
   const useFlags = training ? [] : [`-XX:SharedArchiveFile=${archive}`];
   return {
     training,
     toolFlags: useFlags,
-    brokerFlags: training ? [`-XX:ArchiveClassesAtExit=${recording}`] : useFlags,
+    brokerFlags: training
+      ? [`-XX:ArchiveClassesAtExit=${recording}`]
+      : useFlags,
     async keepTrainedArchive(): Promise<void> {
       if (!training || !existsSync(recording)) return;
       // Copy then rename: concurrent brokers may be mapping the old file, and the work dir may be on
@@ -200,21 +262,29 @@ function classDataSharing(libsDir: string, workDir: string) {
     async discardIfRejected(logFile: string): Promise<void> {
       if (training) return;
       const output = await readFile(logFile, 'utf8').catch(() => '');
-      if (/\[cds\]/.test(output)) await rm(archive, { force: true });
+      if (/\[cds[\],]/.test(output)) await rm(archive, { force: true });
     },
   };
 }
 
-async function provision(options: StartKafkaOptions, log: (line: string) => void): Promise<string> {
-  const script = path.join(options.repoRoot, 'tools', 'infra', 'provision-kafka.sh');
-  const env = { ...process.env, ...(options.cacheDir ? { INFRA_CACHE_DIR: options.cacheDir } : {}) };
+async function provision(
+  options: StartKafkaOptions,
+  log: (line: string) => void,
+): Promise<string> {
+  const script = join(options.repoRoot, 'tools', 'infra', 'provision-kafka.sh');
+  const env = {
+    ...process.env,
+    ...(options.cacheDir ? { INFRA_CACHE_DIR: options.cacheDir } : {}),
+  };
   try {
     const { stdout, stderr } = await execFileAsync('bash', [script], {
       cwd: options.repoRoot,
       env,
       maxBuffer: 16 * 1024 * 1024,
     });
-    for (const line of stderr.split('\n').filter(Boolean)) log(line);
+    // Debian's Maven 3.8 emits bare colour resets even with -B and a redirected stream.
+    for (const line of stripVTControlCharacters(stderr).split('\n'))
+      if (line.trim()) log(line);
     const libsDir = stdout.trim().split('\n').pop();
     if (!libsDir) throw new Error('provision-kafka.sh printed no libs dir');
     return libsDir;
@@ -223,14 +293,23 @@ async function provision(options: StartKafkaOptions, log: (line: string) => void
   }
 }
 
-function serverProperties({ port, controllerPort, logDir }: { port: number; controllerPort: number; logDir: string }): string {
+function serverProperties({
+  port,
+  controllerPort,
+  logDir,
+}: {
+  port: number;
+  controllerPort: number;
+  logDir: string;
+}): string {
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.bootstrap.servers': `127.0.0.1:${controllerPort}`,
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map':
+      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': logDir,
@@ -269,7 +348,10 @@ async function twoFreePorts(): Promise<[number, number]> {
 }
 
 /** An open port is not enough: metadata requests fail until the broker has caught up with the controller. */
-async function waitUntilServing(brokers: string): Promise<void> {
+async function waitUntilServing(
+  brokers: string,
+  stillRunning: () => boolean,
+): Promise<void> {
   const kafka = new Kafka({
     clientId: 'kafka-readiness-probe',
     brokers: [brokers],
@@ -281,6 +363,7 @@ async function waitUntilServing(brokers: string): Promise<void> {
   await waitFor(
     `Kafka at ${brokers}`,
     async () => {
+      if (!stillRunning()) return true;
       const admin = kafka.admin();
       try {
         await admin.connect();
@@ -304,7 +387,10 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 async function logTail(file: string): Promise<string> {
   try {
-    return (await readFile(file, 'utf8')).split('\n').slice(-LOG_TAIL_LINES).join('\n');
+    return (await readFile(file, 'utf8'))
+      .split('\n')
+      .slice(-LOG_TAIL_LINES)
+      .join('\n');
   } catch {
     return '(no broker log)';
   }
@@ -312,7 +398,16 @@ async function logTail(file: string): Promise<string> {
 
 function describeExecError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const { stderr, stdout } = error as Error & { stderr?: string; stdout?: string };
-  const output = [stderr, stdout].filter((text): text is string => Boolean(text?.trim())).join('\n');
-  return output ? `${error.message}\n${output.split('\n').slice(-LOG_TAIL_LINES).join('\n')}` : error.message;
+  const { stderr, stdout } = error as Error & {
+    stderr?: string;
+    stdout?: string;
+  };
+  const output = [stderr, stdout]
+    .filter((text): text is string => Boolean(text?.trim()))
+    .join('\n');
+  // execFile's message already embeds stderr after its first line; keep only the command line from it.
+  const [command] = error.message.split('\n');
+  return output
+    ? `${command}\n${output.split('\n').slice(-LOG_TAIL_LINES).join('\n')}`
+    : error.message;
 }

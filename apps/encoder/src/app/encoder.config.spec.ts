@@ -1,0 +1,4 @@
+import { describeConfigContract } from '@media/testing';
+import { loadEncoderConfig } from './encoder.config';
+
+describeConfigContract('encoder', loadEncoderConfig);

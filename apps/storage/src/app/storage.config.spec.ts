@@ -1,0 +1,4 @@
+import { describeConfigContract } from '@media/testing';
+import { loadStorageConfig } from './storage.config';
+
+describeConfigContract('storage', loadStorageConfig);

@@ -1,0 +1,46 @@
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { InvalidTokenError, mintHs256Token, TokenVerifier } from './access-token';
+
+const secret = 'a-development-secret-of-at-least-32-bytes!';
+const hs256 = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant' });
+
+describe('HS256 tokens', () => {
+  it('round-trips tenant, subject and scopes', async () => {
+    const token = await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets', 'assets_publish'], subject: 'jane' });
+    await expect(hs256.verify(token)).resolves.toEqual({ tenant: 'acme', subject: 'jane', scopes: ['assets', 'assets_publish'] });
+  });
+
+  it.each([
+    ['a wrong secret', () => mintHs256Token({ secret: `${secret}x`, tenant: 'acme', scopes: ['assets'] })],
+    ['an expired token', () => mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'], ttlSeconds: -60 })],
+    ['a tenant with odd characters', () => mintHs256Token({ secret, tenant: '../etc', scopes: ['assets'] })],
+    ['no expiry', () => new SignJWT({ tenant: 'acme' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode(secret))],
+    ['garbage', async () => 'not.a.jwt'],
+  ])('refuses %s', async (_, mint) => {
+    await expect(hs256.verify(await mint())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('refuses the "none" algorithm', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ tenant: 'acme', sub: 'x', exp: 9_999_999_999 })).toString('base64url');
+    await expect(hs256.verify(`${header}.${body}.`)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
+
+describe('JWKS tokens (an identity provider signs with ES256)', () => {
+  it('accepts a token signed by a key in the set and refuses one signed by another key', async () => {
+    const trusted = await generateKeyPair('ES256');
+    const stranger = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(trusted.publicKey)), kid: 'k1', alg: 'ES256' };
+    const verifier = new TokenVerifier({ jwks: { keys: [jwk] }, tenantClaim: 'org', issuer: 'https://idp.example' });
+    const sign = (key: CryptoKey | Uint8Array) =>
+      new SignJWT({ org: 'globex', scp: ['assets'] })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://idp.example')
+        .setSubject('svc-1')
+        .setExpirationTime('5m')
+        .sign(key);
+    await expect(verifier.verify(await sign(trusted.privateKey))).resolves.toEqual({ tenant: 'globex', subject: 'svc-1', scopes: ['assets'] });
+    await expect(verifier.verify(await sign(stranger.privateKey))).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});

@@ -1,0 +1,83 @@
+import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { type Principal, parseScopes, type Scope } from './scopes';
+
+export interface TokenVerifierOptions {
+  /** HS256 shared secret (at least 32 bytes). */
+  hs256Secret?: string;
+  /** Or an identity provider's JWKS (RS256/ES256). */
+  jwksUrl?: string;
+  /** Or a JWKS document given inline (tests, air-gapped installs). */
+  jwks?: { keys: Record<string, unknown>[] };
+  issuer?: string;
+  audience?: string;
+  /** The claim naming the tenant. */
+  tenantClaim: string;
+}
+
+/** Why a token was refused; always a 401 with `error="invalid_token"`. */
+export class InvalidTokenError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+const TENANT_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+
+/** Verifies bearer tokens into a Principal, with whichever key source is configured. */
+export class TokenVerifier {
+  private readonly verifyJwt: (token: string) => Promise<JWTPayload>;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    const claims = { issuer: options.issuer, audience: options.audience, clockTolerance: 5 };
+    if (options.hs256Secret) {
+      const key = new TextEncoder().encode(options.hs256Secret);
+      this.verifyJwt = async (token) => (await jwtVerify(token, key, { ...claims, algorithms: ['HS256'] })).payload;
+    } else if (options.jwksUrl || options.jwks) {
+      const keys = options.jwks ? createLocalJWKSet(options.jwks) : createRemoteJWKSet(new URL(options.jwksUrl as string));
+      this.verifyJwt = async (token) => (await jwtVerify(token, keys, { ...claims, algorithms: ['RS256', 'ES256'] })).payload;
+    } else {
+      throw new Error('TokenVerifier needs an HS256 secret or a JWKS');
+    }
+  }
+
+  async verify(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyJwt(token);
+    } catch (error) {
+      // jose's messages ("signature verification failed", "exp claim timestamp check failed") are safe to show.
+      throw new InvalidTokenError(error instanceof Error ? error.message : 'token verification failed');
+    }
+    if (payload.exp === undefined) throw new InvalidTokenError('token has no expiry');
+    const tenant = payload[this.options.tenantClaim];
+    if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) {
+      throw new InvalidTokenError(`token has no valid "${this.options.tenantClaim}" claim`);
+    }
+    if (!payload.sub) throw new InvalidTokenError('token has no subject');
+    return { tenant, subject: payload.sub, scopes: parseScopes(payload['scope'] ?? payload['scp'] ?? payload['scopes']) };
+  }
+}
+
+export interface MintTokenInput {
+  secret: string;
+  tenant: string;
+  scopes: readonly Scope[];
+  subject?: string;
+  ttlSeconds?: number;
+  tenantClaim?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Mints an HS256 token, for development and tests (production tokens come from an identity provider). */
+export async function mintHs256Token(input: MintTokenInput): Promise<string> {
+  const jwt = new SignJWT({ [input.tenantClaim ?? 'tenant']: input.tenant, scope: input.scopes.join(' ') })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(input.subject ?? `dev-${input.tenant}`)
+    .setIssuedAt()
+    .setExpirationTime(`${input.ttlSeconds ?? 3600}s`);
+  if (input.issuer) jwt.setIssuer(input.issuer);
+  if (input.audience) jwt.setAudience(input.audience);
+  return jwt.sign(new TextEncoder().encode(input.secret));
+}

@@ -1,0 +1,38 @@
+import { startKafka } from './kafka.process';
+import { startMongo } from './mongo.process';
+
+export interface Infrastructure {
+  mongodbUri: string;
+  kafkaBrokers: string;
+  /** What was started here (servers the user runs are left alone). */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+export interface InfrastructureOptions {
+  repoRoot: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+/**
+ * The servers tests and the local suite run against: the user's own when `MONGODB_URI` / `KAFKA_BROKERS`
+ * are set, otherwise a real Kafka broker and the MongoDB-wire server started here as plain processes.
+ */
+export async function startInfrastructure({ repoRoot, env = process.env, log }: InfrastructureOptions): Promise<Infrastructure> {
+  const givenMongo = env['MONGODB_URI'];
+  const givenKafka = env['KAFKA_BROKERS'];
+  // Both start in parallel: the JVMs dominate start-up and the machine has two cores for two servers.
+  const [mongo, kafka] = await Promise.all([
+    givenMongo ? { uri: givenMongo, stop: async () => undefined, local: false } : startMongo({ repoRoot, log }).then((m) => ({ ...m, local: true })),
+    givenKafka ? { brokers: givenKafka, stop: async () => undefined, local: false } : startKafka({ repoRoot, log }).then((k) => ({ ...k, local: true })),
+  ]);
+  return {
+    mongodbUri: mongo.uri,
+    kafkaBrokers: kafka.brokers,
+    started: [...(mongo.local ? ['mongodb'] : []), ...(kafka.local ? ['kafka'] : [])],
+    stop: async () => {
+      await Promise.all([kafka.stop(), mongo.stop()]);
+    },
+  };
+}

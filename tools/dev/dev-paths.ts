@@ -1,0 +1,5 @@
+import path from 'node:path';
+
+/** Where the local suite keeps its state between runs (git-ignored). */
+export const devStateDir = (repoRoot: string): string => path.join(repoRoot, '.cache', 'dev');
+export const devSecretFile = (repoRoot: string): string => path.join(devStateDir(repoRoot), 'jwt-secret');

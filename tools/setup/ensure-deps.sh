@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Makes a fresh clone on a fresh machine runnable: node_modules from the lockfile, and the Debian tools
+# the services shell out to. Kafka and the MongoDB-wire server are provisioned (and cached) by tools/infra.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+# npm ci only when the installed tree is missing or older than the lockfile: a second run costs nothing.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[setup] installing node modules (npm ci)" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+
+# Debian packages: ffmpeg/ffprobe (encoder), poppler-utils (PDF previews), kcat (event inspection).
+missing=()
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+command -v kcat >/dev/null || missing+=(kcat)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
+    echo "[setup] please install: ${missing[*]} (needs root)" >&2
+    exit 1
+  fi
+  sudo_cmd=""
+  [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
+  echo "[setup] installing Debian packages: ${missing[*]}" >&2
+  $sudo_cmd apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The README's test command: static checks, then every test tier against real servers.
+# Its last line is "N passed, N failed" summed over all tiers (CI reads exactly that line).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/setup/ensure-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+reports=reports/test
+rm -rf "$reports" && mkdir -p "$reports"
+
+# Static checks count as one test each: a type error or a boundary violation fails the run like a test.
+check() {
+  local name=$1; shift
+  if "$@" >"$reports/$name.log" 2>&1; then
+    echo "{\"name\":\"$name\",\"passed\":1,\"failed\":0}" >"$reports/$name.check.json"
+  else
+    cat "$reports/$name.log" >&2
+    echo "{\"name\":\"$name\",\"passed\":0,\"failed\":1}" >"$reports/$name.check.json"
+  fi
+}
+echo "== static checks (typecheck, lint)" >&2
+check typecheck npx tsc -p tsconfig.check.json
+check lint npx nx run-many -t lint --outputStyle=static
+
+tier() {
+  local name=$1; shift
+  echo "== $name tests" >&2
+  npx jest "$@" --json --outputFile="$reports/$name.jest.json" --ci >&2
+  # A tier that died before writing results (say, its servers never started) still counts as a failure.
+  [ -f "$reports/$name.jest.json" ] || echo "{\"name\":\"$name\",\"passed\":0,\"failed\":1}" >"$reports/$name.check.json"
+}
+tier unit -c jest.unit.config.ts
+tier integration -c jest.integration.config.ts --runInBand
+
+node tools/test/summarize.mjs "$reports"
