@@ -7,7 +7,7 @@ const dir = process.argv[2] ?? 'reports/test';
 let passed = 0;
 let failed = 0;
 const lines = [];
-for (const file of readdirSync(dir).sort()) {
+for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
   const data = JSON.parse(readFileSync(path.join(dir, file), 'utf8'));
   if (file.endsWith('.check.json')) {
     passed += data.passed;

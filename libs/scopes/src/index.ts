@@ -1,2 +1,3 @@
 export * from './lib/scopes';
 export * from './lib/access-token';
+export * from './lib/bearer-auth.guard';

@@ -1,6 +1,7 @@
-// Minimal launcher for mongo-java-server, run as a single-file source program:
-//   java -cp 'jars/*' Launcher.java <port> <memory|h2> [h2file]
-// Kept dependency-free apart from the server jars so it needs no build step.
+// Minimal launcher for mongo-java-server. provision-mongo.sh precompiles it; it also runs as a
+// single-file source program:  java -cp 'jars/*' Launcher.java <port> <memory|h2> [h2file]
+// With -Dlauncher.exitOnStdinEof=true it exits when stdin reaches EOF, i.e. when the parent that
+// holds the other end of the pipe dies, even by SIGKILL, so no orphaned JVM outlives a test run.
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
@@ -58,6 +59,21 @@ public class Launcher {
             }
         }, "mongo-shutdown"));
         server.bind("127.0.0.1", port);
+        if (Boolean.getBoolean("launcher.exitOnStdinEof")) {
+            Thread watchdog = new Thread(() -> {
+                try {
+                    while (System.in.read() != -1) {
+                        // Input is ignored; only EOF matters.
+                    }
+                } catch (java.io.IOException ignored) {
+                    // A broken pipe means the parent is gone, same as EOF.
+                }
+                System.err.println("stdin closed, shutting down");
+                System.exit(0); // runs the shutdown hook, so the H2 store is closed cleanly
+            }, "stdin-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        }
         System.out.println("READY " + kind + " mongodb://127.0.0.1:" + port + "/");
         System.out.flush();
     }

@@ -33,7 +33,7 @@ describe('JWKS tokens (an identity provider signs with ES256)', () => {
     const stranger = await generateKeyPair('ES256');
     const jwk = { ...(await exportJWK(trusted.publicKey)), kid: 'k1', alg: 'ES256' };
     const verifier = new TokenVerifier({ jwks: { keys: [jwk] }, tenantClaim: 'org', issuer: 'https://idp.example' });
-    const sign = (key: CryptoKey | Uint8Array) =>
+    const sign = (key: Parameters<SignJWT['sign']>[0]) =>
       new SignJWT({ org: 'globex', scp: ['assets'] })
         .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
         .setIssuer('https://idp.example')

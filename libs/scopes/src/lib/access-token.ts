@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { type Principal, parseScopes, type Scope } from './scopes';
 
 export interface TokenVerifierOptions {
@@ -7,7 +7,7 @@ export interface TokenVerifierOptions {
   /** Or an identity provider's JWKS (RS256/ES256). */
   jwksUrl?: string;
   /** Or a JWKS document given inline (tests, air-gapped installs). */
-  jwks?: { keys: Record<string, unknown>[] };
+  jwks?: JSONWebKeySet;
   issuer?: string;
   audience?: string;
   /** The claim naming the tenant. */
