@@ -19,4 +19,6 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js'],
+  // file-type and its tokenizer stack ship ES modules only; jest's CommonJS runtime needs them transformed.
+  transformIgnorePatterns: ['/node_modules/(?!(file-type|strtok3|token-types|peek-readable|@tokenizer|uint8array-extras|@borewit)/)'],
 };
