@@ -38,6 +38,8 @@ const productionConstraints = [
   // Pure libs: no I/O, no framework.
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: ioPackages },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: ioPackages },
+  // End-to-end tests drive the running services from outside, as a client would: no app code.
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:testing'] },
   // The testing lib starts real servers and may use everything except apps.
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:testing'] },
 ];

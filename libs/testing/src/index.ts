@@ -7,3 +7,4 @@ export * from './lib/infra/test-database';
 export * from './lib/service-harness';
 export * from './lib/service-basics';
 export * from './lib/config-contract';
+export * from './lib/infra/suite.process';

@@ -1,13 +1,37 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
+import { AssetRepository } from './assets/asset.repository';
+import { ASSET_MODEL, assetSchema } from './assets/asset.schema';
+import { AssetsController } from './assets/assets.controller';
+import { AssetsService } from './assets/assets.service';
+import { AuthModule } from './auth/auth.module';
+import { CdnController } from './cdn/cdn.controller';
 import type { IngestApiConfig } from './ingest-api.config';
+import { INGEST_CONFIG } from './ingest-config.token';
+import { STORAGE_URL, StorageClient } from './storage/storage.client';
+import { MultipartController } from './uploads/multipart.controller';
+import { UploadsService } from './uploads/uploads.service';
 
 @Module({})
 export class AppModule {
   static register(config: IngestApiConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: 'ingest-api', config })],
+      imports: [
+        ServiceKitModule.forRoot({ service: 'ingest-api', config }),
+        MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
+        AuthModule.register(config),
+      ],
+      controllers: [AssetsController, MultipartController, CdnController],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        { provide: STORAGE_URL, useValue: config.STORAGE_URL },
+        StorageClient,
+        AssetRepository,
+        AssetsService,
+        UploadsService,
+      ],
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
-import { createService } from '@media/service-kit';
+import { createService, type ServiceOptions } from '@media/service-kit';
 import { testDatabaseUri } from './infra/test-database';
 
 export interface RunningService {
@@ -25,8 +25,8 @@ export function integrationEnv(label: string, extra: NodeJS.ProcessEnv = {}): No
 }
 
 /** Boots a service module exactly as `main.ts` would, on an ephemeral loopback port. */
-export async function bootService(module: DynamicModule): Promise<RunningService> {
-  const app = await createService(module);
+export async function bootService(module: DynamicModule, options: ServiceOptions = {}): Promise<RunningService> {
+  const app = await createService(module, options);
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   return {

@@ -1,17 +1,32 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { type BaseConfig, ConfigError } from '../config/load-config';
 import { MetricsRegistry } from '../metrics/metrics.module';
 
-/** Builds a configured (not yet listening) application; shared by `main.ts` and the integration tests. */
-export async function createService(module: DynamicModule): Promise<INestApplication> {
+export interface ServiceOptions {
+  /** Publishes an OpenAPI 3 document generated from the controllers at /docs/openapi.json, viewer at /docs. */
+  openApi?: { title: string; description: string; version: string };
+}
+
+/** Builds a configured (not yet listening) application; shared by `main.ts` and the tests. */
+export async function createService(module: DynamicModule, options: ServiceOptions = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(app.get(MetricsRegistry).httpMiddleware());
   app.enableShutdownHooks();
+  if (options.openApi) {
+    const config = new DocumentBuilder()
+      .setTitle(options.openApi.title)
+      .setDescription(options.openApi.description)
+      .setVersion(options.openApi.version)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs/openapi.json' });
+  }
   return app;
 }
 
@@ -19,8 +34,8 @@ export async function createService(module: DynamicModule): Promise<INestApplica
  * The whole of a service's `main.ts`: validate configuration (a bad variable exits 1 with its name),
  * build the module, listen.
  */
-export async function runService(build: () => { module: DynamicModule; config: BaseConfig }): Promise<void> {
-  let built: { module: DynamicModule; config: BaseConfig };
+export async function runService(build: () => { module: DynamicModule; config: BaseConfig; options?: ServiceOptions }): Promise<void> {
+  let built: { module: DynamicModule; config: BaseConfig; options?: ServiceOptions };
   try {
     built = build();
   } catch (error) {
@@ -30,6 +45,6 @@ export async function runService(build: () => { module: DynamicModule; config: B
     }
     throw error;
   }
-  const app = await createService(built.module);
+  const app = await createService(built.module, built.options);
   await app.listen(built.config.PORT, built.config.HOST);
 }

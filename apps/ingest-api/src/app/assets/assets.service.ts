@@ -1,0 +1,118 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Principal } from '@media/scopes';
+import { DomainError } from '@media/service-kit';
+import { StorageClient } from '../storage/storage.client';
+import type { IngestApiConfig } from '../ingest-api.config';
+import { INGEST_CONFIG } from '../ingest-config.token';
+import { parseOr400 } from '../http/request-parsing';
+import { readMultipart } from '../uploads/multipart-reader';
+import { type Actor, metadataChanges, type StoredOriginal, UploadsService } from '../uploads/uploads.service';
+import { assetNotFound, preconditionFailed, tooMuchContention } from './asset-errors';
+import { cleanFileName, updateAssetSchema } from './asset-input';
+import type { AssetListQuery } from './asset-list.query';
+import { assetEtag } from './asset.presenter';
+import { type AssetChanges, type AssetRecord, tenantIdOf } from './asset.record';
+import { AssetRepository } from './asset.repository';
+
+const CAS_ATTEMPTS = 8;
+
+/** Reading, changing and deleting assets. */
+@Injectable()
+export class AssetsService {
+  private readonly logger = new Logger(AssetsService.name);
+
+  constructor(
+    private readonly assets: AssetRepository,
+    private readonly uploads: UploadsService,
+    private readonly storage: StorageClient,
+    @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
+  ) {}
+
+  list(principal: Principal, query: AssetListQuery): Promise<{ total: number; items: AssetRecord[] }> {
+    return this.assets.list(tenantIdOf(principal), query);
+  }
+
+  async get(principal: Principal, id: string): Promise<AssetRecord> {
+    const record = await this.assets.findOne(tenantIdOf(principal), id);
+    if (!record) throw assetNotFound(id);
+    return record;
+  }
+
+  /** `PUT /assets/{id}`: metadata as JSON, or multipart whose optional `source` replaces the file. */
+  async update(actor: Actor, id: string, request: IncomingMessage, jsonBody: unknown, ifMatch: string | undefined): Promise<AssetRecord> {
+    const tenant = tenantIdOf(actor.principal);
+    let replacement: StoredOriginal | undefined;
+    let fields: unknown = jsonBody;
+    if (jsonBody === undefined) {
+      const current = await this.get(actor.principal, id);
+      this.checkIfMatch(current, ifMatch);
+      ({ fields } = await readMultipart(request, {
+        fileFields: ['source'],
+        onFile: async (part) => {
+          if (current.status === 'uploading') {
+            throw new DomainError(409, 'upload_not_open', 'Upload in progress', 'finish or delete the resumable upload before replacing its file');
+          }
+          replacement = await this.uploads.storeOriginal(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload');
+        },
+      }));
+    }
+    try {
+      const metadata = parseOr400(updateAssetSchema, fields ?? {});
+      const changes: AssetChanges = metadataChanges(metadata);
+      if (replacement) {
+        Object.assign(changes, {
+          label: replacement.kind.label,
+          mime_type: replacement.kind.mimeType,
+          original_name: replacement.name,
+          file_size: replacement.file.size,
+          sha256: replacement.sha256,
+          files: [replacement.file],
+          status: 'processing',
+          width: null,
+          height: null,
+          duration: null,
+          error: null,
+        } satisfies AssetChanges);
+      }
+      const { before, after } = await this.change(actor, id, ifMatch, changes, replacement ? ['asset.changed', 'asset.uploaded'] : ['asset.changed']);
+      if (replacement) await this.forgetFiles(before, after);
+      return after;
+    } catch (error) {
+      // The new bytes were stored for a change that did not happen: give them back.
+      if (replacement) await this.storage.deleteFile(replacement.file.storage_file_id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `DELETE /assets/{id}`: gone for clients at once; storage removes the bytes on `asset.deleted`. */
+  async remove(actor: Actor, id: string, ifMatch: string | undefined): Promise<void> {
+    await this.change(actor, id, ifMatch, { deleted_on: new Date() }, ['asset.deleted']);
+  }
+
+  private async change(actor: Actor, id: string, ifMatch: string | undefined, changes: AssetChanges, events: ('asset.changed' | 'asset.uploaded' | 'asset.deleted')[]) {
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
+      const before = await this.get(actor.principal, id);
+      this.checkIfMatch(before, ifMatch);
+      const after = await this.assets.compareAndSet(before, changes, events, this.uploads.eventContext(actor));
+      if (after) return { before, after };
+    }
+    throw tooMuchContention();
+  }
+
+  private checkIfMatch(record: AssetRecord, ifMatch: string | undefined): void {
+    if (ifMatch === undefined) return;
+    const accepted = ifMatch.split(',').map((tag) => tag.trim());
+    if (!accepted.includes('*') && !accepted.includes(assetEtag(record))) throw preconditionFailed();
+  }
+
+  /** Files the change left behind (a replaced original, its renditions) are deleted from storage. */
+  private async forgetFiles(before: AssetRecord, after: AssetRecord): Promise<void> {
+    const kept = new Set(after.files.map((file) => file.storage_file_id));
+    for (const file of before.files.filter((f) => !kept.has(f.storage_file_id))) {
+      await this.storage.deleteFile(file.storage_file_id).catch((error: unknown) => {
+        this.logger.warn({ file: file.storage_file_id, error: String(error) }, 'could not delete a replaced file');
+      });
+    }
+  }
+}

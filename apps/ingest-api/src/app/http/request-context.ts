@@ -1,0 +1,25 @@
+import type { Principal } from '@media/scopes';
+import type { Request } from 'express';
+import type { Actor } from '../uploads/uploads.service';
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** The caller and its W3C trace context (kept only when well-formed), for the events a request causes. */
+export function actorOf(principal: Principal, request: Request): Actor {
+  const traceparent = request.headers['traceparent'];
+  return { principal, ...(typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? { traceparent } : {}) };
+}
+
+/** The parsed JSON or urlencoded body, or undefined when the body is still an unread stream (multipart). */
+export function parsedBody(request: Request): unknown {
+  if (request.is('multipart/form-data')) return undefined;
+  if (request.is(['application/json', 'application/x-www-form-urlencoded'])) return (request.body as unknown) ?? {};
+  return null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else cannot name an asset, and is answered as one that does not exist. */
+export function isAssetId(id: string): boolean {
+  return UUID.test(id);
+}

@@ -1,0 +1,2 @@
+/** Injection token of the validated ingest-api configuration. */
+export const INGEST_CONFIG = Symbol('INGEST_CONFIG');

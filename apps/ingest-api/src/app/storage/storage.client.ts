@@ -1,0 +1,146 @@
+import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { CdnFileRole } from '@media/asset-model';
+
+export const STORAGE_URL = Symbol('STORAGE_URL');
+
+export interface StoredFileResult {
+  file_id: string;
+  length: number;
+  sha256: string;
+}
+
+export interface ChunkResult {
+  bytes: number;
+  start_offset: number;
+  end_offset: number;
+  chunk_sha256: string;
+}
+
+export interface FileIdentity {
+  assetId: string;
+  tenant: string;
+}
+
+/** A refusal from storage, with its problem code (e.g. `chunk_too_large`, `file_too_large`). */
+export class StorageRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'StorageRefusal';
+  }
+}
+
+/**
+ * The storage service's internal HTTP API. Bodies are piped, so a slow storage write slows the client's
+ * upload (backpressure) instead of filling memory.
+ */
+@Injectable()
+export class StorageClient implements OnApplicationShutdown {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(@Inject(STORAGE_URL) private readonly baseUrl: string) {}
+
+  uploadFile(source: Readable, file: FileIdentity & { fileName: string; contentType: string; role: CdnFileRole; maxBytes: number }): Promise<StoredFileResult> {
+    return this.streamTo<StoredFileResult>('POST', `/files?max_bytes=${file.maxBytes}`, source, {
+      'x-asset-id': file.assetId,
+      'x-tenant': file.tenant,
+      'x-file-name': encodeURIComponent(file.fileName),
+      'x-content-type': file.contentType,
+      'x-role': file.role,
+    });
+  }
+
+  putChunk(uploadId: string, source: Readable, chunk: FileIdentity & { offset: number; maxBytes: number }): Promise<ChunkResult> {
+    return this.streamTo<ChunkResult>(
+      'PUT',
+      `/uploads/${encodeURIComponent(uploadId)}/chunks?offset=${chunk.offset}&max_bytes=${chunk.maxBytes}`,
+      source,
+      { 'x-asset-id': chunk.assetId, 'x-tenant': chunk.tenant },
+    );
+  }
+
+  async completeUpload(
+    uploadId: string,
+    body: { length: number; file_name: string; content_type: string; role: CdnFileRole; asset_id: string; tenant: string },
+  ): Promise<StoredFileResult> {
+    const response = await this.send('POST', `/uploads/${encodeURIComponent(uploadId)}/complete`, {
+      'content-type': 'application/json',
+    }, JSON.stringify(body));
+    return readJson<StoredFileResult>(response);
+  }
+
+  /** Opens a file for streaming to a client; the caller pipes (and must consume or destroy) the response. */
+  openFile(fileId: string, headers: { range?: string; ifNoneMatch?: string; method: 'GET' | 'HEAD' }): Promise<IncomingMessage> {
+    return this.send(headers.method, `/files/${encodeURIComponent(fileId)}`, {
+      ...(headers.range ? { range: headers.range } : {}),
+      ...(headers.ifNoneMatch ? { 'if-none-match': headers.ifNoneMatch } : {}),
+    });
+  }
+
+  async deleteFile(fileId: string): Promise<void> {
+    const response = await this.send('DELETE', `/files/${encodeURIComponent(fileId)}`, {});
+    await readJson(response, true);
+  }
+
+  onApplicationShutdown(): void {
+    this.agent.destroy();
+  }
+
+  private async streamTo<T>(method: string, path: string, source: Readable, headers: Record<string, string>): Promise<T> {
+    const url = new URL(path, this.baseUrl);
+    const request = httpRequest(url, {
+      method,
+      agent: this.agent,
+      headers: { ...headers, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+    });
+    const responded = new Promise<IncomingMessage>((resolve, reject) => {
+      request.once('response', resolve);
+      request.once('error', reject);
+    });
+    // Storage may answer before the body ends (a 413): the answer wins, and the upload is cut short.
+    const sent = pipeline(source, request).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const response = await Promise.race([responded, sent.then(async (error) => (error ? Promise.reject(error) : responded))]);
+    if (response.statusCode && response.statusCode >= 400) {
+      source.unpipe(request);
+      request.destroy();
+    }
+    return readJson<T>(response);
+  }
+
+  private send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers });
+      request.once('response', resolve);
+      request.once('error', reject);
+      request.end(body);
+    });
+  }
+}
+
+async function readJson<T>(response: IncomingMessage, allowEmpty = false): Promise<T> {
+  const chunks: Buffer[] = [];
+  // Storage's JSON answers are small; file bodies never come through here.
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  const status = response.statusCode ?? 500;
+  if (status >= 400) {
+    let problem: { code?: string; detail?: string; title?: string } = {};
+    try {
+      problem = JSON.parse(text) as typeof problem;
+    } catch {
+      // Not a problem document (a proxy's HTML page): keep the status.
+    }
+    throw new StorageRefusal(status, problem.code ?? 'storage_error', problem.detail ?? problem.title ?? `storage answered ${status}`);
+  }
+  if (!text && allowEmpty) return undefined as T;
+  return JSON.parse(text) as T;
+}

@@ -1,0 +1,46 @@
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { BearerAuthGuard, CurrentPrincipal, type Principal, RequireScopes } from '@media/scopes';
+import { DomainError } from '@media/service-kit';
+import type { Request, Response } from 'express';
+import { assetNotFound } from '../assets/asset-errors';
+import { assetEtag, presentAsset } from '../assets/asset.presenter';
+import { actorOf, isAssetId, parsedBody } from '../http/request-context';
+import type { IngestApiConfig } from '../ingest-api.config';
+import { INGEST_CONFIG } from '../ingest-config.token';
+import { UploadsService } from './uploads.service';
+
+@ApiTags('resumable uploads')
+@ApiBearerAuth()
+@Controller('assets/:id/multipart')
+@UseGuards(BearerAuthGuard)
+export class MultipartController {
+  constructor(
+    private readonly uploads: UploadsService,
+    @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @RequireScopes('assets_publish')
+  @ApiOperation({ summary: 'upload_phase=transfer (multipart, file_chunk) appends a chunk; upload_phase=finish completes' })
+  async post(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    if (!isAssetId(id)) throw assetNotFound(id);
+    const body = parsedBody(request);
+    if (body === null) {
+      throw new DomainError(415, 'unsupported_content_type', 'Unsupported content type', 'a transfer is multipart/form-data; a finish may also be JSON or a form');
+    }
+    const outcome = await this.uploads.multipart(actorOf(principal, request), id, request, body);
+    if (outcome.kind === 'transfer') return outcome.offsets;
+    response.setHeader('ETag', assetEtag(outcome.record));
+    return presentAsset(outcome.record, this.config.PUBLIC_BASE_URL);
+  }
+
+  @Get()
+  @RequireScopes('assets_publish')
+  @ApiOperation({ summary: 'Where to resume: start_offset, end_offset, file_size' })
+  progress(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
+    if (!isAssetId(id)) throw assetNotFound(id);
+    return this.uploads.progress(principal, id);
+  }
+}

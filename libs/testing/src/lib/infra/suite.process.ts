@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import path from 'node:path';
+import ConnectionString from 'mongodb-connection-string-url';
+import { freePort, waitFor } from './process-utils';
+
+export const SERVICES = ['ingest-api', 'storage', 'encoder', 'fanout'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export interface SuiteOptions {
+  repoRoot: string;
+  mongodbUri: string;
+  kafkaBrokers: string;
+  /** Database the services share (a fresh one per test run keeps runs apart). */
+  database: string;
+  jwtSecret: string;
+  /** Preferred ports; any free port is taken when one is busy or none is given. */
+  ports?: Partial<Record<ServiceName, number>>;
+  /** Extra environment per service (or for all). */
+  env?: Partial<Record<ServiceName | 'all', NodeJS.ProcessEnv>>;
+  /** Where each service's stdout/stderr goes: a folder for `<service>.log` files, or 'inherit'. */
+  logs: string | 'inherit';
+}
+
+export interface RunningSuite {
+  urls: Record<ServiceName, string>;
+  mongodbUri: string;
+  /** The child process of a service, for tests that kill or signal it. */
+  process(service: ServiceName): ChildProcess;
+  /** Starts a stopped (or killed) service again on the same port. */
+  restart(service: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function portFor(preferred: number | undefined): Promise<number> {
+  if (preferred === undefined) return freePort();
+  const { createServer } = await import('node:net');
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(preferred, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
+}
+
+/**
+ * Runs the four built services (`dist/apps/<name>/main.js`) wired to each other and to the given
+ * servers, each waited for until `/health/ready` answers. Used by `npm start` and the end-to-end tier.
+ */
+export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
+  for (const service of SERVICES) {
+    const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build --projects=tag:type:app)`);
+  }
+  const ports = {} as Record<ServiceName, number>;
+  for (const service of SERVICES) ports[service] = await portFor(options.ports?.[service]);
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+  const mongo = new ConnectionString(options.mongodbUri);
+  mongo.pathname = `/${options.database}`;
+  const shared: NodeJS.ProcessEnv = {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    MONGODB_URI: mongo.toString(),
+    KAFKA_BROKERS: options.kafkaBrokers,
+    JWT_HS256_SECRET: options.jwtSecret,
+    STORAGE_URL: urls.storage,
+    PUBLIC_BASE_URL: urls['ingest-api'],
+    ...options.env?.all,
+  };
+  const children = new Map<ServiceName, ChildProcess>();
+  let stopping = false;
+
+  const launch = (service: ServiceName): ChildProcess => {
+    const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
+    const env = { ...process.env, ...shared, ...options.env?.[service], PORT: String(ports[service]) };
+    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', options.logs === 'inherit' ? 'inherit' : 'pipe', options.logs === 'inherit' ? 'inherit' : 'pipe'] });
+    if (options.logs !== 'inherit') {
+      const log = createWriteStream(path.join(options.logs, `${service}.log`), { flags: 'a' });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+    }
+    children.set(service, child);
+    return child;
+  };
+  const ready = (service: ServiceName) =>
+    waitFor(`${service} readiness`, async () => {
+      const child = children.get(service);
+      if (child && child.exitCode !== null) throw new Error(`${service} exited with ${child.exitCode}`);
+      return (await fetch(`${urls[service]}/health/ready`)).ok;
+    }, { timeoutMs: 120_000 });
+  const stopOne = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+
+  for (const service of SERVICES) launch(service);
+  const suite: RunningSuite = {
+    urls,
+    mongodbUri: mongo.toString(),
+    process: (service) => {
+      const child = children.get(service);
+      if (!child) throw new Error(`${service} was never started`);
+      return child;
+    },
+    restart: async (service) => {
+      const previous = children.get(service);
+      if (previous) await stopOne(previous);
+      launch(service);
+      await ready(service);
+    },
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      await Promise.all([...children.values()].map(stopOne));
+    },
+  };
+  try {
+    await Promise.all(SERVICES.map(ready));
+  } catch (error) {
+    await suite.stop();
+    throw error;
+  }
+  // Children must not outlive a test run that ends abruptly.
+  process.once('exit', () => {
+    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  return suite;
+}
