@@ -1,1 +1,3 @@
+export * from './lib/cloud-events';
 export * from './lib/kafka.module';
+export * from './lib/topics';

@@ -8,3 +8,6 @@ export * from './lib/service-harness';
 export * from './lib/service-basics';
 export * from './lib/config-contract';
 export * from './lib/infra/suite.process';
+export * from './lib/e2e/e2e-context';
+export * from './lib/e2e/media-fixtures';
+export * from './lib/e2e/raw-multipart';

@@ -10,7 +10,10 @@ import { CdnController } from './cdn/cdn.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
 import { STORAGE_URL, StorageClient } from './storage/storage.client';
+import { OutboxRelay } from './outbox/outbox.relay';
+import { OutboxSignal } from './outbox/outbox.signal';
 import { MultipartController } from './uploads/multipart.controller';
+import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
 
 @Module({})
@@ -31,6 +34,9 @@ export class AppModule {
         AssetRepository,
         AssetsService,
         UploadsService,
+        OutboxSignal,
+        OutboxRelay,
+        UploadExpirySweeper,
       ],
     };
   }

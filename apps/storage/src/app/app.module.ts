@@ -1,6 +1,18 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceKitModule } from '@media/service-kit';
+import { AssetBytesService } from './assets/asset-bytes.service';
+import { AssetEventsConsumer } from './assets/asset-events.consumer';
+import { AssetsController } from './assets/assets.controller';
+import { mongoDbProvider } from './database/mongo-db.provider';
+import { FileDownloadService } from './files/file-download.service';
+import { FileUploadService } from './files/file-upload.service';
+import { FilesController } from './files/files.controller';
+import { GridFsRepository } from './files/grid-fs.repository';
+import { HttpServerTuning } from './http/http-server.tuning';
 import type { StorageConfig } from './storage.config';
+import { ChunkedUploadRepository } from './uploads/chunked-upload.repository';
+import { ResumableUploadService } from './uploads/resumable-upload.service';
+import { UploadsController } from './uploads/uploads.controller';
 
 @Module({})
 export class AppModule {
@@ -8,6 +20,18 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ServiceKitModule.forRoot({ service: 'storage', config })],
+      controllers: [FilesController, UploadsController, AssetsController],
+      providers: [
+        mongoDbProvider,
+        GridFsRepository,
+        ChunkedUploadRepository,
+        FileUploadService,
+        FileDownloadService,
+        ResumableUploadService,
+        AssetBytesService,
+        AssetEventsConsumer,
+        HttpServerTuning,
+      ],
     };
   }
 }

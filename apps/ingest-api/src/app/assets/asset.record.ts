@@ -25,6 +25,7 @@ export interface StoredFile {
 export interface PendingEvent {
   id: string;
   event: AssetEventType;
+  tenant: TenantId;
   created_on: Date;
   performed_by: string;
   /** The asset as it was right after the change, rendered for the wire. */

@@ -6,6 +6,7 @@ import type { Collection } from 'mongodb';
 import type { FilterQuery, Model } from 'mongoose';
 import type { AssetListQuery } from './asset-list.query';
 import type { AssetChanges, AssetRecord, PendingEvent, TenantId } from './asset.record';
+import { OutboxSignal } from '../outbox/outbox.signal';
 import { ASSET_MODEL } from './asset.schema';
 
 export interface EventContext {
@@ -24,7 +25,10 @@ export class AssetRepository {
   /** Writes go through the driver's collection so that exactly the operators written here are sent. */
   private readonly collection: Collection<AssetRecord>;
 
-  constructor(@InjectModel(ASSET_MODEL) private readonly assets: Model<AssetRecord>) {
+  constructor(
+    @InjectModel(ASSET_MODEL) private readonly assets: Model<AssetRecord>,
+    private readonly outbox: OutboxSignal,
+  ) {
     this.collection = assets.collection as unknown as Collection<AssetRecord>;
   }
 
@@ -37,6 +41,7 @@ export class AssetRepository {
     const stored: AssetRecord = { ...record, version: 1, pending_events: [] };
     stored.pending_events = pendingEvents(stored, events, context);
     await this.collection.insertOne(stored);
+    this.outbox.notify();
     return stored;
   }
 
@@ -61,6 +66,7 @@ export class AssetRepository {
       },
     );
     if (result.modifiedCount !== 1) return null;
+    if (appended.length > 0) this.outbox.notify();
     return { ...next, pending_events: [...current.pending_events, ...appended] };
   }
 
@@ -102,6 +108,20 @@ export class AssetRepository {
     return this.assets.findOne({ 'files.id': fileId, deleted_on: null }).lean<AssetRecord>().exec();
   }
 
+  /** Assets with events not yet on Kafka (the outbox), oldest change first. All tenants: the relay is infrastructure. */
+  async findWithPendingEvents(limit: number): Promise<Pick<AssetRecord, '_id' | 'pending_events'>[]> {
+    return this.collection
+      .find({ 'pending_events.id': { $exists: true } }, { projection: { pending_events: 1 } })
+      .sort({ changed_on: 1 })
+      .limit(limit)
+      .toArray();
+  }
+
+  /** Forgets events Kafka has acknowledged; events appended meanwhile stay. */
+  async removePublishedEvents(id: string, eventIds: string[]): Promise<void> {
+    await this.collection.updateOne({ _id: id }, { $pull: { pending_events: { id: { $in: eventIds } } } });
+  }
+
   /** Open uploads past their TTL, for the expiry sweeper (all tenants, by design). */
   async findExpiredUploads(now: number, limit: number): Promise<AssetRecord[]> {
     return this.assets
@@ -118,6 +138,7 @@ function pendingEvents(record: AssetRecord, events: AssetEventType[], context: E
   return events.map((event) => ({
     id: randomUUID(),
     event,
+    tenant: record.tenant,
     created_on: record.changed_on,
     performed_by: context.performedBy,
     payload,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
+import { ObjectId } from 'mongodb';
 import type { AssetEventType, AssetLabel } from '@media/asset-model';
 import type { Principal } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
@@ -124,7 +125,8 @@ export class UploadsService {
         label: input.label ?? 'File',
         original_name: originalName,
         file_size: input.file_size,
-        upload: { ...opened.session, upload_id: randomUUID(), declared_label: input.label ?? null },
+        // Storage names stored files by ObjectId: the upload's chunks become the GridFS file of this id.
+        upload: { ...opened.session, upload_id: new ObjectId().toHexString(), declared_label: input.label ?? null },
       },
       opened.events,
       this.eventContext(actor),

@@ -34,6 +34,18 @@ describe('limitedBody', () => {
     expect(body.destroyed).toBe(false);
   });
 
+  it('lets the rest of the body be drained after it stopped reading', async () => {
+    const body = new PassThrough();
+    body.write(Buffer.alloc(10));
+    await expect(collect(limitedBody(body, 4))).rejects.toBeInstanceOf(BodyTooLargeError);
+    let drained = 0;
+    body.on('data', (piece: Buffer) => (drained += piece.length));
+    body.resume();
+    body.end(Buffer.alloc(5));
+    await new Promise((resolve) => body.once('end', resolve));
+    expect(drained).toBe(5);
+  });
+
   it('refuses a declared length over the limit without reading', async () => {
     const body = new PassThrough();
     await expect(collect(limitedBody(body, 4, 5))).rejects.toEqual(new BodyTooLargeError(4));

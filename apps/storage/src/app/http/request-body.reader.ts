@@ -27,18 +27,23 @@ export async function* limitedBody(body: Readable, maxBytes: number, declaredLen
   if (declaredLength !== undefined && declaredLength > maxBytes) throw new BodyTooLargeError(maxBytes);
   let seen = 0;
   const pieces: AsyncIterator<unknown> = body.iterator({ destroyOnReturn: false });
-  while (true) {
-    let next: IteratorResult<unknown>;
-    try {
-      next = await pieces.next();
-    } catch (error) {
-      throw new BodyAbortedError(error);
+  try {
+    while (true) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = await pieces.next();
+      } catch (error) {
+        throw new BodyAbortedError(error);
+      }
+      if (next.done) return;
+      const piece = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
+      seen += piece.length;
+      if (seen > maxBytes) throw new BodyTooLargeError(maxBytes);
+      yield piece;
     }
-    if (next.done) return;
-    const piece = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array);
-    seen += piece.length;
-    if (seen > maxBytes) throw new BodyTooLargeError(maxBytes);
-    yield piece;
+  } finally {
+    // Detaches the iterator's 'readable' listener, which would otherwise keep the rest of the body from being drained.
+    await pieces.return?.();
   }
 }
 
@@ -108,4 +113,31 @@ export function discardUnreadBody(request: UnreadRequest, response: PendingRespo
   request.once('end', stop);
   request.once('close', stop);
   request.resume();
+}
+
+/** The problem a body failure becomes; anything else (a database failure) stays a 500. */
+export function bodyFailureToProblem(error: unknown, tooLargeCode: string): unknown {
+  if (error instanceof BodyTooLargeError) {
+    return new DomainError(413, tooLargeCode, 'Payload too large', `The body is larger than the ${error.maxBytes} bytes allowed.`, {
+      max_bytes: error.maxBytes,
+    });
+  }
+  if (error instanceof BodyAbortedError) {
+    // Nobody will read this answer; it only keeps a vanished client out of the 5xx statistics.
+    return new DomainError(400, 'request_aborted', 'Request aborted', 'The request body ended before it was complete.');
+  }
+  return error;
+}
+
+/**
+ * Runs the work that consumes a request body; if it fails before reading the whole body, the rest is
+ * discarded (bounded) so that the problem document reaches the client.
+ */
+export async function consumingBody<T>(request: UnreadRequest, response: PendingResponse, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    discardUnreadBody(request, response);
+    throw error;
+  }
 }

@@ -81,11 +81,11 @@ describe('POST /files inputs', () => {
 });
 
 describe('chunk transfer inputs', () => {
-  const transfer = { upload_id: '65F0000000000000000000AB', offset: '262144', max_bytes: '52428800', 'x-asset-id': 'a1', 'x-tenant': 'acme' };
+  const transfer = { upload_id: '5b1f6c3e-1111-4222-8333-444455556666', offset: '262144', max_bytes: '52428800', 'x-asset-id': 'a1', 'x-tenant': 'acme' };
 
-  it('decode, with the upload id lowercased', () => {
+  it('decode, with the upload id as given', () => {
     expect(parseRequest(chunkTransferRequestSchema, transfer)).toEqual({
-      uploadId: '65f0000000000000000000ab',
+      uploadId: '5b1f6c3e-1111-4222-8333-444455556666',
       offset: 262_144,
       maxBytes: 52_428_800,
       owner: { assetId: 'a1', tenant: 'acme' },
@@ -93,8 +93,9 @@ describe('chunk transfer inputs', () => {
   });
 
   it.each([
-    ['upload_id', 'not-an-object-id'],
-    ['upload_id', '65f0000000000000000000a'],
+    ['upload_id', 'a:b'],
+    ['upload_id', '-leading-dash'],
+    ['upload_id', 'x'.repeat(129)],
     ['offset', undefined],
     ['offset', '1.5'],
   ])('refuse %s = %p', (field, value) => {

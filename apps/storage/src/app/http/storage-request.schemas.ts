@@ -11,12 +11,12 @@ const identifier = z
   .string({ error: 'is required' })
   .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 letters, digits, ".", "_", ":" or "-"');
 
-/** Ids of stored files and uploads are ObjectIds in hex; they are compared lowercase. */
-export const OBJECT_ID_HEX = /^[0-9a-f]{24}$/i;
-const objectIdHex = z
-  .string({ error: 'is required' })
-  .regex(OBJECT_ID_HEX, 'must be a 24-digit hexadecimal ObjectId')
-  .transform((value) => value.toLowerCase());
+/**
+ * Ids of stored files and uploads: strings, so a caller can name an upload with its own UUID and the
+ * finished file keeps that id. Letters, digits, "_" and "-" only: they go into paths and part keys as is.
+ */
+export const STORED_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const storedId = z.string({ error: 'is required' }).regex(STORED_ID, 'must be 1-128 letters, digits, "_" or "-"');
 
 /** A byte count from a query string: digits only, so "1e3", "-0" and " 5" are refused rather than coerced. */
 const byteCount = z
@@ -76,7 +76,7 @@ export type NewFileRequest = z.output<typeof newFileRequestSchema>;
 
 export const chunkTransferRequestSchema = z
   .object({
-    upload_id: objectIdHex,
+    upload_id: storedId,
     offset: byteCount,
     max_bytes: byteCount,
     'x-asset-id': identifier,
@@ -92,7 +92,7 @@ export type ChunkTransferRequest = z.output<typeof chunkTransferRequestSchema>;
 
 export const completeUploadRequestSchema = z
   .object({
-    upload_id: objectIdHex,
+    upload_id: storedId,
     length: z.number({ error: 'must be a number' }).int('must be an integer').nonnegative('must not be negative').max(Number.MAX_SAFE_INTEGER),
     file_name: fileName,
     content_type: mediaType,

@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -18,6 +20,7 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.disable('x-powered-by');
   app.use(app.get(MetricsRegistry).httpMiddleware());
   app.enableShutdownHooks();
+  answerUnparsableRequestsWithProblems(app);
   if (options.openApi) {
     const config = new DocumentBuilder()
       .setTitle(options.openApi.title)
@@ -47,4 +50,26 @@ export async function runService(build: () => { module: DynamicModule; config: B
   }
   const app = await createService(built.module, built.options);
   await app.listen(built.config.PORT, built.config.HOST);
+}
+
+/**
+ * Requests Node's HTTP parser rejects (oversized headers, garbage request lines) never reach Nest; by
+ * default Node answers them with a bare status line. They get a problem document like everything else.
+ */
+function answerUnparsableRequestsWithProblems(app: INestApplication): void {
+  const server = app.getHttpServer() as Server;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || (error.code === 'ECONNRESET')) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const code = tooLarge ? 'headers_too_large' : 'malformed_request';
+    const body = JSON.stringify({ type: `urn:problem:${code}`, title: tooLarge ? 'Request headers too large' : 'Malformed request', status, code });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

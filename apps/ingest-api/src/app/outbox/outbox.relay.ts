@@ -1,0 +1,105 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { assetEventEnvelopeSchema, type AssetEventEnvelope, TOPICS } from '@media/asset-model';
+import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
+import type { Producer } from 'kafkajs';
+import type { PendingEvent } from '../assets/asset.record';
+import { AssetRepository } from '../assets/asset.repository';
+import { OutboxSignal } from './outbox.signal';
+
+const BATCH = 100;
+const IDLE_POLL_MS = 250;
+const MAX_BACKOFF_MS = 5_000;
+export const EVENT_SOURCE = '/media-assets/ingest-api';
+/** Partitions of the public topic: keys (asset ids) hash to them, so this is fixed once created. */
+export const ASSET_EVENT_PARTITIONS = 6;
+
+/**
+ * Publishes the events each committed change left on its asset document, then removes them. A crash
+ * between Kafka's acknowledgement and the removal publishes the same event id again (at least once);
+ * nothing is removed before Kafka has it, so nothing is lost.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private producer: Producer | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly assets: AssetRepository,
+    private readonly kafka: KafkaClient,
+    private readonly signal: OutboxSignal,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.signal.notify();
+    await this.loop;
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      try {
+        const published = await this.publishBatch();
+        backoff = 100;
+        // A full batch means more is waiting; otherwise sleep until a commit signals or the poll comes round.
+        if (published < BATCH) await this.signal.wait(IDLE_POLL_MS);
+      } catch (error) {
+        this.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'outbox relay: retrying after error');
+        await this.signal.wait(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  /** One pass: every document with pending events, its events in order, then their removal. */
+  private async publishBatch(): Promise<number> {
+    const documents = await this.assets.findWithPendingEvents(BATCH);
+    if (documents.length === 0) return 0;
+    const producer = await this.connectedProducer();
+    for (const document of documents) {
+      const events = document.pending_events;
+      await producer.send({
+        topic: TOPICS.assetEvents,
+        acks: -1,
+        messages: events.map((event) => this.toMessage(document._id, event)),
+      });
+      await this.assets.removePublishedEvents(document._id, events.map((event) => event.id));
+    }
+    return documents.length;
+  }
+
+  private toMessage(assetId: string, event: PendingEvent) {
+    const envelope: AssetEventEnvelope = assetEventEnvelopeSchema.parse({
+      id: event.id,
+      created_on: new Date(event.created_on).toISOString(),
+      event: event.event,
+      tenant: event.tenant,
+      performed_by: event.performed_by,
+      payload: event.payload,
+    });
+    return {
+      key: assetId,
+      value: JSON.stringify(envelope),
+      headers: { ...cloudEventHeaders({ id: event.id, type: event.event, source: EVENT_SOURCE, time: new Date(event.created_on), traceparent: event.traceparent }) },
+    };
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      await ensureTopics(await this.kafka.connectedAdmin(), [{ topic: TOPICS.assetEvents, partitions: ASSET_EVENT_PARTITIONS }]);
+      // Idempotent with one request in flight: retries can neither duplicate nor reorder one asset's events.
+      const producer = this.kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+}

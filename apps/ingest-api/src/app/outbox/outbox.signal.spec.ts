@@ -1,0 +1,25 @@
+import { OutboxSignal } from './outbox.signal';
+
+describe('OutboxSignal', () => {
+  it('wakes a waiter at once on notify', async () => {
+    const signal = new OutboxSignal();
+    const started = Date.now();
+    const waiting = signal.wait(10_000);
+    signal.notify();
+    await waiting;
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('remembers a notify that came while nobody waited', async () => {
+    const signal = new OutboxSignal();
+    signal.notify();
+    const started = Date.now();
+    await signal.wait(10_000);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('times out without a notify', async () => {
+    const signal = new OutboxSignal();
+    await expect(signal.wait(5)).resolves.toBeUndefined();
+  });
+});

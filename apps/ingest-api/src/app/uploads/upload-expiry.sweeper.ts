@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AssetRepository } from '../assets/asset.repository';
+import type { IngestApiConfig } from '../ingest-api.config';
+import { INGEST_CONFIG } from '../ingest-config.token';
+import { UploadsService } from './uploads.service';
+
+const BATCH = 100;
+
+/**
+ * Fails resumable uploads past their TTL (`asset.changed`, error `upload_expired`); storage collects their
+ * bytes when it sees that event. Several replicas may sweep at once: compare-and-set lets one win.
+ */
+@Injectable()
+export class UploadExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(UploadExpirySweeper.name);
+  private timer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(
+    private readonly assets: AssetRepository,
+    private readonly uploads: UploadsService,
+    @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.sweeping ??= this.sweep()
+        .then(() => undefined)
+        .finally(() => (this.sweeping = undefined));
+    }, this.config.UPLOAD_EXPIRY_SWEEP_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.sweeping;
+  }
+
+  /** Expires every open upload past its TTL; returns how many it expired. */
+  async sweep(now: number = Date.now()): Promise<number> {
+    let expired = 0;
+    for (const record of await this.assets.findExpiredUploads(now, BATCH)) {
+      try {
+        await this.uploads.transition(record.tenant, record._id, () => ({ kind: 'expire', now }), () => ({
+          error: { code: 'upload_expired', message: 'the resumable upload was not finished within its time to live' },
+        }));
+        expired += 1;
+      } catch (error) {
+        this.logger.warn({ asset: record._id, error: error instanceof Error ? error.message : String(error) }, 'could not expire upload');
+      }
+    }
+    return expired;
+  }
+}

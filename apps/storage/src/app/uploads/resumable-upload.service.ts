@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError } from '@media/service-kit';
+import { GridFsRepository, type StoredFile } from '../files/grid-fs.repository';
+import { bodyFailureToProblem, limitedBody } from '../http/request-body.reader';
+import type { ChunkTransferRequest, CompleteUploadRequest } from '../http/storage-request.schemas';
+import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
+import { ChunkAssembler, planCompletion, planTransfer } from './chunk-layout.util';
+import { ChunkedUploadRepository, type UploadOwner, type UploadPart } from './chunked-upload.repository';
+import { HashStateError, ResumableSha256 } from './resumable-sha256.util';
+
+export interface TransferReceipt {
+  bytes: number;
+  start_offset: number;
+  end_offset: number;
+  /** SHA-256 of this transfer's bytes alone, base64, for the caller to compare with the client's checksum. */
+  chunk_sha256: string;
+}
+
+export interface CompletedUpload {
+  file_id: string;
+  length: number;
+  sha256: string;
+}
+
+/**
+ * Resumable uploads, written once and never copied. The caller (ingest-api) holds a lease per upload, so
+ * at most one transfer or completion runs for it at a time, and it tells us the committed offset; storage
+ * does not know whether a successful transfer gets committed, so whatever lies past the committed offset
+ * is treated as garbage by the next transfer.
+ */
+@Injectable()
+export class ResumableUploadService {
+  private readonly logger = new Logger(ResumableUploadService.name);
+
+  constructor(
+    private readonly uploads: ChunkedUploadRepository,
+    private readonly gridFs: GridFsRepository,
+  ) {}
+
+  async transfer(body: Readable, request: ChunkTransferRequest, declaredLength?: number): Promise<TransferReceipt> {
+    const { uploadId, offset, maxBytes, owner } = request;
+    if (await this.gridFs.findFile(uploadId)) {
+      throw new DomainError(409, 'upload_completed', 'Upload already completed', `Upload ${uploadId} is already a file.`);
+    }
+    assertOwner(await this.uploads.register(uploadId, owner, new Date()), owner, uploadId);
+
+    const plan = planTransfer(offset, 0, GRIDFS_CHUNK_SIZE);
+    const part = await this.committedPart(uploadId, offset);
+    if (part.tail.length !== plan.carriedBytes) throw stateMismatch(uploadId, offset, 'its saved tail does not end at this offset');
+    const wholeFile = await resumeHash(part.hashState, uploadId, offset);
+
+    await this.uploads.discardLeftovers(uploadId, plan.firstN, offset);
+    const assembler = new ChunkAssembler(GRIDFS_CHUNK_SIZE, plan.firstN, part.tail);
+    const chunkHash = createHash('sha256');
+    let bytes = 0;
+    try {
+      for await (const piece of limitedBody(body, maxBytes, declaredLength)) {
+        bytes += piece.length;
+        chunkHash.update(piece);
+        wholeFile.update(piece);
+        // Each full chunk is stored before the next piece is read: one chunk in memory, backpressure on the client.
+        for (const chunk of assembler.accept(piece)) await this.uploads.insertChunk(uploadId, chunk.n, chunk.data);
+      }
+      if (bytes === 0) throw new DomainError(400, 'empty_chunk', 'Empty chunk', 'A transfer carries at least one byte.');
+      await this.uploads.savePart(uploadId, { offset: offset + bytes, tail: assembler.tail(), hashState: wholeFile.save() }, new Date());
+    } catch (error) {
+      // All or nothing: the chunk docs this transfer wrote go; the committed state was never touched.
+      await this.discardQuietly(uploadId, plan.firstN);
+      throw bodyFailureToProblem(error, 'chunk_too_large');
+    }
+    return { bytes, start_offset: offset, end_offset: offset + bytes, chunk_sha256: chunkHash.digest('base64') };
+  }
+
+  /**
+   * Makes the upload one GridFS file: writes the final short chunk from the saved tail, then the
+   * `fs.files` document. A handful of single-document writes whatever the file size; repeating it
+   * answers the same.
+   */
+  async complete(request: CompleteUploadRequest): Promise<CompletedUpload> {
+    const { uploadId, length, owner } = request;
+    const existing = await this.gridFs.findFile(uploadId);
+    if (existing) return this.alreadyCompleted(existing, request);
+
+    const registered = await this.uploads.findOwner(uploadId);
+    if (registered) assertOwner(registered, owner, uploadId);
+    else if (length > 0) throw stateMismatch(uploadId, length, 'no chunk of it was received');
+
+    const plan = planCompletion(length, GRIDFS_CHUNK_SIZE);
+    const part = await this.committedPart(uploadId, length);
+    if (part.tail.length !== (plan.tailChunk?.length ?? 0)) throw stateMismatch(uploadId, length, 'its saved tail does not end at this length');
+    if (plan.lastTransferredN !== null && !(await this.uploads.hasChunk(uploadId, plan.lastTransferredN))) {
+      throw stateMismatch(uploadId, length, 'chunks before this length are missing');
+    }
+    const sha256 = (await resumeHash(part.hashState, uploadId, length)).hex();
+
+    // Chunks past the end can only come from transfers that were never committed.
+    await this.uploads.discardChunksFrom(uploadId, plan.chunkCount);
+    if (plan.tailChunk) await this.uploads.putChunk(uploadId, plan.tailChunk.n, part.tail);
+    const inserted = await this.gridFs.insertFileDocument(
+      {
+        id: uploadId,
+        length,
+        chunkSize: GRIDFS_CHUNK_SIZE,
+        filename: request.fileName,
+        metadata: { asset_id: owner.assetId, tenant: owner.tenant, role: request.role, content_type: request.contentType, sha256 },
+      },
+      new Date(),
+    );
+    if (!inserted) {
+      const raced = await this.gridFs.findFile(uploadId);
+      if (raced) return this.alreadyCompleted(raced, request);
+    }
+    await this.uploads.forgetUpload(uploadId);
+    return { file_id: uploadId, length, sha256 };
+  }
+
+  private async alreadyCompleted(file: StoredFile, request: CompleteUploadRequest): Promise<CompletedUpload> {
+    assertOwner({ assetId: file.metadata.asset_id, tenant: file.metadata.tenant }, request.owner, request.uploadId);
+    if (file.length !== request.length) {
+      throw stateMismatch(request.uploadId, request.length, `it was completed with ${file.length} bytes`);
+    }
+    // A completion that died after writing the file document may have left the bookkeeping behind.
+    await this.uploads.forgetUpload(request.uploadId);
+    return { file_id: file.id, length: file.length, sha256: file.metadata.sha256 ?? '' };
+  }
+
+  /** The committed state at `offset`: nothing at 0, otherwise the part the transfer ending there saved. */
+  private async committedPart(uploadId: string, offset: number): Promise<Pick<UploadPart, 'tail'> & { hashState?: Uint8Array }> {
+    if (offset === 0) return { tail: Buffer.alloc(0) };
+    const part = await this.uploads.findPart(uploadId, offset);
+    if (!part) throw stateMismatch(uploadId, offset, 'no transfer ended at this offset');
+    return part;
+  }
+
+  private async discardQuietly(uploadId: string, fromN: number): Promise<void> {
+    try {
+      await this.uploads.discardChunksFrom(uploadId, fromN);
+    } catch (error) {
+      // The next transfer at the committed offset removes them anyway; losing this cleanup costs space only.
+      this.logger.warn({ err: error, upload_id: uploadId, from_n: fromN }, 'could not discard the chunks of a failed transfer');
+    }
+  }
+}
+
+/** The whole-file hash after `offset` bytes: fresh at 0, else resumed from the committed part. */
+async function resumeHash(state: Uint8Array | undefined, uploadId: string, offset: number): Promise<ResumableSha256> {
+  try {
+    return await ResumableSha256.resume(state);
+  } catch (error) {
+    if (error instanceof HashStateError) throw stateMismatch(uploadId, offset, 'its saved hash state cannot be resumed');
+    throw error;
+  }
+}
+
+function assertOwner(registered: UploadOwner, claimed: UploadOwner, uploadId: string): void {
+  if (registered.assetId !== claimed.assetId || registered.tenant !== claimed.tenant) {
+    throw new DomainError(409, 'upload_owner_mismatch', 'Upload belongs to another asset', `Upload ${uploadId} belongs to another asset or tenant.`);
+  }
+}
+
+function stateMismatch(uploadId: string, offset: number, why: string): DomainError {
+  return new DomainError(409, 'upload_state_mismatch', 'Upload state mismatch', `Upload ${uploadId} cannot continue at ${offset}: ${why}.`, {
+    offset,
+  });
+}

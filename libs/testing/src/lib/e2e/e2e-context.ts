@@ -1,0 +1,31 @@
+import { mintHs256Token, type Scope, SCOPES } from '@media/scopes';
+
+export interface E2eContext {
+  gateway: string;
+  storage: string;
+  jwtSecret: string;
+  /** The database the services use, for checks "behind" the API (GridFS read back directly). */
+  databaseUri: string;
+  kafkaBrokers: string;
+}
+
+/** Addresses the end-to-end global setup published for this run. */
+export function e2eContext(): E2eContext {
+  const read = (name: string) => {
+    const value = process.env[name];
+    if (!value) throw new Error(`${name} is unset: run end-to-end tests through jest.e2e.config.ts`);
+    return value;
+  };
+  return {
+    gateway: read('E2E_INGEST_API_URL'),
+    storage: read('E2E_STORAGE_URL'),
+    jwtSecret: read('E2E_JWT_SECRET'),
+    databaseUri: read('E2E_DATABASE_URI'),
+    kafkaBrokers: read('KAFKA_BROKERS'),
+  };
+}
+
+/** A bearer token of the run's signing secret for a tenant and scopes (all scopes by default). */
+export function tokenFor(tenant: string, scopes: readonly Scope[] = SCOPES, subject = `e2e-${tenant}`): Promise<string> {
+  return mintHs256Token({ secret: e2eContext().jwtSecret, tenant, scopes, subject });
+}
