@@ -4,7 +4,7 @@ import { type Asset, type AssetEventEnvelope, TOPICS } from '@media/asset-model'
 import { KafkaClient } from '@media/messaging';
 import { bootService, freePort, integrationEnv, type RunningService } from '@media/testing';
 import type { Producer } from 'kafkajs';
-import { type Db, MongoClient, ObjectId } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import { AppModule } from './app.module';
 import { loadStorageConfig } from './storage.config';
 
@@ -58,7 +58,7 @@ describe('storage consuming assets.events.v1', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    const env = integrationEnv('storage-events', { LOG_LEVEL: process.env['DEBUG_LOG'] ?? 'silent' });
+    const env = integrationEnv('storage-events');
     running = await bootService(AppModule.register(loadStorageConfig(env)));
     base = running.baseUrl;
     mongo = new MongoClient(env['MONGODB_URI'] ?? '');
@@ -97,7 +97,7 @@ describe('storage consuming assets.events.v1', () => {
   }
 
   async function startUpload(assetId: string, bytes: number): Promise<string> {
-    const uploadId = new ObjectId().toHexString();
+    const uploadId = randomUUID();
     const response = await fetch(`${base}/uploads/${uploadId}/chunks?offset=0&max_bytes=${bytes}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/octet-stream', 'x-asset-id': assetId, 'x-tenant': tenant },
@@ -117,22 +117,20 @@ describe('storage consuming assets.events.v1', () => {
   }
 
   async function documentsOf(assetId: string, ids: string[]): Promise<number> {
-    const objectIds = ids.map((id) => new ObjectId(id));
     const counts = await Promise.all([
-      db.collection('fs.files').countDocuments({ $or: [{ _id: { $in: objectIds } }, { 'metadata.asset_id': assetId }] }),
-      db.collection('fs.chunks').countDocuments({ files_id: { $in: objectIds } }),
-      db.collection('uploads').countDocuments({ $or: [{ _id: { $in: objectIds } }, { asset_id: assetId }] }),
-      db.collection('upload_parts').countDocuments({ upload_id: { $in: objectIds } }),
+      db.collection<{ _id: string }>('fs.files').countDocuments({ $or: [{ _id: { $in: ids } }, { 'metadata.asset_id': assetId }] }),
+      db.collection('fs.chunks').countDocuments({ files_id: { $in: ids } }),
+      db.collection<{ _id: string }>('uploads').countDocuments({ $or: [{ _id: { $in: ids } }, { asset_id: assetId }] }),
+      db.collection('upload_parts').countDocuments({ upload_id: { $in: ids } }),
     ]);
     return counts.reduce((a, b) => a + b, 0);
   }
 
   async function uploadDocuments(uploadId: string): Promise<number> {
-    const id = new ObjectId(uploadId);
     const counts = await Promise.all([
-      db.collection('fs.chunks').countDocuments({ files_id: id }),
-      db.collection('uploads').countDocuments({ _id: id }),
-      db.collection('upload_parts').countDocuments({ upload_id: id }),
+      db.collection('fs.chunks').countDocuments({ files_id: uploadId }),
+      db.collection<{ _id: string }>('uploads').countDocuments({ _id: uploadId }),
+      db.collection('upload_parts').countDocuments({ upload_id: uploadId }),
     ]);
     return counts.reduce((a, b) => a + b, 0);
   }

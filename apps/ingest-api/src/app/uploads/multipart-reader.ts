@@ -46,6 +46,7 @@ export function readMultipart(request: IncomingMessage, options: MultipartOption
     }
     const fields: FormFields = {};
     let fileWork: Promise<void> | undefined;
+    let currentFile: Readable | undefined;
     let settled = false;
     const fail = (error: unknown) => {
       if (settled) return;
@@ -65,6 +66,7 @@ export function readMultipart(request: IncomingMessage, options: MultipartOption
         stream.resume();
         return fail(new DomainError(400, 'unexpected_file', 'Unexpected file', `this endpoint takes one file, in ${options.fileFields.map((f) => `"${f}"`).join(' or ')}`));
       }
+      currentFile = stream;
       fileWork = options.onFile({ field: name, filename: info.filename, stream, fieldsBefore: { ...fields } }).catch((error: unknown) => {
         // The consumer stopped early: drain the part so busboy can go on to the end (or to the abort).
         stream.resume();
@@ -82,7 +84,14 @@ export function readMultipart(request: IncomingMessage, options: MultipartOption
         resolve({ fields, sawFile: fileWork !== undefined });
       });
     });
-    request.on('aborted', () => fail(new DomainError(400, 'request_aborted', 'Request aborted', 'the client closed the connection')));
+    // A dropped connection never ends the part on its own: fail the file stream so its consumer (the
+    // transfer to storage) aborts and keeps nothing, instead of waiting forever for bytes.
+    request.on('close', () => {
+      if (request.complete) return;
+      const aborted = new DomainError(400, 'request_aborted', 'Request aborted', 'the client closed the connection');
+      currentFile?.destroy(aborted);
+      fail(aborted);
+    });
     request.pipe(parser);
   });
 }

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS } from '@media/asset-model';
-import { KafkaClient } from '@media/messaging';
+import { ensureTopics, KafkaClient } from '@media/messaging';
 import { MetricsRegistry } from '@media/service-kit';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
 import { Counter, Gauge } from 'prom-client';
@@ -9,7 +9,7 @@ import { actionFor, parseAssetEvent } from './asset-event.policy';
 import { AssetBytesService } from './asset-bytes.service';
 
 export const STORAGE_CONSUMER_GROUP = 'storage';
-/** Created with this many partitions if it does not exist yet; keyed by asset id, so per-asset order holds. */
+/** Created with this many partitions if it does not exist yet (ingest-api's outbox relay uses the same count). */
 const TOPIC_PARTITIONS = 6;
 const RETRY_START_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -123,13 +123,11 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async ensureTopic(): Promise<void> {
+    // An admin of its own: the shared one is dropped by the readiness probe whenever Kafka hiccups.
     const admin = this.kafka.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic: TOPICS.assetEvents, numPartitions: TOPIC_PARTITIONS }], waitForLeaders: true });
-    } catch (error) {
-      // createTopics already answers false for an existing topic; a race with another creator can still throw.
-      if ((error as { type?: unknown }).type !== 'TOPIC_ALREADY_EXISTS') throw error;
+      await ensureTopics(admin, [{ topic: TOPICS.assetEvents, partitions: TOPIC_PARTITIONS }]);
     } finally {
       await admin.disconnect();
     }
