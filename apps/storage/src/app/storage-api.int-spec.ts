@@ -271,14 +271,15 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
     });
 
     it.each([
-      ['no headers', {}, 'max_bytes=10'],
-      ['a bad role', { 'x-role': 'master' }, 'max_bytes=10'],
-      ['no max_bytes', {}, ''],
-    ])('answers 400 invalid_request for %s', async (_, extra, query) => {
-      const headers = Object.keys(extra).length === 0 && query !== '' ? { 'content-type': 'application/octet-stream' } : fileHeaders('a1', extra);
+      ['no identifying headers', { 'content-type': 'application/octet-stream' }, 'max_bytes=10', ['x-asset-id', 'x-tenant', 'x-file-name', 'x-content-type', 'x-role']],
+      ['a bad role', fileHeaders('a1', { 'x-role': 'master' }), 'max_bytes=10', ['x-role']],
+      ['no max_bytes', fileHeaders('a1'), '', ['max_bytes']],
+    ])('answers 400 invalid_request for %s, naming the inputs', async (_, headers, query, fields) => {
       const result = await sent(`${base}/files?${query}`, { method: 'POST', headers, body: Buffer.from('0123456789') });
       expect(result.status).toBe(400);
-      expect(json(result)).toMatchObject({ code: 'invalid_request', errors: expect.any(Array) });
+      const problem = json(result) as { code: string; errors: { field: string }[] };
+      expect(problem.code).toBe('invalid_request');
+      expect(problem.errors.map((error) => error.field)).toEqual(fields);
     });
 
     it('answers 415 for a body that is not application/octet-stream', async () => {
