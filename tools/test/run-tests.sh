@@ -32,4 +32,11 @@ tier() {
 tier unit -c jest.unit.config.ts
 tier integration -c jest.integration.config.ts --runInBand
 
+# The end-to-end tier runs the built services as processes, as they run in production.
+echo "== building the services" >&2
+check build env NX_DAEMON=false npx nx run-many -t build --projects=tag:type:app --outputStyle=static --skip-nx-cache
+if grep -q '"failed":0' "$reports/build.check.json"; then
+  tier e2e -c jest.e2e.config.ts --runInBand
+fi
+
 node tools/test/summarize.mjs "$reports"

@@ -7,3 +7,11 @@ export const TOPICS = {
   assetEvents: 'assets.events.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+
+/**
+ * Partitions per topic, fixed at creation: keys hash to partitions, so changing a count later would
+ * break per-key (per-asset) order. Every service that creates a topic takes the number from here.
+ */
+export const TOPIC_PARTITIONS: Readonly<Record<Topic, number>> = {
+  [TOPICS.assetEvents]: 6,
+};

@@ -71,8 +71,18 @@ export class CdnController {
     // Never let a browser second-guess the type: an uploaded HTML file must not run as a page.
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('Content-Security-Policy', "default-src 'none'; media-src 'self'; img-src 'self'; sandbox");
-    response.setHeader('Content-Disposition', contentDisposition(file.file, { type: INLINE.test(file.mime_type) ? 'inline' : 'attachment' }));
+    response.setHeader(
+      'Content-Disposition',
+      // RFC 6266: an ASCII `filename` for old clients plus `filename*` with the real UTF-8 name; the
+      // library quotes and escapes both, so no file name can inject a header.
+      contentDisposition(file.file, { type: INLINE.test(file.mime_type) ? 'inline' : 'attachment', fallback: asciiFallback(file.file) }),
+    );
     response.setHeader('Cache-Control', 'private, max-age=3600');
     await pipeline(upstream, response);
   }
+}
+
+/** The file name with anything outside printable ASCII replaced, for clients that ignore `filename*`. */
+function asciiFallback(name: string): string {
+  return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }

@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { assetEventEnvelopeSchema, type AssetEventEnvelope, TOPICS } from '@media/asset-model';
+import { assetEventEnvelopeSchema, type AssetEventEnvelope, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
 import type { Producer } from 'kafkajs';
 import type { PendingEvent } from '../assets/asset.record';
@@ -10,8 +10,6 @@ const BATCH = 100;
 const IDLE_POLL_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
 export const EVENT_SOURCE = '/media-assets/ingest-api';
-/** Partitions of the public topic: keys (asset ids) hash to them, so this is fixed once created. */
-export const ASSET_EVENT_PARTITIONS = 6;
 
 /**
  * Publishes the events each committed change left on its asset document, then removes them. A crash
@@ -94,7 +92,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async connectedProducer(): Promise<Producer> {
     if (!this.producer) {
-      await ensureTopics(await this.kafka.connectedAdmin(), [{ topic: TOPICS.assetEvents, partitions: ASSET_EVENT_PARTITIONS }]);
+      await ensureTopics(await this.kafka.connectedAdmin(), [{ topic: TOPICS.assetEvents, partitions: TOPIC_PARTITIONS[TOPICS.assetEvents] }]);
       // Idempotent with one request in flight: retries can neither duplicate nor reorder one asset's events.
       const producer = this.kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { TOPICS } from '@media/asset-model';
+import { TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { ensureTopics, KafkaClient } from '@media/messaging';
 import { MetricsRegistry } from '@media/service-kit';
 import type { Consumer, EachMessagePayload } from 'kafkajs';
@@ -10,7 +10,6 @@ import { AssetBytesService } from './asset-bytes.service';
 
 export const STORAGE_CONSUMER_GROUP = 'storage';
 /** Created with this many partitions if it does not exist yet (ingest-api's outbox relay uses the same count). */
-const TOPIC_PARTITIONS = 6;
 const RETRY_START_MS = 500;
 const RETRY_MAX_MS = 30_000;
 const SHUTDOWN_WAIT_MS = 10_000;
@@ -127,7 +126,7 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
     const admin = this.kafka.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, [{ topic: TOPICS.assetEvents, partitions: TOPIC_PARTITIONS }]);
+      await ensureTopics(admin, [{ topic: TOPICS.assetEvents, partitions: TOPIC_PARTITIONS[TOPICS.assetEvents] }]);
     } finally {
       await admin.disconnect();
     }

@@ -61,6 +61,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       };
     }
     const status = statusOf(exception);
+    if (exception instanceof HttpException && status === 503) {
+      // Readiness says "not ready" with 503 and which dependency failed; probes and operators need both.
+      return {
+        problem: { type: 'urn:problem:service_unavailable', title: 'Service unavailable', status, code: 'service_unavailable', details: exception.getResponse() },
+        headers: {},
+      };
+    }
     if (status !== undefined && status < 500) {
       const code = codeByStatus[status] ?? 'bad_request';
       return {

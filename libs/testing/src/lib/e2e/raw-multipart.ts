@@ -12,7 +12,9 @@ export function multipartBody(parts: RawPart[]): { body: Buffer; contentType: st
   const boundary = `----e2e${randomBytes(8).toString('hex')}`;
   const pieces: Buffer[] = [];
   for (const part of parts) {
-    const disposition = `form-data; name="${part.name}"${part.filename !== undefined ? `; filename="${part.filename}"` : ''}`;
+    // As browsers do (HTML's multipart/form-data encoding): quote and line breaks in names are percent-escaped.
+    const escape = (value: string) => value.replace(/"/g, '%22').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+    const disposition = `form-data; name="${escape(part.name)}"${part.filename !== undefined ? `; filename="${escape(part.filename)}"` : ''}`;
     const type = part.filename !== undefined ? 'Content-Type: application/octet-stream\r\n' : '';
     pieces.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${type}\r\n`));
     pieces.push(Buffer.isBuffer(part.value) ? part.value : Buffer.from(part.value));

@@ -42,6 +42,19 @@ async function portFor(preferred: number | undefined): Promise<number> {
   return free ? preferred : freePort();
 }
 
+/** Spawns one built service with the given environment; its output goes to `<logs>/<service>.log`. */
+export function launchService(repoRoot: string, service: ServiceName, env: NodeJS.ProcessEnv, logs: string | 'inherit', logName: string = service): ChildProcess {
+  const main = path.join(repoRoot, 'dist', 'apps', service, 'main.js');
+  const output = logs === 'inherit' ? 'inherit' : 'pipe';
+  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', output, output] });
+  if (logs !== 'inherit') {
+    const log = createWriteStream(path.join(logs, `${logName}.log`), { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  }
+  return child;
+}
+
 /**
  * Runs the four built services (`dist/apps/<name>/main.js`) wired to each other and to the given
  * servers, each waited for until `/health/ready` answers. Used by `npm start` and the end-to-end tier.
@@ -70,14 +83,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
   let stopping = false;
 
   const launch = (service: ServiceName): ChildProcess => {
-    const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
-    const env = { ...process.env, ...shared, ...options.env?.[service], PORT: String(ports[service]) };
-    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', options.logs === 'inherit' ? 'inherit' : 'pipe', options.logs === 'inherit' ? 'inherit' : 'pipe'] });
-    if (options.logs !== 'inherit') {
-      const log = createWriteStream(path.join(options.logs, `${service}.log`), { flags: 'a' });
-      child.stdout?.pipe(log);
-      child.stderr?.pipe(log);
-    }
+    const child = launchService(options.repoRoot, service, { ...shared, ...options.env?.[service], PORT: String(ports[service]) }, options.logs);
     children.set(service, child);
     return child;
   };

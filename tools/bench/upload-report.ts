@@ -1,0 +1,242 @@
+/** The benchmark's result as data (upload.json) and as a page for people (upload.md). */
+import type { CpuUse } from './cpu-meter.util';
+import type { Summary } from './stats.util';
+
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+
+export interface MachineFacts {
+  date: string;
+  cores: number;
+  cpuModel: string;
+  ramBytes: number;
+  node: string;
+  os: string;
+  mongoServer: string;
+  mongoJavaOpts: string;
+  durationSeconds?: number;
+}
+
+export interface BenchConfig {
+  largeBytes: number;
+  chunkBytes: number;
+  oneRequestBytes: number;
+  smallBytes: number;
+  repetitions: number;
+  finishRepetitions: number;
+  concurrentClients: number;
+  chunksPerClient: number;
+  rssIntervalMs: number;
+  gridFsChunkBytes: number;
+}
+
+export interface ThroughputResult {
+  /** MiB/s of each repetition. */
+  api: Summary;
+  baseline: Summary;
+  /** median(api) ÷ median(baseline). */
+  ratio: number;
+  /** api ÷ baseline of each repetition (the two ran back to back). */
+  pairedRatios: Summary;
+  goal: number;
+  met: boolean;
+}
+
+export interface FinishLatencyResult {
+  smallMs: Summary;
+  largeMs: Summary;
+  deltaMs: number;
+  /** The spread allowed for "equal": the larger of the small sizes' range and 5 ms. */
+  noiseMs: number;
+  goalMs: number;
+  met: boolean;
+}
+
+export interface ProcessMemory {
+  idleBytes: number;
+  peakSampledBytes: number;
+  growthSampledBytes: number;
+  /** From the kernel's VmHWM, reset just before the load: catches a peak between two samples. */
+  peakKernelBytes?: number;
+  growthKernelBytes?: number;
+}
+
+export interface MemoryResult {
+  clients: number;
+  bytesPerClient: number;
+  seconds: number;
+  perProcess: Record<string, ProcessMemory>;
+  samples: number;
+  maxGapMs: number;
+  goalBytes: number;
+  /** The processes the goal applies to. */
+  judged: string[];
+  met: boolean;
+}
+
+export interface BenchResult {
+  machine: MachineFacts;
+  config: BenchConfig;
+  chunked?: ThroughputResult;
+  oneRequest?: ThroughputResult & { ratioToLargeBaseline?: number };
+  finishLatency?: FinishLatencyResult;
+  memory?: MemoryResult;
+  /** CPU over every run of one kind, added up. */
+  cpu: Record<string, CpuUse & { bytes: number }>;
+  analysis: string[];
+  errors: string[];
+  cleanup: { deletedByStorage: number; deletedDirectly: number };
+}
+
+const fixed = (value: number, digits = 1): string => value.toFixed(digits);
+const mib = (bytes: number): string => fixed(bytes / MiB);
+const verdict = (met: boolean | undefined): string => (met === undefined ? 'not measured' : met ? '**met**' : '**missed**');
+const spread = (summary: Summary, digits = 1): string =>
+  `${fixed(summary.median, digits)} (${fixed(summary.min, digits)} – ${fixed(summary.max, digits)})`;
+const list = (summary: Summary, digits = 1): string => summary.values.map((value) => fixed(value, digits)).join(', ');
+
+export const CPU_KINDS: Record<string, string> = {
+  'baseline-large': 'GridFS baseline, large file',
+  'api-chunked': 'API chunked, large file',
+  'baseline-one-request': 'GridFS baseline, one-request size',
+  'api-one-request': 'API one request',
+  'api-concurrent': '8 concurrent clients',
+};
+
+function cpuTable(result: BenchResult): string[] {
+  const kinds = Object.keys(result.cpu);
+  if (kinds.length === 0) return [];
+  const names = [...new Set(kinds.flatMap((kind) => Object.keys(result.cpu[kind]?.cpuSeconds ?? {})))];
+  const lines = [
+    '| run kind | wall s | machine busy (cores) | ' + names.map((name) => `${name} cores (CPU s / GiB)`).join(' | ') + ' | all listed, CPU s / GiB |',
+    '|---|---|---|' + names.map(() => '---|').join('') + '---|',
+  ];
+  for (const kind of kinds) {
+    const use = result.cpu[kind];
+    if (!use) continue;
+    const gib = use.bytes / GiB;
+    const total = Object.values(use.cpuSeconds).reduce((sum, seconds) => sum + seconds, 0);
+    const cells = names.map((name) => {
+      const seconds = use.cpuSeconds[name];
+      return seconds === undefined ? '–' : `${fixed(seconds / use.wallSeconds, 2)} (${fixed(seconds / gib, 2)})`;
+    });
+    lines.push(`| ${CPU_KINDS[kind] ?? kind} | ${fixed(use.wallSeconds)} | ${fixed(use.machineBusyCores, 2)} | ${cells.join(' | ')} | ${fixed(total / gib, 2)} |`);
+  }
+  return lines;
+}
+
+export function renderMarkdown(result: BenchResult): string {
+  const { machine, config } = result;
+  const out: string[] = [];
+  out.push('# Upload benchmark', '');
+  out.push(
+    `Made by \`npm run bench\` (tools/bench/upload.bench.ts) on ${machine.date}. Every number is a ratio to a baseline measured in the`,
+    'same run on the same machine: a direct `GridFSBucket.openUploadStream` of the same bytes, from the same file on disk, to the',
+    `same database server (chunk size ${config.gridFsChunkBytes} bytes, as storage writes). Throughput is MiB/s; medians with (min – max).`,
+    '',
+  );
+  out.push('## Machine', '');
+  out.push('| fact | value |', '|---|---|');
+  out.push(`| date | ${machine.date} |`);
+  out.push(`| CPU | ${machine.cores} cores, ${machine.cpuModel} |`);
+  out.push(`| RAM | ${fixed(machine.ramBytes / GiB)} GiB |`);
+  out.push(`| Node | ${machine.node} |`);
+  out.push(`| OS | ${machine.os} |`);
+  out.push(`| database server | ${machine.mongoServer}, JVM options appended: \`${machine.mongoJavaOpts}\` |`);
+  if (machine.durationSeconds !== undefined) out.push(`| whole run | ${fixed(machine.durationSeconds, 0)} s |`);
+  out.push('');
+
+  out.push('## Results against the goals', '');
+  out.push('| # | measurement | API | baseline / reference | ratio or value | goal | verdict |', '|---|---|---|---|---|---|---|');
+  const { chunked, oneRequest, finishLatency, memory } = result;
+  out.push(
+    chunked
+      ? `| 1 | chunked upload, ${mib(config.largeBytes)} MiB in ${mib(config.chunkBytes)} MiB chunks (MiB/s) | ${spread(chunked.api)} | ${spread(chunked.baseline)} | **${fixed(chunked.ratio, 3)}** (per pair ${spread(chunked.pairedRatios, 3)}) | ≥ ${chunked.goal} | ${verdict(chunked.met)} |`
+      : '| 1 | chunked upload | – | – | – | ≥ 0.85 | not measured |',
+  );
+  out.push(
+    oneRequest
+      ? `| 2 | one-request upload, ${mib(config.oneRequestBytes)} MiB (MiB/s) | ${spread(oneRequest.api)} | ${spread(oneRequest.baseline)} | **${fixed(oneRequest.ratio, 3)}** (per pair ${spread(oneRequest.pairedRatios, 3)})${oneRequest.ratioToLargeBaseline === undefined ? '' : `; ${fixed(oneRequest.ratioToLargeBaseline, 3)} against the ${mib(config.largeBytes)} MiB baseline`} | ≥ ${oneRequest.goal} | ${verdict(oneRequest.met)} |`
+      : '| 2 | one-request upload | – | – | – | ≥ 0.85 | not measured |',
+  );
+  out.push(
+    finishLatency
+      ? `| 3 | finish latency (ms), ${mib(config.largeBytes)} MiB vs ${mib(config.smallBytes)} MiB | ${spread(finishLatency.largeMs)} | ${spread(finishLatency.smallMs)} | Δ median ${fixed(finishLatency.deltaMs)} ms (noise ${fixed(finishLatency.noiseMs)} ms) | equal within noise, < ${finishLatency.goalMs} ms | ${verdict(finishLatency.met)} |`
+      : '| 3 | finish latency | – | – | – | equal, < 100 ms | not measured |',
+  );
+  if (memory) {
+    for (const name of memory.judged) {
+      const proc = memory.perProcess[name];
+      if (!proc) continue;
+      out.push(
+        `| 4 | peak RSS growth of ${name}, ${memory.clients} clients × ${mib(config.chunkBytes)} MiB chunks (MiB) | ${mib(proc.growthSampledBytes)} (kernel peak: ${proc.growthKernelBytes === undefined ? '–' : mib(proc.growthKernelBytes)}) | idle ${mib(proc.idleBytes)} | peak ${mib(proc.peakSampledBytes)} | < ${mib(memory.goalBytes)} | ${verdict(proc.growthSampledBytes < memory.goalBytes && (proc.growthKernelBytes ?? 0) < memory.goalBytes)} |`,
+      );
+    }
+  } else {
+    out.push('| 4 | peak RSS growth | – | – | – | < 64 MiB | not measured |');
+  }
+  out.push('');
+
+  out.push('## Every repetition', '');
+  if (chunked) {
+    out.push(`- 1, API chunked (MiB/s): ${list(chunked.api)}`);
+    out.push(`- 1, baseline (MiB/s): ${list(chunked.baseline)}`);
+    out.push(`- 1, paired ratios: ${list(chunked.pairedRatios, 3)}`);
+  }
+  if (oneRequest) {
+    out.push(`- 2, API one request (MiB/s): ${list(oneRequest.api)}`);
+    out.push(`- 2, baseline (MiB/s): ${list(oneRequest.baseline)}`);
+    out.push(`- 2, paired ratios: ${list(oneRequest.pairedRatios, 3)}`);
+  }
+  if (finishLatency) {
+    out.push(`- 3, finish of ${mib(config.smallBytes)} MiB (ms): ${list(finishLatency.smallMs)}`);
+    out.push(`- 3, finish of ${mib(config.largeBytes)} MiB (ms): ${list(finishLatency.largeMs)}`);
+  }
+  out.push('');
+
+  if (memory) {
+    out.push('## Memory under concurrent chunk uploads', '');
+    out.push(
+      `${memory.clients} clients at once, each a resumable upload of ${mib(memory.bytesPerClient)} MiB in ${mib(config.chunkBytes)} MiB chunks, ${fixed(memory.seconds)} s in all. ` +
+        `VmRSS sampled every ${config.rssIntervalMs} ms in a worker thread (${memory.samples} samples, longest gap ${fixed(memory.maxGapMs, 0)} ms); ` +
+        'idle is the median of 10 samples over 1 s after a warm-up upload. The kernel peak is VmHWM, reset right before the load.',
+      '',
+    );
+    out.push('| process | idle MiB | peak MiB (sampled) | growth MiB (sampled) | peak MiB (kernel) | growth MiB (kernel) |', '|---|---|---|---|---|---|');
+    for (const [name, proc] of Object.entries(memory.perProcess)) {
+      out.push(
+        `| ${name}${memory.judged.includes(name) ? '' : ' (not judged)'} | ${mib(proc.idleBytes)} | ${mib(proc.peakSampledBytes)} | ${mib(proc.growthSampledBytes)} | ${proc.peakKernelBytes === undefined ? '–' : mib(proc.peakKernelBytes)} | ${proc.growthKernelBytes === undefined ? '–' : mib(proc.growthKernelBytes)} |`,
+      );
+    }
+    out.push('');
+  }
+
+  const cpu = cpuTable(result);
+  if (cpu.length > 0) {
+    out.push('## Where the CPU went', '');
+    out.push(
+      'utime + stime from /proc/<pid>/stat over every run of a kind, added up; "cores" is CPU seconds ÷ wall seconds, the number in',
+      'parentheses CPU seconds per GiB moved. `bench` is this process: the HTTP client and the baseline\'s driver. The machine has',
+      `${machine.cores} cores; "machine busy" counts every process on it.`,
+      '',
+      ...cpu,
+      '',
+    );
+  }
+
+  if (result.analysis.length > 0) {
+    out.push('## Analysis', '', ...result.analysis.map((line) => `- ${line}`), '');
+  }
+  out.push('## Method', '');
+  out.push(
+    `- Source: ${mib(config.largeBytes)} MiB of random bytes written to a temp file in 8 MiB pieces (deleted at the end); the other sizes are its first bytes. The SHA-256 each upload reports is checked against the file's.`,
+    `- Chunked: \`POST /assets\` upload_phase=start, then \`POST /assets/{id}/multipart\` upload_phase=transfer with \`file_chunk\` = a slice of \`fs.openAsBlob\` (streamed from disk by fetch's FormData), then upload_phase=finish; timed from start to the finish's answer.`,
+    `- One request: \`POST /assets\` with multipart field \`source\`, the same way.`,
+    `- Baseline: \`pipeline(createReadStream(file), bucket.openUploadStream())\` with the mongodb driver from this process.`,
+    `- ${config.repetitions} repetitions; in each, API and baseline run back to back, alternating which goes first. Finish latency: ${config.finishRepetitions} chunked uploads of ${mib(config.smallBytes)} MiB, and the finishes of the ${mib(config.largeBytes)} MiB repetitions.`,
+    `- Between runs every uploaded file is deleted (\`DELETE /assets/{id}\`, then waiting for storage to remove the bytes; \`GridFSBucket.delete\` for the baseline), so the in-memory server does not fill up. Deleted by storage: ${result.cleanup.deletedByStorage}; deleted directly after storage did not within 30 s: ${result.cleanup.deletedDirectly}.`,
+    '',
+  );
+  if (result.errors.length > 0) out.push('## Errors', '', ...result.errors.map((error) => `- ${error}`), '');
+  return out.join('\n');
+}

@@ -1,0 +1,537 @@
+/**
+ * Upload benchmark (a command, not a test): `npm run bench`.
+ *
+ * Starts its own Kafka, MongoDB-wire server and the four built services, measures the upload paths of
+ * ingest-api against a direct GridFS upload to the same server, writes reports/bench/upload.md and
+ * upload.json, prints a summary and stops everything. See upload.md's "Method" for what is measured.
+ *
+ * Knobs for a shorter run while working on it (the defaults are what the report's goals are about):
+ * BENCH_LARGE_MIB (1024), BENCH_REPS (3), BENCH_FINISH_REPS (5). MONGO_JAVA_OPTS is honoured when set.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, openAsBlob } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Db, GridFSBucket, MongoClient } from 'mongodb';
+import ConnectionString from 'mongodb-connection-string-url';
+import { mintHs256Token, SCOPES } from '@media/scopes';
+import { findRepoRoot, type RunningSuite, startInfrastructure, startSuite, waitFor } from '@media/testing';
+import { addCpuUse, type CpuUse, startCpuMeter } from './cpu-meter.util';
+import { type AssetBody, MediaApiClient } from './media-api.client';
+import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from './proc-usage.util';
+import { writeRandomFile } from './random-file.util';
+import { startRssSampler } from './rss-sampler';
+import { summarize } from './stats.util';
+import {
+  type BenchConfig,
+  type BenchResult,
+  CPU_KINDS,
+  GiB,
+  type MachineFacts,
+  MiB,
+  type MemoryResult,
+  type ProcessMemory,
+  renderMarkdown,
+  type ThroughputResult,
+} from './upload-report';
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const CONFIG: BenchConfig = {
+  largeBytes: Math.max(100, positiveInt('BENCH_LARGE_MIB', 1024)) * MiB,
+  chunkBytes: 50 * MiB, // the seed's (and the server's suggested) chunk size
+  oneRequestBytes: 100 * MiB,
+  smallBytes: 10 * MiB,
+  repetitions: positiveInt('BENCH_REPS', 3),
+  finishRepetitions: positiveInt('BENCH_FINISH_REPS', 5),
+  concurrentClients: 8,
+  chunksPerClient: 2,
+  rssIntervalMs: 50,
+  // Storage's GRIDFS_CHUNK_SIZE (apps/storage/src/app/storage.constants.ts): the baseline writes the same
+  // number and size of chunk documents as the API path does, not the driver's 255 KiB default.
+  gridFsChunkBytes: 262_144,
+};
+const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB };
+/** How long storage gets to remove a deleted asset's bytes (it does so on the asset.deleted event). */
+const BYTES_GONE_TIMEOUT_MS = 30_000;
+/** 1 GiB files twice (API and baseline) plus 8 × 100 MiB at once live in the in-memory server's heap. */
+const DEFAULT_MONGO_JAVA_OPTS = '-Xmx8g';
+const RSS_JUDGED = ['ingest-api', 'storage'];
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+interface Context {
+  api: MediaApiClient;
+  db: Db;
+  baselineBucket: GridFSBucket;
+  sourceFile: string;
+  source: Blob;
+  sha256: string;
+  prefixSha256: Map<number, string>;
+  /** CPU is accounted for these processes (the services, the database server, Kafka). */
+  pids: Record<string, number>;
+  result: BenchResult;
+}
+
+function assertUploaded(asset: AssetBody, size: number, sha256: string | undefined, what: string): void {
+  if (asset.status !== 'processing' || asset.file_size !== size) {
+    throw new Error(`${what}: expected status processing and ${size} bytes, got ${asset.status} and ${asset.file_size}`);
+  }
+  if (sha256 !== undefined && asset.checksum?.sha256 !== sha256) {
+    throw new Error(`${what}: the server hashed the upload to ${String(asset.checksum?.sha256)}, the file is ${sha256}`);
+  }
+}
+
+/**
+ * Deletes an asset through the API and waits for storage to remove its bytes (it does so when it sees the
+ * asset.deleted event), so the in-memory server's heap does not fill up and no deletion runs during the
+ * next measurement. If storage has not done it in time, the bytes are deleted directly and counted.
+ */
+async function deleteAsset(context: Context, assetId: string): Promise<void> {
+  const files = context.db.collection<{ _id: string }>('fs.files');
+  const chunks = context.db.collection<{ files_id: string }>('fs.chunks');
+  const ids = (await files.find({ 'metadata.asset_id': assetId }, { projection: { _id: 1 } }).toArray()).map((file) => file._id);
+  await context.api.delete(assetId);
+  const gone = async (): Promise<boolean> =>
+    (await files.countDocuments({ _id: { $in: ids } }, { limit: 1 })) === 0 && (await chunks.countDocuments({ files_id: { $in: ids } }, { limit: 1 })) === 0;
+  try {
+    await waitFor(`storage to delete the bytes of asset ${assetId}`, gone, { timeoutMs: BYTES_GONE_TIMEOUT_MS, intervalMs: 200 });
+    context.result.cleanup.deletedByStorage += 1;
+  } catch {
+    await chunks.deleteMany({ files_id: { $in: ids } });
+    await files.deleteMany({ _id: { $in: ids } });
+    context.result.cleanup.deletedDirectly += 1;
+    log(`storage had not deleted the bytes of ${assetId} after ${BYTES_GONE_TIMEOUT_MS} ms; deleted them directly`);
+  }
+}
+
+function accountCpu(context: Context, kind: keyof typeof CPU_KINDS, use: CpuUse, bytes: number): void {
+  const previous = context.result.cpu[kind];
+  const total = addCpuUse(previous, use);
+  context.result.cpu[kind] = { ...total, bytes: (previous?.bytes ?? 0) + bytes };
+}
+
+const mibPerSecond = (bytes: number, seconds: number): number => bytes / MiB / seconds;
+
+async function baselineUpload(context: Context, size: number, kind: 'baseline-large' | 'baseline-one-request'): Promise<number> {
+  const meter = startCpuMeter(context.pids);
+  const began = performance.now();
+  const upload = context.baselineBucket.openUploadStream(`baseline-${size}.bin`);
+  await pipeline(createReadStream(context.sourceFile, { start: 0, end: size - 1 }), upload);
+  const seconds = (performance.now() - began) / 1000;
+  accountCpu(context, kind, meter(), size);
+  await context.baselineBucket.delete(upload.id);
+  return mibPerSecond(size, seconds);
+}
+
+async function apiChunkedUpload(context: Context, size: number, kind?: 'api-chunked'): Promise<{ mibps: number; finishMs: number }> {
+  const meter = startCpuMeter(context.pids);
+  const timing = await context.api.uploadInChunks(context.source.slice(0, size), CONFIG.chunkBytes, `bench-${size}.bin`);
+  const cpu = meter();
+  if (kind) accountCpu(context, kind, cpu, size);
+  assertUploaded(timing.asset, size, size === CONFIG.largeBytes ? context.sha256 : context.prefixSha256.get(size), `chunked upload of ${size} bytes`);
+  await deleteAsset(context, timing.asset.id);
+  return { mibps: mibPerSecond(size, timing.seconds), finishMs: timing.finishMs };
+}
+
+async function apiOneRequestUpload(context: Context, size: number, kind?: 'api-one-request'): Promise<number> {
+  const meter = startCpuMeter(context.pids);
+  const began = performance.now();
+  const asset = await context.api.uploadInOneRequest(context.source.slice(0, size), `bench-${size}.bin`);
+  const seconds = (performance.now() - began) / 1000;
+  const cpu = meter();
+  if (kind) accountCpu(context, kind, cpu, size);
+  assertUploaded(asset, size, context.prefixSha256.get(size), `one-request upload of ${size} bytes`);
+  await deleteAsset(context, asset.id);
+  return mibPerSecond(size, seconds);
+}
+
+function throughput(api: number[], baseline: number[]): ThroughputResult {
+  const apiSummary = summarize(api);
+  const baselineSummary = summarize(baseline);
+  const ratio = apiSummary.median / baselineSummary.median;
+  return {
+    api: apiSummary,
+    baseline: baselineSummary,
+    ratio,
+    pairedRatios: summarize(api.map((value, i) => value / (baseline[i] as number))),
+    goal: GOALS.throughputRatio,
+    met: ratio >= GOALS.throughputRatio,
+  };
+}
+
+/** First requests pay for JIT, connection pools and index creation; none of that belongs in a measurement. */
+async function warmUp(context: Context): Promise<void> {
+  await apiChunkedUpload(context, CONFIG.smallBytes);
+  await apiOneRequestUpload(context, CONFIG.smallBytes);
+  await baselineUpload(context, CONFIG.smallBytes, 'baseline-one-request');
+  delete context.result.cpu['baseline-one-request'];
+}
+
+async function measureMemory(context: Context): Promise<MemoryResult> {
+  const watched: Record<string, number> = {};
+  for (const name of [...RSS_JUDGED, 'mongodb']) {
+    const pid = context.pids[name];
+    if (pid !== undefined) watched[name] = pid;
+  }
+  await sleep(2_000); // let the warm-up's garbage be collected and sockets settle
+  const idleSamples: Record<string, number[]> = {};
+  for (let i = 0; i < 10; i += 1) {
+    for (const [name, pid] of Object.entries(watched)) (idleSamples[name] ??= []).push(rssBytes(pid) ?? 0);
+    await sleep(100);
+  }
+  const kernelPeak = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, resetPeakRss(pid)]));
+  const sampler = await startRssSampler({ pids: watched, intervalMs: CONFIG.rssIntervalMs });
+  const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
+  const meter = startCpuMeter(context.pids);
+  const began = performance.now();
+  let uploads: { asset: AssetBody }[];
+  try {
+    uploads = await Promise.all(
+      Array.from({ length: CONFIG.concurrentClients }, (_, client) => {
+        // Each client sends different bytes: its own slice of the source file (wrapping on a short file).
+        const start = (client * bytesPerClient) % Math.max(1, CONFIG.largeBytes - bytesPerClient + 1);
+        return context.api.uploadInChunks(context.source.slice(start, start + bytesPerClient), CONFIG.chunkBytes, `client-${client}.bin`);
+      }),
+    );
+  } catch (error) {
+    await sampler.stop();
+    throw error;
+  }
+  const rss = await sampler.stop();
+  const seconds = (performance.now() - began) / 1000;
+  accountCpu(context, 'api-concurrent', meter(), bytesPerClient * CONFIG.concurrentClients);
+  const perProcess: Record<string, ProcessMemory> = {};
+  for (const [name, pid] of Object.entries(watched)) {
+    const idleBytes = summarize(idleSamples[name] ?? [0]).median;
+    const peakSampledBytes = rss.peakBytes[name] ?? 0;
+    const peakKernelBytes = kernelPeak[name] ? peakRssBytes(pid) : undefined;
+    perProcess[name] = {
+      idleBytes,
+      peakSampledBytes,
+      growthSampledBytes: peakSampledBytes - idleBytes,
+      ...(peakKernelBytes === undefined ? {} : { peakKernelBytes, growthKernelBytes: peakKernelBytes - idleBytes }),
+    };
+  }
+  for (const upload of uploads) assertUploaded(upload.asset, bytesPerClient, undefined, 'concurrent chunked upload');
+  for (const upload of uploads) await deleteAsset(context, upload.asset.id);
+  const judged = RSS_JUDGED.filter((name) => perProcess[name] !== undefined);
+  return {
+    clients: CONFIG.concurrentClients,
+    bytesPerClient,
+    seconds,
+    perProcess,
+    samples: rss.samples,
+    maxGapMs: rss.maxGapMs,
+    goalBytes: GOALS.rssGrowthBytes,
+    judged,
+    met: judged.every((name) => {
+      const proc = perProcess[name] as ProcessMemory;
+      return proc.growthSampledBytes < GOALS.rssGrowthBytes && (proc.growthKernelBytes ?? 0) < GOALS.rssGrowthBytes;
+    }),
+  };
+}
+
+/** Runs one section; a failure is recorded in the report instead of losing everything measured so far. */
+async function section(context: Context, name: string, work: () => Promise<void>): Promise<void> {
+  const began = Date.now();
+  log(`${name} ...`);
+  try {
+    await work();
+    log(`${name} done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.result.errors.push(`${name}: ${message}`);
+    log(`${name} FAILED: ${message}`);
+  }
+}
+
+async function measure(context: Context): Promise<void> {
+  const { result } = context;
+  await section(context, 'warm-up', () => warmUp(context));
+  await section(context, `memory: ${CONFIG.concurrentClients} concurrent clients`, async () => {
+    result.memory = await measureMemory(context);
+  });
+
+  const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[] };
+  const oneRequest = { api: [] as number[], baseline: [] as number[] };
+  for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
+    // Alternating which side goes first keeps a drift (heap growth, page cache) from favouring one side.
+    const apiFirst = rep % 2 === 1;
+    await section(context, `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.largeBytes / MiB} MiB chunked vs baseline`, async () => {
+      let api: { mibps: number; finishMs: number } | undefined;
+      if (apiFirst) api = await apiChunkedUpload(context, CONFIG.largeBytes, 'api-chunked');
+      const baseline = await baselineUpload(context, CONFIG.largeBytes, 'baseline-large');
+      api ??= await apiChunkedUpload(context, CONFIG.largeBytes, 'api-chunked');
+      large.api.push(api.mibps);
+      large.baseline.push(baseline);
+      large.finishMs.push(api.finishMs);
+      log(`  chunked ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.toFixed(1)} MiB/s, finish ${api.finishMs.toFixed(1)} ms`);
+    });
+    await section(context, `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.oneRequestBytes / MiB} MiB one request vs baseline`, async () => {
+      let api: number | undefined;
+      if (apiFirst) api = await apiOneRequestUpload(context, CONFIG.oneRequestBytes, 'api-one-request');
+      const baseline = await baselineUpload(context, CONFIG.oneRequestBytes, 'baseline-one-request');
+      api ??= await apiOneRequestUpload(context, CONFIG.oneRequestBytes, 'api-one-request');
+      oneRequest.api.push(api);
+      oneRequest.baseline.push(baseline);
+      log(`  one request ${api.toFixed(1)} MiB/s, baseline ${baseline.toFixed(1)} MiB/s`);
+    });
+  }
+  if (large.api.length > 0) result.chunked = throughput(large.api, large.baseline);
+  if (oneRequest.api.length > 0) {
+    result.oneRequest = {
+      ...throughput(oneRequest.api, oneRequest.baseline),
+      ...(result.chunked ? { ratioToLargeBaseline: summarize(oneRequest.api).median / result.chunked.baseline.median } : {}),
+    };
+  }
+
+  const smallFinishMs: number[] = [];
+  await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
+    for (let rep = 0; rep < CONFIG.finishRepetitions; rep += 1) smallFinishMs.push((await apiChunkedUpload(context, CONFIG.smallBytes)).finishMs);
+  });
+  if (smallFinishMs.length > 0 && large.finishMs.length > 0) {
+    const smallMs = summarize(smallFinishMs);
+    const largeMs = summarize(large.finishMs);
+    const deltaMs = largeMs.median - smallMs.median;
+    const noiseMs = Math.max(smallMs.max - smallMs.min, 5);
+    result.finishLatency = {
+      smallMs,
+      largeMs,
+      deltaMs,
+      noiseMs,
+      goalMs: GOALS.finishMs,
+      met: Math.abs(deltaMs) <= noiseMs && smallMs.median < GOALS.finishMs && largeMs.median < GOALS.finishMs,
+    };
+  }
+}
+
+/** Turns the CPU accounting into findings for every missed goal: who used the CPU, and whether it ran out. */
+function analyse(result: BenchResult, cores: number): string[] {
+  const findings: string[] = [];
+  const perGiB = (kind: string): Record<string, number> => {
+    const use = result.cpu[kind];
+    if (!use) return {};
+    return Object.fromEntries(Object.entries(use.cpuSeconds).map(([name, seconds]) => [name, seconds / (use.bytes / GiB)]));
+  };
+  const total = (costs: Record<string, number>): number => Object.values(costs).reduce((sum, value) => sum + value, 0);
+  const describe = (costs: Record<string, number>): string =>
+    Object.entries(costs)
+      .filter(([, value]) => value >= 0.05)
+      .sort(([, a], [, b]) => b - a)
+      .map(([name, value]) => `${name} ${value.toFixed(2)}`)
+      .join(', ');
+
+  const throughputFinding = (label: string, measured: ThroughputResult | undefined, apiKind: string, baselineKind: string): void => {
+    if (!measured || measured.met) return;
+    const api = perGiB(apiKind);
+    const baseline = perGiB(baselineKind);
+    const apiUse = result.cpu[apiKind];
+    const baselineUse = result.cpu[baselineKind];
+    if (!apiUse || !baselineUse) return;
+    const extra = Object.fromEntries(Object.keys(api).map((name) => [name, (api[name] ?? 0) - (baseline[name] ?? 0)]));
+    const saturated = apiUse.machineBusyCores >= 0.9 * cores;
+    findings.push(
+      `${label}: ratio ${measured.ratio.toFixed(3)} < ${measured.goal}. During the API runs the machine was busy ${apiUse.machineBusyCores.toFixed(2)} of ${cores} cores ` +
+        `(baseline runs: ${baselineUse.machineBusyCores.toFixed(2)}), so the API path is ${saturated ? 'CPU-bound' : 'not CPU-bound: it waits (round trips, serialised writes) rather than computes'}.`,
+    );
+    findings.push(
+      `${label}: CPU seconds per GiB moved — API path ${total(api).toFixed(2)} (${describe(api)}); baseline ${total(baseline).toFixed(2)} (${describe(baseline)}). ` +
+        `Extra per GiB on the API path: ${describe(extra) || 'none above 0.05 s'}.`,
+    );
+    if (saturated) {
+      findings.push(
+        `${label}: with every core busy, throughput can be at most about (baseline CPU per GiB ÷ API CPU per GiB) of the baseline = ${(total(baseline) / total(api)).toFixed(2)}, ` +
+          `close to the measured ${measured.ratio.toFixed(3)}: the services' own CPU per byte, on the cores the database server needs too, is what limits it.`,
+      );
+    }
+  };
+  throughputFinding('Chunked upload', result.chunked, 'api-chunked', 'baseline-large');
+  throughputFinding('One-request upload', result.oneRequest, 'api-one-request', 'baseline-one-request');
+
+  const finish = result.finishLatency;
+  if (finish && !finish.met) {
+    const perGiBms = finish.deltaMs / ((result.config.largeBytes - result.config.smallBytes) / GiB);
+    findings.push(
+      `Finish latency: ${finish.largeMs.median.toFixed(1)} ms for ${result.config.largeBytes / MiB} MiB against ${finish.smallMs.median.toFixed(1)} ms for ${result.config.smallBytes / MiB} MiB ` +
+        `(${perGiBms.toFixed(1)} ms more per GiB): ${Math.abs(finish.deltaMs) > finish.noiseMs ? 'it grows with the file size' : 'equal within noise'}${finish.largeMs.median >= finish.goalMs ? `, and it is over ${finish.goalMs} ms` : ''}.`,
+    );
+  }
+
+  const memory = result.memory;
+  if (memory && !memory.met) {
+    for (const name of memory.judged) {
+      const proc = memory.perProcess[name];
+      if (!proc) continue;
+      const growth = Math.max(proc.growthSampledBytes, proc.growthKernelBytes ?? 0);
+      if (growth < memory.goalBytes) continue;
+      findings.push(
+        `Memory: ${name} grew ${(growth / MiB).toFixed(1)} MiB over idle with ${memory.clients} concurrent transfers, ` +
+          `${(growth / memory.clients / MiB).toFixed(1)} MiB per transfer in flight (a ${result.config.chunkBytes / MiB} MiB chunk is ${((growth / memory.clients / result.config.chunkBytes) * 100).toFixed(0)} % of that).`,
+      );
+    }
+  }
+  return findings;
+}
+
+function machineFacts(mongoPid: number | undefined): MachineFacts {
+  const argv = mongoPid === undefined ? [] : commandLine(mongoPid);
+  const version = /mongo-java-server\/([^/]+)\//.exec(argv.join(' '))?.[1];
+  const backend = argv[argv.length - 1] === 'memory' ? 'in memory' : argv.length > 0 ? `backend ${argv[argv.length - 1] ?? ''}` : '';
+  return {
+    date: new Date().toISOString(),
+    cores: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    ramBytes: os.totalmem(),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    mongoServer: mongoPid === undefined ? 'given by MONGODB_URI (not started here)' : `mongo-java-server ${version ?? '(version unknown)'} ${backend}`.trim(),
+    mongoJavaOpts: process.env['MONGO_JAVA_OPTS'] ?? '',
+  };
+}
+
+function printSummary(result: BenchResult, reportFile: string): void {
+  const lines = ['', `Upload benchmark (${result.machine.cores} cores, ${(result.machine.ramBytes / GiB).toFixed(1)} GiB, Node ${result.machine.node})`];
+  const { chunked, oneRequest, finishLatency, memory } = result;
+  if (chunked) {
+    lines.push(
+      `  1. chunked ${result.config.largeBytes / MiB} MiB: ${chunked.api.median.toFixed(1)} MiB/s vs baseline ${chunked.baseline.median.toFixed(1)} MiB/s = ${chunked.ratio.toFixed(3)} (goal ≥ ${chunked.goal}) ${chunked.met ? 'MET' : 'MISSED'}`,
+    );
+  }
+  if (oneRequest) {
+    lines.push(
+      `  2. one request ${result.config.oneRequestBytes / MiB} MiB: ${oneRequest.api.median.toFixed(1)} MiB/s vs baseline ${oneRequest.baseline.median.toFixed(1)} MiB/s = ${oneRequest.ratio.toFixed(3)} (goal ≥ ${oneRequest.goal}) ${oneRequest.met ? 'MET' : 'MISSED'}`,
+    );
+  }
+  if (finishLatency) {
+    lines.push(
+      `  3. finish ${result.config.smallBytes / MiB} MiB ${finishLatency.smallMs.median.toFixed(1)} ms vs ${result.config.largeBytes / MiB} MiB ${finishLatency.largeMs.median.toFixed(1)} ms (goal: equal within ${finishLatency.noiseMs.toFixed(1)} ms, < ${finishLatency.goalMs} ms) ${finishLatency.met ? 'MET' : 'MISSED'}`,
+    );
+  }
+  if (memory) {
+    const growth = memory.judged
+      .map((name) => {
+        const proc = memory.perProcess[name] as ProcessMemory;
+        return `${name} +${(proc.growthSampledBytes / MiB).toFixed(1)} MiB (kernel peak +${proc.growthKernelBytes === undefined ? '?' : (proc.growthKernelBytes / MiB).toFixed(1)})`;
+      })
+      .join(', ');
+    lines.push(`  4. RSS growth, ${memory.clients} clients: ${growth} (goal < ${memory.goalBytes / MiB} MiB) ${memory.met ? 'MET' : 'MISSED'}`);
+  }
+  for (const error of result.errors) lines.push(`  error: ${error}`);
+  lines.push(`Report: ${reportFile}`, '');
+  process.stdout.write(lines.join('\n'));
+}
+
+/** Infrastructure and services for one run, stopped whatever happens; the services trust `jwtSecret`. */
+async function withSuite(
+  repoRoot: string,
+  logDir: string,
+  run: (suite: RunningSuite, infraUri: string, jwtSecret: string) => Promise<void>,
+): Promise<void> {
+  const infra = await startInfrastructure({ repoRoot, log: (line) => log(`[infra] ${line}`) });
+  try {
+    const jwtSecret = randomBytes(32).toString('base64url');
+    const suite = await startSuite({
+      repoRoot,
+      mongodbUri: infra.mongodbUri,
+      kafkaBrokers: infra.kafkaBrokers,
+      database: `bench_${randomBytes(4).toString('hex')}`,
+      jwtSecret,
+      logs: logDir,
+    });
+    try {
+      await run(suite, infra.mongodbUri, jwtSecret);
+    } finally {
+      await suite.stop();
+    }
+  } finally {
+    await infra.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const began = Date.now();
+  const repoRoot = findRepoRoot(__dirname);
+  const reportDir = path.join(repoRoot, 'reports', 'bench');
+  const logDir = path.join(reportDir, 'logs'); // *.log is git-ignored; kept for a look after a failure
+  await rm(logDir, { recursive: true, force: true });
+  await mkdir(logDir, { recursive: true });
+  // Set before startInfrastructure reads it; a value the user gave wins.
+  process.env['MONGO_JAVA_OPTS'] ??= DEFAULT_MONGO_JAVA_OPTS;
+
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'upload-bench-'));
+  let result: BenchResult | undefined;
+  try {
+    const sourceFile = path.join(tempDir, 'source.bin');
+    log(`writing ${CONFIG.largeBytes / MiB} MiB of random bytes to ${sourceFile}`);
+    const { sha256, prefixSha256 } = await writeRandomFile(sourceFile, CONFIG.largeBytes, [CONFIG.smallBytes, CONFIG.oneRequestBytes]);
+    log('starting Kafka, the database server and the services');
+    await withSuite(repoRoot, logDir, async (suite, infraUri, jwtSecret) => {
+      const mongoPort = new ConnectionString(infraUri).hosts[0]?.split(':')[1];
+      const mongoPid = findChildPid((argv) => argv.includes('Launcher') && mongoPort !== undefined && argv.includes(mongoPort));
+      const kafkaPid = findChildPid((argv) => argv.includes('kafka.Kafka'));
+      const pids: Record<string, number> = {};
+      for (const service of ['ingest-api', 'storage', 'encoder', 'fanout'] as const) {
+        const pid = suite.process(service).pid;
+        if (pid === undefined) throw new Error(`${service} has no pid`);
+        pids[service] = pid;
+      }
+      if (mongoPid !== undefined) pids['mongodb'] = mongoPid;
+      if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
+
+      const client = await MongoClient.connect(suite.mongodbUri);
+      try {
+        const db = client.db();
+        const token = await mintHs256Token({ secret: jwtSecret, tenant: 'bench', scopes: SCOPES, subject: 'upload-bench' });
+        result = {
+          machine: machineFacts(mongoPid),
+          config: CONFIG,
+          cpu: {},
+          analysis: [],
+          errors: [],
+          cleanup: { deletedByStorage: 0, deletedDirectly: 0 },
+        };
+        const context: Context = {
+          api: new MediaApiClient(suite.urls['ingest-api'], token),
+          db,
+          baselineBucket: new GridFSBucket(db, { bucketName: 'bench_baseline', chunkSizeBytes: CONFIG.gridFsChunkBytes }),
+          sourceFile,
+          source: await openAsBlob(sourceFile),
+          sha256,
+          prefixSha256,
+          pids,
+          result,
+        };
+        await measure(context);
+        result.analysis = analyse(result, result.machine.cores);
+      } finally {
+        await client.close();
+      }
+    });
+  } finally {
+    await rm(tempDir, { recursive: true, force: true });
+  }
+  if (!result) throw new Error('nothing was measured');
+  result.machine.durationSeconds = (Date.now() - began) / 1000;
+  const markdownFile = path.join(reportDir, 'upload.md');
+  await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(markdownFile, renderMarkdown(result));
+  printSummary(result, path.relative(repoRoot, markdownFile));
+  if (result.errors.length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exitCode = 1;
+});
