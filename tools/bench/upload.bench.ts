@@ -250,6 +250,7 @@ async function section(context: Context, name: string, work: () => Promise<void>
   try {
     await work();
     log(`${name} done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
+    const m = process.memoryUsage(); log(`MEM heapUsed ${(m.heapUsed/1e6).toFixed(0)} heapTotal ${(m.heapTotal/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} ab ${(m.arrayBuffers/1e6).toFixed(0)} rss ${(m.rss/1e6).toFixed(0)}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.result.errors.push(`${name}: ${message}`);
