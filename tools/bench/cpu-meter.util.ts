@@ -7,6 +7,8 @@ export interface CpuUse {
   cpuSeconds: Record<string, number>;
   /** Busy CPU seconds of the whole machine over the interval divided by its length (at most the core count). */
   machineBusyCores: number;
+  /** CPU seconds of every process not listed (the machine's busy time less ours): someone else's load. */
+  otherSeconds: number;
 }
 
 function snapshot(pids: Record<string, number>): { at: number; cpu: Record<string, number>; machineBusy: number } {
@@ -31,7 +33,9 @@ export function startCpuMeter(pids: Record<string, number>): () => CpuUse {
       const start = before.cpu[name];
       if (start !== undefined) used[name] = seconds - start;
     }
-    return { wallSeconds, cpuSeconds: used, machineBusyCores: (after.machineBusy - before.machineBusy) / wallSeconds };
+    const ours = Object.values(used).reduce((sum, seconds) => sum + seconds, 0);
+    const machineBusy = after.machineBusy - before.machineBusy;
+    return { wallSeconds, cpuSeconds: used, machineBusyCores: machineBusy / wallSeconds, otherSeconds: Math.max(0, machineBusy - ours) };
   };
 }
 
@@ -42,5 +46,5 @@ export function addCpuUse(total: CpuUse | undefined, next: CpuUse): CpuUse {
   const cpu: Record<string, number> = { ...total.cpuSeconds };
   for (const [name, seconds] of Object.entries(next.cpuSeconds)) cpu[name] = (cpu[name] ?? 0) + seconds;
   const machineBusyCores = (total.machineBusyCores * total.wallSeconds + next.machineBusyCores * next.wallSeconds) / wallSeconds;
-  return { wallSeconds, cpuSeconds: cpu, machineBusyCores };
+  return { wallSeconds, cpuSeconds: cpu, machineBusyCores, otherSeconds: total.otherSeconds + next.otherSeconds };
 }

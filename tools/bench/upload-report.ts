@@ -14,6 +14,8 @@ export interface MachineFacts {
   os: string;
   mongoServer: string;
   mongoJavaOpts: string;
+  /** CPU cores other processes used just before measuring (after waiting for a quiet machine). */
+  otherLoadAtStartCores?: number;
   durationSeconds?: number;
 }
 
@@ -108,8 +110,8 @@ function cpuTable(result: BenchResult): string[] {
   if (kinds.length === 0) return [];
   const names = [...new Set(kinds.flatMap((kind) => Object.keys(result.cpu[kind]?.cpuSeconds ?? {})))];
   const lines = [
-    '| run kind | wall s | machine busy (cores) | ' + names.map((name) => `${name} cores (CPU s / GiB)`).join(' | ') + ' | all listed, CPU s / GiB |',
-    '|---|---|---|' + names.map(() => '---|').join('') + '---|',
+    '| run kind | wall s | machine busy (cores) | ' + names.map((name) => `${name} cores (CPU s / GiB)`).join(' | ') + ' | all listed, CPU s / GiB | other processes, cores |',
+    '|---|---|---|' + names.map(() => '---|').join('') + '---|---|',
   ];
   for (const kind of kinds) {
     const use = result.cpu[kind];
@@ -120,7 +122,9 @@ function cpuTable(result: BenchResult): string[] {
       const seconds = use.cpuSeconds[name];
       return seconds === undefined ? '–' : `${fixed(seconds / use.wallSeconds, 2)} (${fixed(seconds / gib, 2)})`;
     });
-    lines.push(`| ${CPU_KINDS[kind] ?? kind} | ${fixed(use.wallSeconds)} | ${fixed(use.machineBusyCores, 2)} | ${cells.join(' | ')} | ${fixed(total / gib, 2)} |`);
+    lines.push(
+      `| ${CPU_KINDS[kind] ?? kind} | ${fixed(use.wallSeconds)} | ${fixed(use.machineBusyCores, 2)} | ${cells.join(' | ')} | ${fixed(total / gib, 2)} | ${fixed(use.otherSeconds / use.wallSeconds, 2)} |`,
+    );
   }
   return lines;
 }
@@ -143,6 +147,7 @@ export function renderMarkdown(result: BenchResult): string {
   out.push(`| Node | ${machine.node} |`);
   out.push(`| OS | ${machine.os} |`);
   out.push(`| database server | ${machine.mongoServer}, JVM options appended: \`${machine.mongoJavaOpts}\` |`);
+  if (machine.otherLoadAtStartCores !== undefined) out.push(`| other processes' load when measuring began | ${fixed(machine.otherLoadAtStartCores, 2)} cores |`);
   if (machine.durationSeconds !== undefined) out.push(`| whole run | ${fixed(machine.durationSeconds, 0)} s |`);
   out.push('');
 
@@ -216,8 +221,9 @@ export function renderMarkdown(result: BenchResult): string {
     out.push('## Where the CPU went', '');
     out.push(
       'utime + stime from /proc/<pid>/stat over every run of a kind, added up; "cores" is CPU seconds ÷ wall seconds, the number in',
-      'parentheses CPU seconds per GiB moved. `bench` is this process: the HTTP client and the baseline\'s driver. The machine has',
-      `${machine.cores} cores; "machine busy" counts every process on it.`,
+      'parentheses CPU seconds per GiB moved. `bench` is this process: the HTTP clients and the baseline\'s driver (in a worker',
+      `thread of their own). The machine has ${machine.cores} cores; "machine busy" counts every process on it, "other processes" what`,
+      'is not this benchmark\'s (the machine is shared).',
       '',
       ...cpu,
       '',

@@ -9,17 +9,16 @@
  * BENCH_LARGE_MIB (1024), BENCH_REPS (3), BENCH_FINISH_REPS (5). MONGO_JAVA_OPTS is honoured when set.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, openAsBlob } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Db, GridFSBucket, MongoClient } from 'mongodb';
+import { type Db, MongoClient } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
 import { mintHs256Token, SCOPES } from '@media/scopes';
 import { findRepoRoot, type RunningSuite, startInfrastructure, startSuite, waitFor } from '@media/testing';
 import { addCpuUse, type CpuUse, startCpuMeter } from './cpu-meter.util';
+import { LoadGenerator } from './load-generator';
 import { type AssetBody, MediaApiClient } from './media-api.client';
 import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from './proc-usage.util';
 import { writeRandomFile } from './random-file.util';
@@ -66,17 +65,22 @@ const BYTES_GONE_TIMEOUT_MS = 30_000;
 /** 1 GiB files twice (API and baseline) plus 8 × 100 MiB at once live in the in-memory server's heap. */
 const DEFAULT_MONGO_JAVA_OPTS = '-Xmx8g';
 const RSS_JUDGED = ['ingest-api', 'storage'];
+/** The machine is shared: before measuring, wait (bounded) until other processes use less than this. */
+const QUIET_OTHER_CORES = 0.25;
+const QUIET_WAIT_MS = 120_000;
+/** Above this average, other processes' load is called out as disturbing a kind of run. */
+const DISTURBING_OTHER_CORES = 0.15;
 
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
 };
 
 interface Context {
+  /** The uploading clients, in a worker thread (see load-generator.ts). */
+  load: LoadGenerator;
+  /** For deletes between runs, which are not measured. */
   api: MediaApiClient;
   db: Db;
-  baselineBucket: GridFSBucket;
-  sourceFile: string;
-  source: Blob;
   sha256: string;
   prefixSha256: Map<number, string>;
   /** CPU is accounted for these processes (the services, the database server, Kafka). */
@@ -124,20 +128,18 @@ function accountCpu(context: Context, kind: keyof typeof CPU_KINDS, use: CpuUse,
 
 const mibPerSecond = (bytes: number, seconds: number): number => bytes / MiB / seconds;
 
-async function baselineUpload(context: Context, size: number, kind: 'baseline-large' | 'baseline-one-request'): Promise<number> {
+async function baselineUpload(context: Context, size: number, kind?: 'baseline-large' | 'baseline-one-request'): Promise<number> {
   const meter = startCpuMeter(context.pids);
-  const began = performance.now();
-  const upload = context.baselineBucket.openUploadStream(`baseline-${size}.bin`);
-  await pipeline(createReadStream(context.sourceFile, { start: 0, end: size - 1 }), upload);
-  const seconds = (performance.now() - began) / 1000;
-  accountCpu(context, kind, meter(), size);
-  await context.baselineBucket.delete(upload.id);
+  const { seconds } = await context.load.run({ kind: 'baseline', bytes: size });
+  const cpu = meter();
+  if (kind) accountCpu(context, kind, cpu, size);
+  await context.load.run({ kind: 'baseline-cleanup' });
   return mibPerSecond(size, seconds);
 }
 
 async function apiChunkedUpload(context: Context, size: number, kind?: 'api-chunked'): Promise<{ mibps: number; finishMs: number }> {
   const meter = startCpuMeter(context.pids);
-  const timing = await context.api.uploadInChunks(context.source.slice(0, size), CONFIG.chunkBytes, `bench-${size}.bin`);
+  const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: size, name: `bench-${size}.bin` });
   const cpu = meter();
   if (kind) accountCpu(context, kind, cpu, size);
   assertUploaded(timing.asset, size, size === CONFIG.largeBytes ? context.sha256 : context.prefixSha256.get(size), `chunked upload of ${size} bytes`);
@@ -147,9 +149,7 @@ async function apiChunkedUpload(context: Context, size: number, kind?: 'api-chun
 
 async function apiOneRequestUpload(context: Context, size: number, kind?: 'api-one-request'): Promise<number> {
   const meter = startCpuMeter(context.pids);
-  const began = performance.now();
-  const asset = await context.api.uploadInOneRequest(context.source.slice(0, size), `bench-${size}.bin`);
-  const seconds = (performance.now() - began) / 1000;
+  const { asset, seconds } = await context.load.run({ kind: 'one-request', bytes: size, name: `bench-${size}.bin` });
   const cpu = meter();
   if (kind) accountCpu(context, kind, cpu, size);
   assertUploaded(asset, size, context.prefixSha256.get(size), `one-request upload of ${size} bytes`);
@@ -175,8 +175,7 @@ function throughput(api: number[], baseline: number[]): ThroughputResult {
 async function warmUp(context: Context): Promise<void> {
   await apiChunkedUpload(context, CONFIG.smallBytes);
   await apiOneRequestUpload(context, CONFIG.smallBytes);
-  await baselineUpload(context, CONFIG.smallBytes, 'baseline-one-request');
-  delete context.result.cpu['baseline-one-request'];
+  await baselineUpload(context, CONFIG.smallBytes);
 }
 
 async function measureMemory(context: Context): Promise<MemoryResult> {
@@ -195,22 +194,15 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
   const sampler = await startRssSampler({ pids: watched, intervalMs: CONFIG.rssIntervalMs });
   const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
   const meter = startCpuMeter(context.pids);
-  const began = performance.now();
-  let uploads: { asset: AssetBody }[];
+  let concurrent: { seconds: number; uploads: { asset: AssetBody }[] };
   try {
-    uploads = await Promise.all(
-      Array.from({ length: CONFIG.concurrentClients }, (_, client) => {
-        // Each client sends different bytes: its own slice of the source file (wrapping on a short file).
-        const start = (client * bytesPerClient) % Math.max(1, CONFIG.largeBytes - bytesPerClient + 1);
-        return context.api.uploadInChunks(context.source.slice(start, start + bytesPerClient), CONFIG.chunkBytes, `client-${client}.bin`);
-      }),
-    );
+    concurrent = await context.load.run({ kind: 'concurrent-chunked', clients: CONFIG.concurrentClients, bytesPerClient });
   } catch (error) {
     await sampler.stop();
     throw error;
   }
   const rss = await sampler.stop();
-  const seconds = (performance.now() - began) / 1000;
+  const { seconds, uploads } = concurrent;
   accountCpu(context, 'api-concurrent', meter(), bytesPerClient * CONFIG.concurrentClients);
   const perProcess: Record<string, ProcessMemory> = {};
   for (const [name, pid] of Object.entries(watched)) {
@@ -250,7 +242,6 @@ async function section(context: Context, name: string, work: () => Promise<void>
   try {
     await work();
     log(`${name} done in ${((Date.now() - began) / 1000).toFixed(0)} s`);
-    const m = process.memoryUsage(); log(`MEM heapUsed ${(m.heapUsed/1e6).toFixed(0)} heapTotal ${(m.heapTotal/1e6).toFixed(0)} external ${(m.external/1e6).toFixed(0)} ab ${(m.arrayBuffers/1e6).toFixed(0)} rss ${(m.rss/1e6).toFixed(0)}`);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     context.result.errors.push(`${name}: ${message}`);
@@ -358,6 +349,14 @@ function analyse(result: BenchResult, cores: number): string[] {
       );
     }
   };
+  for (const [kind, use] of Object.entries(result.cpu)) {
+    const others = use.otherSeconds / use.wallSeconds;
+    if (others >= DISTURBING_OTHER_CORES) {
+      findings.push(
+        `Disturbed: other processes on the machine (not this benchmark's) used ${others.toFixed(2)} cores on average during the ${CPU_KINDS[kind] ?? kind} runs; those numbers are lower than a quiet machine gives.`,
+      );
+    }
+  }
   throughputFinding('Chunked upload', result.chunked, 'api-chunked', 'baseline-large');
   throughputFinding('One-request upload', result.oneRequest, 'api-one-request', 'baseline-one-request');
 
@@ -384,6 +383,19 @@ function analyse(result: BenchResult, cores: number): string[] {
     }
   }
   return findings;
+}
+
+/** Waits (bounded) until processes other than ours leave the CPU alone; answers their load at the start. */
+async function waitForQuietMachine(pids: Record<string, number>): Promise<number> {
+  const deadline = Date.now() + QUIET_WAIT_MS;
+  for (;;) {
+    const meter = startCpuMeter(pids);
+    await sleep(2_000);
+    const use = meter();
+    const others = use.otherSeconds / use.wallSeconds;
+    if (others < QUIET_OTHER_CORES || Date.now() >= deadline) return others;
+    log(`other processes use ${others.toFixed(2)} cores; waiting for a quieter machine (at most ${Math.round((deadline - Date.now()) / 1000)} s more)`);
+  }
 }
 
 function machineFacts(mongoPid: number | undefined): MachineFacts {
@@ -492,11 +504,20 @@ async function main(): Promise<void> {
       if (kafkaPid !== undefined) pids['kafka'] = kafkaPid;
 
       const client = await MongoClient.connect(suite.mongodbUri);
+      const token = await mintHs256Token({ secret: jwtSecret, tenant: 'bench', scopes: SCOPES, subject: 'upload-bench' });
+      const load = LoadGenerator.start({
+        gateway: suite.urls['ingest-api'],
+        token,
+        mongodbUri: suite.mongodbUri,
+        baselineBucket: 'bench_baseline',
+        gridFsChunkBytes: CONFIG.gridFsChunkBytes,
+        chunkBytes: CONFIG.chunkBytes,
+        sourceFile,
+      });
       try {
-        const db = client.db();
-        const token = await mintHs256Token({ secret: jwtSecret, tenant: 'bench', scopes: SCOPES, subject: 'upload-bench' });
+        const otherLoadCores = await waitForQuietMachine(pids);
         result = {
-          machine: machineFacts(mongoPid),
+          machine: { ...machineFacts(mongoPid), otherLoadAtStartCores: otherLoadCores },
           config: CONFIG,
           cpu: {},
           analysis: [],
@@ -504,11 +525,9 @@ async function main(): Promise<void> {
           cleanup: { deletedByStorage: 0, deletedDirectly: 0 },
         };
         const context: Context = {
+          load,
           api: new MediaApiClient(suite.urls['ingest-api'], token),
-          db,
-          baselineBucket: new GridFSBucket(db, { bucketName: 'bench_baseline', chunkSizeBytes: CONFIG.gridFsChunkBytes }),
-          sourceFile,
-          source: await openAsBlob(sourceFile),
+          db: client.db(),
           sha256,
           prefixSha256,
           pids,
@@ -517,6 +536,7 @@ async function main(): Promise<void> {
         await measure(context);
         result.analysis = analyse(result, result.machine.cores);
       } finally {
+        await load.stop();
         await client.close();
       }
     });

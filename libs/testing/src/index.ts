@@ -11,3 +11,4 @@ export * from './lib/infra/suite.process';
 export * from './lib/e2e/e2e-context';
 export * from './lib/e2e/media-fixtures';
 export * from './lib/e2e/raw-multipart';
+export * from './lib/asset-fixtures';

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Asset, type AssetEventEnvelope, TOPICS } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
-import { bootService, freePort, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, freePort, integrationEnv, type RunningService, sampleAsset } from '@media/testing';
 import type { Producer } from 'kafkajs';
 import { type Db, MongoClient } from 'mongodb';
 import { AppModule } from './app.module';
@@ -19,30 +19,7 @@ async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs
   throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
-function asset(id: string, changes: Partial<Asset> = {}): Asset {
-  return {
-    id,
-    created_on: '2026-11-25T10:00:00+00:00',
-    changed_on: '2026-11-25T10:00:05+00:00',
-    label: 'Video',
-    name: 'Launch film',
-    body: null,
-    author: null,
-    reference_id: null,
-    tags: [],
-    status: 'processing',
-    original_name: 'launch.mp4',
-    mime_type: 'video/mp4',
-    file_size: 10,
-    checksum: null,
-    width: null,
-    height: null,
-    duration: null,
-    cdn_files: { total: 0, items: [] },
-    error: null,
-    ...changes,
-  };
-}
+const asset = (id: string, changes: Partial<Asset> = {}): Asset => sampleAsset({ ...changes, id });
 
 function envelope(event: AssetEventEnvelope['event'], tenant: string, payload: Asset): AssetEventEnvelope {
   return { id: randomUUID(), created_on: new Date().toISOString(), event, tenant, performed_by: 'int-spec', payload };

@@ -54,16 +54,8 @@ export function applyUploadCommand(session: UploadSession, command: UploadComman
 }
 
 function beginTransfer(session: UploadSession, command: Extract<UploadCommand, { kind: 'begin_transfer' }>): Transition {
-  const closed = refuseUnlessOpen(session, command.now);
-  if (closed) return closed;
-  if (session.transfer && session.transfer.leaseUntil > command.now) {
-    return refuse({
-      code: 'transfer_in_progress',
-      status: 409,
-      detail: 'another chunk of this upload is being transferred; retry when it has finished',
-      offsets: offsetsOf(session),
-    });
-  }
+  const blocked = refuseUnlessOpen(session, command.now) ?? refuseWhileTransferring(session, command.now);
+  if (blocked) return blocked;
   if (command.startOffset !== undefined && command.startOffset !== session.received) {
     return refuse({
       code: 'offset_mismatch',
@@ -115,16 +107,8 @@ function abortTransfer(session: UploadSession, command: Extract<UploadCommand, {
 
 function finish(session: UploadSession, command: Extract<UploadCommand, { kind: 'finish' }>): Transition {
   if (session.status !== 'uploading' && !session.expired) return { ok: true, session, events: [], replay: true };
-  const closed = refuseUnlessOpen(session, command.now);
-  if (closed) return closed;
-  if (session.transfer && session.transfer.leaseUntil > command.now) {
-    return refuse({
-      code: 'transfer_in_progress',
-      status: 409,
-      detail: 'a chunk is still being transferred',
-      offsets: offsetsOf(session),
-    });
-  }
+  const blocked = refuseUnlessOpen(session, command.now) ?? refuseWhileTransferring(session, command.now);
+  if (blocked) return blocked;
   if (session.received < session.fileSize) {
     return refuse({
       code: 'upload_incomplete',
@@ -157,6 +141,17 @@ function refuseUnlessOpen(session: UploadSession, now: number): Transition | und
     return refuse({ code: 'upload_not_open', status: 409, detail: `the upload is ${session.status}, not uploading` });
   }
   return undefined;
+}
+
+/** Refusal while another transfer holds a live lease on the upload. */
+function refuseWhileTransferring(session: UploadSession, now: number): Transition | undefined {
+  if (!session.transfer || session.transfer.leaseUntil <= now) return undefined;
+  return refuse({
+    code: 'transfer_in_progress',
+    status: 409,
+    detail: 'another chunk of this upload is being transferred; retry when it has finished',
+    offsets: offsetsOf(session),
+  });
 }
 
 /** The 413 that applies when a chunk runs past what this upload accepts. */

@@ -1,37 +1,11 @@
 import type { Asset, AssetEventEnvelope } from '@media/asset-model';
+import { sampleAsset, sampleEnvelope } from '@media/testing';
 import { actionFor, parseAssetEvent } from './asset-event.policy';
 
-const asset: Asset = {
-  id: '5b1f6c3e-1111-4222-8333-444455556666',
-  created_on: '2026-11-25T10:00:00+00:00',
-  changed_on: '2026-11-25T10:00:05+00:00',
-  label: 'Video',
-  name: 'Launch film',
-  body: null,
-  author: null,
-  reference_id: null,
-  tags: [],
-  status: 'processing',
-  original_name: 'launch.mp4',
-  mime_type: 'video/mp4',
-  file_size: 10,
-  checksum: null,
-  width: null,
-  height: null,
-  duration: null,
-  cdn_files: { total: 0, items: [] },
-  error: null,
-};
+const asset = sampleAsset();
 
 function envelope(event: AssetEventEnvelope['event'], payload: Partial<Asset> = {}): AssetEventEnvelope {
-  return {
-    id: '0f8fad5b-d9cb-469f-a165-70867728950e',
-    created_on: '2026-11-25T10:00:05Z',
-    event,
-    tenant: 'acme',
-    performed_by: 'user-1',
-    payload: { ...asset, ...payload },
-  };
+  return sampleEnvelope(event, { ...asset, ...payload });
 }
 
 const target = { assetId: asset.id, tenant: 'acme' };

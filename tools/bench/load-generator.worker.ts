@@ -1,0 +1,59 @@
+/** The worker side of load-generator.ts: runs one request at a time, as the main thread asks. */
+import { createReadStream, openAsBlob } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { GridFSBucket, MongoClient, type ObjectId } from 'mongodb';
+import type { LoadGeneratorInit, LoadReply, LoadRequest, LoadResults } from './load-generator';
+import { MediaApiClient } from './media-api.client';
+
+const init = workerData as LoadGeneratorInit;
+const api = new MediaApiClient(init.gateway, init.token);
+const client = new MongoClient(init.mongodbUri);
+const bucket = new GridFSBucket(client.db(), { bucketName: init.baselineBucket, chunkSizeBytes: init.gridFsChunkBytes });
+const source = openAsBlob(init.sourceFile);
+let lastBaselineId: ObjectId | undefined;
+
+async function handle(request: LoadRequest): Promise<LoadResults[keyof LoadResults]> {
+  switch (request.kind) {
+    case 'baseline': {
+      const began = performance.now();
+      const upload = bucket.openUploadStream(`baseline-${request.bytes}.bin`);
+      await pipeline(createReadStream(init.sourceFile, { start: 0, end: request.bytes - 1 }), upload);
+      lastBaselineId = upload.id;
+      return { seconds: (performance.now() - began) / 1000 };
+    }
+    case 'baseline-cleanup':
+      if (lastBaselineId) await bucket.delete(lastBaselineId);
+      lastBaselineId = undefined;
+      return null;
+    case 'chunked':
+      return api.uploadInChunks((await source).slice(request.start, request.start + request.bytes), init.chunkBytes, request.name);
+    case 'one-request': {
+      const began = performance.now();
+      const asset = await api.uploadInOneRequest((await source).slice(0, request.bytes), request.name);
+      return { asset, seconds: (performance.now() - began) / 1000 };
+    }
+    case 'concurrent-chunked': {
+      const file = await source;
+      const began = performance.now();
+      const uploads = await Promise.all(
+        Array.from({ length: request.clients }, (_, i) => {
+          // Each client sends different bytes: its own slice of the source file (wrapping on a short file).
+          const start = (i * request.bytesPerClient) % Math.max(1, file.size - request.bytesPerClient + 1);
+          return api.uploadInChunks(file.slice(start, start + request.bytesPerClient), init.chunkBytes, `client-${i}.bin`);
+        }),
+      );
+      return { seconds: (performance.now() - began) / 1000, uploads };
+    }
+    case 'close':
+      await client.close();
+      return null;
+  }
+}
+
+parentPort?.on('message', ({ id, request }: { id: number; request: LoadRequest }) => {
+  handle(request).then(
+    (result) => parentPort?.postMessage({ id, ok: true, result } satisfies LoadReply),
+    (error: unknown) => parentPort?.postMessage({ id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies LoadReply),
+  );
+});
