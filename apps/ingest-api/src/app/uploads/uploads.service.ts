@@ -301,7 +301,10 @@ export class UploadsService {
         }
         throw error;
       });
-    if (stored.length === 0) throw new DomainError(400, 'empty_file', 'Empty file', 'the source file has no bytes');
+    if (stored.length === 0) {
+      await this.storage.deleteFile(stored.file_id).catch(() => undefined);
+      throw new DomainError(400, 'empty_file', 'Empty file', 'the source file has no bytes');
+    }
     return {
       file: { id: randomUUID(), storage_file_id: stored.file_id, role: 'original', file: name, mime_type: kind.mimeType, size: stored.length, created_on: new Date() },
       kind,
