@@ -1,5 +1,6 @@
 /** The benchmark's result as data (upload.json) and as a page for people (upload.md). */
 import type { CpuUse } from './cpu-meter.util';
+import type { HashCost } from './hash-cost.util';
 import type { Summary } from './stats.util';
 
 export const MiB = 1024 * 1024;
@@ -44,6 +45,17 @@ export interface ThroughputResult {
   met: boolean;
 }
 
+/** Storage's completion queries timed directly on the database server for one finished upload. */
+export interface CompletionProbe {
+  fileBytes: number;
+  chunkDocs: number;
+  /** Every document in fs.chunks at the time (a scan costs this many). */
+  chunkDocsInCollection: number;
+  findFileMs: number;
+  hasLastChunkMs: number;
+  discardPastEndMs: number;
+}
+
 export interface FinishLatencyResult {
   smallMs: Summary;
   largeMs: Summary;
@@ -52,6 +64,8 @@ export interface FinishLatencyResult {
   noiseMs: number;
   goalMs: number;
   met: boolean;
+  /** For the first small and the first large upload. */
+  probes: CompletionProbe[];
 }
 
 export interface ProcessMemory {
@@ -83,6 +97,7 @@ export interface BenchResult {
   oneRequest?: ThroughputResult & { ratioToLargeBaseline?: number };
   finishLatency?: FinishLatencyResult;
   memory?: MemoryResult;
+  hashCost?: HashCost;
   /** CPU over every run of one kind, added up. */
   cpu: Record<string, CpuUse & { bytes: number }>;
   analysis: string[];
@@ -216,6 +231,28 @@ export function renderMarkdown(result: BenchResult): string {
     out.push('');
   }
 
+  if (finishLatency && finishLatency.probes.length > 0) {
+    out.push('## Finish: the completion queries, timed directly', '');
+    out.push(
+      'The lookups storage makes when it completes an upload, run with the driver against the database server right after a finish (median of 5 each).',
+      '',
+      '| file | chunk docs | docs in fs.chunks | find the file (ms) | count its last chunk (ms) | delete chunks past the end (ms) |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const probe of finishLatency.probes) {
+      out.push(
+        `| ${mib(probe.fileBytes)} MiB | ${probe.chunkDocs} | ${probe.chunkDocsInCollection} | ${fixed(probe.findFileMs, 2)} | ${fixed(probe.hasLastChunkMs, 2)} | ${fixed(probe.discardPastEndMs, 2)} |`,
+      );
+    }
+    out.push('');
+  }
+  if (result.hashCost) {
+    out.push('## Hashing cost on this machine', '');
+    out.push(
+      `CPU seconds per GiB for SHA-256 alone (256 MiB from memory): node:crypto ${fixed(result.hashCost.nodeCryptoSha256, 2)}, hash-wasm ${fixed(result.hashCost.hashWasmSha256, 2)}.`,
+      '',
+    );
+  }
   const cpu = cpuTable(result);
   if (cpu.length > 0) {
     out.push('## Where the CPU went', '');
