@@ -22,6 +22,7 @@ import { LoadGenerator } from './load-generator';
 import { type AssetBody, MediaApiClient } from './media-api.client';
 import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from './proc-usage.util';
 import { measureHashCost } from './hash-cost.util';
+import { type RouteDuration, routeDuration } from './service-metrics.util';
 import { writeRandomFile } from './random-file.util';
 import { startRssSampler } from './rss-sampler';
 import { summarize } from './stats.util';
@@ -64,9 +65,14 @@ const CONFIG: BenchConfig = {
 const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB };
 /** How long storage gets to remove a deleted asset's bytes (it does so on the asset.deleted event). */
 const BYTES_GONE_TIMEOUT_MS = 30_000;
-/** 1 GiB files twice (API and baseline) plus 8 × 100 MiB at once live in the in-memory server's heap. */
-const DEFAULT_MONGO_JAVA_OPTS = '-Xmx8g';
+/**
+ * 1 GiB files (API and baseline, one at a time) and 8 × 100 MiB at once live in the in-memory server's
+ * heap. A fixed starting size keeps heap growth (full collections) out of whichever run comes first.
+ */
+const DEFAULT_MONGO_JAVA_OPTS = '-Xms4g -Xmx8g';
 const RSS_JUDGED = ['ingest-api', 'storage'];
+/** Storage's route template for completing a resumable upload (apps/storage/src/app/uploads/uploads.controller.ts). */
+const STORAGE_COMPLETE_ROUTE = /^\/uploads\/:[^/]+\/complete$/;
 /** The machine is shared: before measuring, wait (bounded) until other processes use less than this. */
 const QUIET_OTHER_CORES = 0.25;
 const QUIET_WAIT_MS = 120_000;
@@ -80,6 +86,7 @@ const log = (line: string): void => {
 interface Context {
   /** The uploading clients, in a worker thread (see load-generator.ts). */
   load: LoadGenerator;
+  storageUrl: string;
   /** For deletes between runs, which are not measured. */
   api: MediaApiClient;
   db: Db;
@@ -174,15 +181,25 @@ async function apiChunkedUpload(
   context: Context,
   size: number,
   { kind, probe = false }: { kind?: 'api-chunked'; probe?: boolean } = {},
-): Promise<{ mibps: number; finishMs: number; probe?: CompletionProbe }> {
+): Promise<{ mibps: number; finishMs: number; storageCompleteMs: number; probe?: CompletionProbe }> {
+  // Storage's own time for the completion, from its metrics: one complete request happens in between.
+  const completions = (): Promise<RouteDuration> => routeDuration(context.storageUrl, 'POST', STORAGE_COMPLETE_ROUTE);
+  const before = await completions();
   const meter = startCpuMeter(context.pids);
   const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: size, name: `bench-${size}.bin` });
   const cpu = meter();
+  const after = await completions();
+  if (after.count - before.count !== 1) throw new Error(`storage counted ${after.count - before.count} completions for one upload`);
   if (kind) accountCpu(context, kind, cpu, size);
   assertUploaded(timing.asset, size, size === CONFIG.largeBytes ? context.sha256 : context.prefixSha256.get(size), `chunked upload of ${size} bytes`);
   const probed = probe ? await probeCompletionQueries(context.db, timing.asset.id) : undefined;
   await deleteAsset(context, timing.asset.id);
-  return { mibps: mibPerSecond(size, timing.seconds), finishMs: timing.finishMs, ...(probed ? { probe: probed } : {}) };
+  return {
+    mibps: mibPerSecond(size, timing.seconds),
+    finishMs: timing.finishMs,
+    storageCompleteMs: (after.seconds - before.seconds) * 1000,
+    ...(probed ? { probe: probed } : {}),
+  };
 }
 
 async function apiOneRequestUpload(context: Context, size: number, kind?: 'api-one-request'): Promise<number> {
@@ -209,11 +226,11 @@ function throughput(api: number[], baseline: number[]): ThroughputResult {
   };
 }
 
-/** First requests pay for JIT, connection pools and index creation; none of that belongs in a measurement. */
+/** First requests pay for JIT (in the JVM too), connection pools and index creation; none of that is measured. */
 async function warmUp(context: Context): Promise<void> {
-  await apiChunkedUpload(context, CONFIG.smallBytes);
-  await apiOneRequestUpload(context, CONFIG.smallBytes);
-  await baselineUpload(context, CONFIG.smallBytes);
+  await apiChunkedUpload(context, CONFIG.oneRequestBytes);
+  await apiOneRequestUpload(context, CONFIG.oneRequestBytes);
+  await baselineUpload(context, CONFIG.oneRequestBytes);
 }
 
 async function measureMemory(context: Context): Promise<MemoryResult> {
@@ -294,7 +311,7 @@ async function measure(context: Context): Promise<void> {
     result.memory = await measureMemory(context);
   });
 
-  const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[] };
+  const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[], storageCompleteMs: [] as number[] };
   const probes: CompletionProbe[] = [];
   const oneRequest = { api: [] as number[], baseline: [] as number[] };
   for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
@@ -302,7 +319,7 @@ async function measure(context: Context): Promise<void> {
     const apiFirst = rep % 2 === 1;
     await section(context, `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.largeBytes / MiB} MiB chunked vs baseline`, async () => {
       const options = { kind: 'api-chunked', probe: rep === 0 } as const;
-      let api: { mibps: number; finishMs: number; probe?: CompletionProbe } | undefined;
+      let api: Awaited<ReturnType<typeof apiChunkedUpload>> | undefined;
       if (apiFirst) api = await apiChunkedUpload(context, CONFIG.largeBytes, options);
       const baseline = await baselineUpload(context, CONFIG.largeBytes, 'baseline-large');
       api ??= await apiChunkedUpload(context, CONFIG.largeBytes, options);
@@ -310,6 +327,7 @@ async function measure(context: Context): Promise<void> {
       large.api.push(api.mibps);
       large.baseline.push(baseline);
       large.finishMs.push(api.finishMs);
+      large.storageCompleteMs.push(api.storageCompleteMs);
       log(`  chunked ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.toFixed(1)} MiB/s, finish ${api.finishMs.toFixed(1)} ms`);
     });
     await section(context, `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.oneRequestBytes / MiB} MiB one request vs baseline`, async () => {
@@ -331,10 +349,12 @@ async function measure(context: Context): Promise<void> {
   }
 
   const smallFinishMs: number[] = [];
+  const smallStorageCompleteMs: number[] = [];
   await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
     for (let rep = 0; rep < CONFIG.finishRepetitions; rep += 1) {
       const small = await apiChunkedUpload(context, CONFIG.smallBytes, { probe: rep === 0 });
       smallFinishMs.push(small.finishMs);
+      smallStorageCompleteMs.push(small.storageCompleteMs);
       if (small.probe) probes.unshift(small.probe);
     }
   });
@@ -350,6 +370,8 @@ async function measure(context: Context): Promise<void> {
       noiseMs,
       goalMs: GOALS.finishMs,
       met: Math.abs(deltaMs) <= noiseMs && smallMs.median < GOALS.finishMs && largeMs.median < GOALS.finishMs,
+      smallStorageMs: summarize(smallStorageCompleteMs),
+      largeStorageMs: summarize(large.storageCompleteMs),
       probes,
     };
   }
@@ -423,6 +445,11 @@ function analyse(result: BenchResult, cores: number): string[] {
     findings.push(
       `Finish latency: ${finish.largeMs.median.toFixed(1)} ms for ${result.config.largeBytes / MiB} MiB against ${finish.smallMs.median.toFixed(1)} ms for ${result.config.smallBytes / MiB} MiB ` +
         `(${perGiBms.toFixed(1)} ms more per GiB): ${Math.abs(finish.deltaMs) > finish.noiseMs ? 'it grows with the file size' : 'equal within noise'}${finish.largeMs.median >= finish.goalMs ? `, and it is over ${finish.goalMs} ms` : ''}.`,
+    );
+    findings.push(
+      `Finish latency, split by storage's own metrics (http_request_duration_seconds of POST /uploads/:upload_id/complete): storage's completion took ` +
+        `${finish.smallStorageMs.median.toFixed(1)} ms for ${result.config.smallBytes / MiB} MiB and ${finish.largeStorageMs.median.toFixed(1)} ms for ${result.config.largeBytes / MiB} MiB; ` +
+        `the rest of the finish (ingest-api: reading the asset, the compare-and-set write with its events, HTTP) ${(finish.smallMs.median - finish.smallStorageMs.median).toFixed(1)} and ${(finish.largeMs.median - finish.largeStorageMs.median).toFixed(1)} ms.`,
     );
     const [small, large] = [finish.probes[0], finish.probes[finish.probes.length - 1]];
     if (small && large && small !== large) {
@@ -593,6 +620,7 @@ async function main(): Promise<void> {
         };
         const context: Context = {
           load,
+          storageUrl: suite.urls.storage,
           api: new MediaApiClient(suite.urls['ingest-api'], token),
           db: client.db(),
           sha256,

@@ -1,0 +1,28 @@
+/**
+ * Server-side time of requests, from the `http_request_duration_seconds` histogram every service exposes
+ * on GET /metrics (Prometheus text format, labelled by method and route template). The difference of its
+ * sum across one request is that request's duration as the service saw it.
+ */
+
+export interface RouteDuration {
+  seconds: number;
+  count: number;
+}
+
+const SAMPLE = /^http_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/;
+const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+
+export async function routeDuration(serviceUrl: string, method: string, route: RegExp): Promise<RouteDuration> {
+  const response = await fetch(`${serviceUrl}/metrics`);
+  if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
+  const total: RouteDuration = { seconds: 0, count: 0 };
+  for (const line of (await response.text()).split('\n')) {
+    const sample = SAMPLE.exec(line);
+    if (!sample) continue;
+    const labels = Object.fromEntries([...(sample[2] ?? '').matchAll(LABEL)].map((label) => [label[1], label[2]]));
+    if (labels['method'] !== method || !route.test(labels['route'] ?? '')) continue;
+    if (sample[1] === 'sum') total.seconds += Number(sample[3]);
+    else total.count += Number(sample[3]);
+  }
+  return total;
+}
