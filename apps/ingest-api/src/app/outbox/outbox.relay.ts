@@ -64,11 +64,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     const producer = await this.connectedProducer();
     for (const document of documents) {
       const events = document.pending_events;
-      await producer.send({
-        topic: TOPICS.assetEvents,
-        acks: -1,
-        messages: events.map((event) => this.toMessage(document._id, event)),
-      });
+      let messages;
+      try {
+        messages = events.map((event) => this.toMessage(document._id, event));
+      } catch (error) {
+        // A pending event that breaks the contract is a bug: it stays (nothing is lost) and is reported,
+        // and the other assets' events go on.
+        this.logger.error({ asset: document._id, error: error instanceof Error ? error.message : String(error) }, 'outbox: invalid pending event');
+        continue;
+      }
+      await producer.send({ topic: TOPICS.assetEvents, acks: -1, messages });
       await this.assets.removePublishedEvents(document._id, events.map((event) => event.id));
     }
     return documents.length;

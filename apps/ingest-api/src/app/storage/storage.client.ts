@@ -103,6 +103,8 @@ export class StorageClient implements OnApplicationShutdown {
       request.once('response', resolve);
       request.once('error', reject);
     });
+    // Whichever way the race below ends, a late failure of the other side must not become an unhandled rejection.
+    responded.catch(() => undefined);
     // Storage may answer before the body ends (a 413): the answer wins, and the upload is cut short.
     const sent = pipeline(source, request).then(
       () => undefined,
