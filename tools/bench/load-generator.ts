@@ -11,6 +11,7 @@ import type { AssetBody, ChunkedUploadTiming } from './media-api.client';
 
 export interface LoadGeneratorInit {
   gateway: string;
+  storageUrl: string;
   token: string;
   /** The database the services use; the baseline writes its own bucket there. */
   mongodbUri: string;
@@ -24,7 +25,7 @@ export type LoadRequest =
   | { kind: 'baseline'; bytes: number }
   /** Deletes the baseline's last file; a request of its own so that its CPU is not counted as the upload's. */
   | { kind: 'baseline-cleanup' }
-  | { kind: 'chunked'; start: number; bytes: number; name: string }
+  | { kind: 'chunked'; start: number; bytes: number; name: string; pauseBeforeFinishMs?: number }
   | { kind: 'one-request'; bytes: number; name: string }
   | { kind: 'concurrent-chunked'; clients: number; bytesPerClient: number }
   | { kind: 'close' };
@@ -32,7 +33,8 @@ export type LoadRequest =
 export interface LoadResults {
   baseline: { seconds: number };
   'baseline-cleanup': null;
-  chunked: ChunkedUploadTiming;
+  /** With the finish as ingest-api and storage saw it, from their metrics read around it. */
+  chunked: ChunkedUploadTiming & { server: { ingestFinishMs: number; storageCompleteMs: number } };
   'one-request': { asset: AssetBody; seconds: number };
   'concurrent-chunked': { seconds: number; uploads: ChunkedUploadTiming[] };
   close: null;

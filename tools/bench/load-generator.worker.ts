@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { GridFSBucket, MongoClient, type ObjectId } from 'mongodb';
 import type { LoadGeneratorInit, LoadReply, LoadRequest, LoadResults } from './load-generator';
 import { MediaApiClient } from './media-api.client';
+import { INGEST_MULTIPART_ROUTE, oneRequestMs, type RouteDuration, routeDuration, STORAGE_COMPLETE_ROUTE } from './service-metrics.util';
 
 const init = workerData as LoadGeneratorInit;
 const api = new MediaApiClient(init.gateway, init.token);
@@ -26,8 +27,31 @@ async function handle(request: LoadRequest): Promise<LoadResults[keyof LoadResul
       if (lastBaselineId) await bucket.delete(lastBaselineId);
       lastBaselineId = undefined;
       return null;
-    case 'chunked':
-      return api.uploadInChunks((await source).slice(request.start, request.start + request.bytes), init.chunkBytes, request.name);
+    case 'chunked': {
+      const readings = (): Promise<RouteDuration[]> =>
+        Promise.all([routeDuration(init.gateway, 'POST', INGEST_MULTIPART_ROUTE), routeDuration(init.storageUrl, 'POST', STORAGE_COMPLETE_ROUTE)]);
+      let before: RouteDuration[] = [];
+      let after: RouteDuration[] = [];
+      const timing = await api.uploadInChunks((await source).slice(request.start, request.start + request.bytes), init.chunkBytes, request.name, {
+        pauseBeforeFinishMs: request.pauseBeforeFinishMs ?? 0,
+        beforeFinish: async () => {
+          before = await readings();
+        },
+        afterFinish: async () => {
+          after = await readings();
+        },
+      });
+      const [ingestBefore, storageBefore] = before;
+      const [ingestAfter, storageAfter] = after;
+      if (!ingestBefore || !storageBefore || !ingestAfter || !storageAfter) throw new Error('the metrics around the finish were not read');
+      return {
+        ...timing,
+        server: {
+          ingestFinishMs: oneRequestMs(ingestBefore, ingestAfter, 'ingest-api finish'),
+          storageCompleteMs: oneRequestMs(storageBefore, storageAfter, 'storage completion'),
+        },
+      };
+    }
     case 'one-request': {
       const began = performance.now();
       const asset = await api.uploadInOneRequest((await source).slice(0, request.bytes), request.name);

@@ -4,6 +4,11 @@
  * sum across one request is that request's duration as the service saw it.
  */
 
+/** ingest-api's route template for transfers and finishes (apps/ingest-api/src/app/uploads/multipart.controller.ts). */
+export const INGEST_MULTIPART_ROUTE = /^\/assets\/:[^/]+\/multipart$/;
+/** Storage's route template for completing a resumable upload (apps/storage/src/app/uploads/uploads.controller.ts). */
+export const STORAGE_COMPLETE_ROUTE = /^\/uploads\/:[^/]+\/complete$/;
+
 export interface RouteDuration {
   seconds: number;
   count: number;
@@ -11,6 +16,12 @@ export interface RouteDuration {
 
 const SAMPLE = /^http_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/;
 const LABEL = /(\w+)="((?:[^"\\]|\\.)*)"/g;
+
+/** Milliseconds of exactly one request between two readings; anything else is an error. */
+export function oneRequestMs(before: RouteDuration, after: RouteDuration, what: string): number {
+  if (after.count - before.count !== 1) throw new Error(`${what}: expected one request between two metric readings, saw ${after.count - before.count}`);
+  return (after.seconds - before.seconds) * 1000;
+}
 
 export async function routeDuration(serviceUrl: string, method: string, route: RegExp): Promise<RouteDuration> {
   const response = await fetch(`${serviceUrl}/metrics`);

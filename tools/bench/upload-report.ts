@@ -31,6 +31,8 @@ export interface BenchConfig {
   chunksPerClient: number;
   rssIntervalMs: number;
   gridFsChunkBytes: number;
+  /** Whether the database server's JVM was given a full GC before every run (jcmd found). */
+  databaseGcBeforeRuns?: boolean;
 }
 
 export interface ThroughputResult {
@@ -64,11 +66,15 @@ export interface FinishLatencyResult {
   noiseMs: number;
   goalMs: number;
   met: boolean;
-  /** Storage's share of each finish: its POST /uploads/:upload_id/complete, from its own metrics. */
+  /** Each finish as ingest-api saw it, and storage's completion within it, from their own metrics. */
+  smallIngestMs: Summary;
+  largeIngestMs: Summary;
   smallStorageMs: Summary;
   largeStorageMs: Summary;
   /** For the first small and the first large upload. */
   probes: CompletionProbe[];
+  /** Only when the goal is missed: large uploads whose finish came after a pause. */
+  largeAfterPause?: { pauseMs: number; finishMs: Summary };
 }
 
 export interface ProcessMemory {
@@ -105,6 +111,9 @@ export interface BenchResult {
   cpu: Record<string, CpuUse & { bytes: number }>;
   analysis: string[];
   errors: string[];
+  /** Measurements repeated because other processes disturbed them, and those kept although disturbed. */
+  retries: number;
+  disturbed: string[];
   cleanup: { deletedByStorage: number; deletedDirectly: number };
 }
 
@@ -214,8 +223,13 @@ export function renderMarkdown(result: BenchResult): string {
   if (finishLatency) {
     out.push(`- 3, finish of ${mib(config.smallBytes)} MiB (ms): ${list(finishLatency.smallMs)}`);
     out.push(`- 3, finish of ${mib(config.largeBytes)} MiB (ms): ${list(finishLatency.largeMs)}`);
+    out.push(`- 3, as ingest-api saw it, ${mib(config.smallBytes)} MiB (ms): ${list(finishLatency.smallIngestMs)}`);
+    out.push(`- 3, as ingest-api saw it, ${mib(config.largeBytes)} MiB (ms): ${list(finishLatency.largeIngestMs)}`);
     out.push(`- 3, of which storage's completion, ${mib(config.smallBytes)} MiB (ms): ${list(finishLatency.smallStorageMs)}`);
     out.push(`- 3, of which storage's completion, ${mib(config.largeBytes)} MiB (ms): ${list(finishLatency.largeStorageMs)}`);
+    if (finishLatency.largeAfterPause) {
+      out.push(`- 3, diagnosis: finish of ${mib(config.largeBytes)} MiB ${finishLatency.largeAfterPause.pauseMs} ms after the last chunk (ms): ${list(finishLatency.largeAfterPause.finishMs)}`);
+    }
   }
   out.push('');
 
@@ -281,8 +295,10 @@ export function renderMarkdown(result: BenchResult): string {
     `- Chunked: \`POST /assets\` upload_phase=start, then \`POST /assets/{id}/multipart\` upload_phase=transfer with \`file_chunk\` = a slice of \`fs.openAsBlob\` (streamed from disk by fetch's FormData), then upload_phase=finish; timed from start to the finish's answer.`,
     `- One request: \`POST /assets\` with multipart field \`source\`, the same way.`,
     `- Baseline: \`pipeline(createReadStream(file), bucket.openUploadStream())\` with the mongodb driver from this process.`,
-    `- ${config.repetitions} repetitions; in each, API and baseline run back to back, alternating which goes first. Finish latency: ${config.finishRepetitions} chunked uploads of ${mib(config.smallBytes)} MiB, and the finishes of the ${mib(config.largeBytes)} MiB repetitions.`,
+    `- ${config.repetitions} repetitions; in each, API and baseline run back to back, alternating which goes first. Finish latency: ${config.finishRepetitions} chunked uploads of ${mib(config.smallBytes)} MiB, and the finishes of the ${mib(config.largeBytes)} MiB repetitions; ingest-api's and storage's share from their \`http_request_duration_seconds\` metrics, read (outside the timed finish) just before and after it.`,
+    `- Before every measured run the database server's JVM ${config.databaseGcBeforeRuns ? 'gets a full garbage collection (`jcmd <pid> GC.run`), so that the garbage of the previous run\'s deleted file is not collected during the next one' : 'could not be given a full garbage collection (no jcmd)'}. A warm-up (one upload of each kind) comes first.`,
     `- Between runs every uploaded file is deleted (\`DELETE /assets/{id}\`, then waiting for storage to remove the bytes; \`GridFSBucket.delete\` for the baseline), so the in-memory server does not fill up. Deleted by storage: ${result.cleanup.deletedByStorage}; deleted directly after storage did not within 30 s: ${result.cleanup.deletedDirectly}.`,
+    `- The machine is shared: a measurement (an API/baseline pair, or one finish run) during which processes that are not this benchmark's used ≥ 0.15 cores on average is measured again after waiting for a quieter machine (at most twice, within a time budget). Repeated: ${result.retries}; kept although disturbed: ${result.disturbed.length === 0 ? 'none' : result.disturbed.join('; ')}.`,
     '',
   );
   if (result.errors.length > 0) out.push('## Errors', '', ...result.errors.map((error) => `- ${error}`), '');

@@ -6,7 +6,7 @@
  * upload.json, prints a summary and stops everything. See upload.md's "Method" for what is measured.
  *
  * Knobs for a shorter run while working on it (the defaults are what the report's goals are about):
- * BENCH_LARGE_MIB (1024), BENCH_REPS (3), BENCH_FINISH_REPS (5). MONGO_JAVA_OPTS is honoured when set.
+ * BENCH_LARGE_MIB (1024), BENCH_REPS (5), BENCH_FINISH_REPS (5). MONGO_JAVA_OPTS is honoured when set.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,10 +22,10 @@ import { LoadGenerator } from './load-generator';
 import { type AssetBody, MediaApiClient } from './media-api.client';
 import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from './proc-usage.util';
 import { measureHashCost } from './hash-cost.util';
-import { type RouteDuration, routeDuration } from './service-metrics.util';
+import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
 import { startRssSampler } from './rss-sampler';
-import { summarize } from './stats.util';
+import { type Summary, summarize } from './stats.util';
 import {
   type BenchConfig,
   type BenchResult,
@@ -53,7 +53,7 @@ const CONFIG: BenchConfig = {
   chunkBytes: 50 * MiB, // the seed's (and the server's suggested) chunk size
   oneRequestBytes: 100 * MiB,
   smallBytes: 10 * MiB,
-  repetitions: positiveInt('BENCH_REPS', 3),
+  repetitions: positiveInt('BENCH_REPS', 5),
   finishRepetitions: positiveInt('BENCH_FINISH_REPS', 5),
   concurrentClients: 8,
   chunksPerClient: 2,
@@ -63,6 +63,9 @@ const CONFIG: BenchConfig = {
   gridFsChunkBytes: 262_144,
 };
 const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB };
+/** When the finish-latency goal is missed: large uploads whose finish waits this long after the last chunk. */
+const FINISH_DIAGNOSIS_REPS = 3;
+const FINISH_PAUSE_MS = 2_000;
 /** How long storage gets to remove a deleted asset's bytes (it does so on the asset.deleted event). */
 const BYTES_GONE_TIMEOUT_MS = 30_000;
 /**
@@ -71,13 +74,19 @@ const BYTES_GONE_TIMEOUT_MS = 30_000;
  */
 const DEFAULT_MONGO_JAVA_OPTS = '-Xms4g -Xmx8g';
 const RSS_JUDGED = ['ingest-api', 'storage'];
-/** Storage's route template for completing a resumable upload (apps/storage/src/app/uploads/uploads.controller.ts). */
-const STORAGE_COMPLETE_ROUTE = /^\/uploads\/:[^/]+\/complete$/;
 /** The machine is shared: before measuring, wait (bounded) until other processes use less than this. */
 const QUIET_OTHER_CORES = 0.25;
-const QUIET_WAIT_MS = 120_000;
-/** Above this average, other processes' load is called out as disturbing a kind of run. */
+const QUIET_WAIT_MS = 60_000;
+/** Above this average during a measurement, other processes' load disturbs it: it is measured again. */
 const DISTURBING_OTHER_CORES = 0.15;
+const MAX_RETRIES = 2;
+const RETRY_QUIET_WAIT_MS = 45_000;
+/**
+ * The whole command should end within ~15 minutes: a quiet machine needs ~6. Retries of disturbed
+ * measurements stop this long after the start, and the optional finish diagnosis is skipped after this.
+ */
+const RETRY_BUDGET_MS = 8 * 60_000;
+const DIAGNOSIS_BUDGET_MS = 11 * 60_000;
 
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
@@ -86,7 +95,8 @@ const log = (line: string): void => {
 interface Context {
   /** The uploading clients, in a worker thread (see load-generator.ts). */
   load: LoadGenerator;
-  storageUrl: string;
+  /** A full GC of the database server before each run, where jcmd is available (see jvm-gc.util.ts). */
+  collectDatabaseGarbage: (() => Promise<void>) | undefined;
   /** For deletes between runs, which are not measured. */
   api: MediaApiClient;
   db: Db;
@@ -95,6 +105,10 @@ interface Context {
   /** CPU is accounted for these processes (the services, the database server, Kafka). */
   pids: Record<string, number>;
   result: BenchResult;
+  /** Date.now() after which disturbed measurements are kept rather than repeated. */
+  retryDeadline: number;
+  /** Date.now() after which the optional finish diagnosis is skipped. */
+  diagnosisDeadline: number;
 }
 
 function assertUploaded(asset: AssetBody, size: number, sha256: string | undefined, what: string): void {
@@ -137,13 +151,13 @@ function accountCpu(context: Context, kind: keyof typeof CPU_KINDS, use: CpuUse,
 
 const mibPerSecond = (bytes: number, seconds: number): number => bytes / MiB / seconds;
 
-async function baselineUpload(context: Context, size: number, kind?: 'baseline-large' | 'baseline-one-request'): Promise<number> {
+async function baselineUpload(context: Context, size: number): Promise<{ mibps: number; cpu: CpuUse }> {
+  await context.collectDatabaseGarbage?.();
   const meter = startCpuMeter(context.pids);
   const { seconds } = await context.load.run({ kind: 'baseline', bytes: size });
   const cpu = meter();
-  if (kind) accountCpu(context, kind, cpu, size);
   await context.load.run({ kind: 'baseline-cleanup' });
-  return mibPerSecond(size, seconds);
+  return { mibps: mibPerSecond(size, seconds), cpu };
 }
 
 /**
@@ -177,39 +191,64 @@ async function probeCompletionQueries(db: Db, assetId: string): Promise<Completi
   };
 }
 
-async function apiChunkedUpload(
-  context: Context,
-  size: number,
-  { kind, probe = false }: { kind?: 'api-chunked'; probe?: boolean } = {},
-): Promise<{ mibps: number; finishMs: number; storageCompleteMs: number; probe?: CompletionProbe }> {
-  // Storage's own time for the completion, from its metrics: one complete request happens in between.
-  const completions = (): Promise<RouteDuration> => routeDuration(context.storageUrl, 'POST', STORAGE_COMPLETE_ROUTE);
-  const before = await completions();
+interface ChunkedRun {
+  mibps: number;
+  finishMs: number;
+  ingestFinishMs: number;
+  storageCompleteMs: number;
+  probe?: CompletionProbe;
+  cpu: CpuUse;
+}
+
+async function apiChunkedUpload(context: Context, size: number, { probe = false, pauseBeforeFinishMs = 0 } = {}): Promise<ChunkedRun> {
+  await context.collectDatabaseGarbage?.();
   const meter = startCpuMeter(context.pids);
-  const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: size, name: `bench-${size}.bin` });
+  const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: size, name: `bench-${size}.bin`, pauseBeforeFinishMs });
   const cpu = meter();
-  const after = await completions();
-  if (after.count - before.count !== 1) throw new Error(`storage counted ${after.count - before.count} completions for one upload`);
-  if (kind) accountCpu(context, kind, cpu, size);
   assertUploaded(timing.asset, size, size === CONFIG.largeBytes ? context.sha256 : context.prefixSha256.get(size), `chunked upload of ${size} bytes`);
   const probed = probe ? await probeCompletionQueries(context.db, timing.asset.id) : undefined;
   await deleteAsset(context, timing.asset.id);
   return {
     mibps: mibPerSecond(size, timing.seconds),
     finishMs: timing.finishMs,
-    storageCompleteMs: (after.seconds - before.seconds) * 1000,
+    ingestFinishMs: timing.server.ingestFinishMs,
+    storageCompleteMs: timing.server.storageCompleteMs,
     ...(probed ? { probe: probed } : {}),
+    cpu,
   };
 }
 
-async function apiOneRequestUpload(context: Context, size: number, kind?: 'api-one-request'): Promise<number> {
+async function apiOneRequestUpload(context: Context, size: number): Promise<{ mibps: number; cpu: CpuUse }> {
+  await context.collectDatabaseGarbage?.();
   const meter = startCpuMeter(context.pids);
   const { asset, seconds } = await context.load.run({ kind: 'one-request', bytes: size, name: `bench-${size}.bin` });
   const cpu = meter();
-  if (kind) accountCpu(context, kind, cpu, size);
   assertUploaded(asset, size, context.prefixSha256.get(size), `one-request upload of ${size} bytes`);
   await deleteAsset(context, asset.id);
-  return mibPerSecond(size, seconds);
+  return { mibps: mibPerSecond(size, seconds), cpu };
+}
+
+/**
+ * Runs a measurement, and runs it again (after waiting for a quieter machine) when processes that are not
+ * this benchmark's took CPU during it: the machine is shared, and their load lands on one side of a pair.
+ * Retries stop at MAX_RETRIES or when the run's time budget for them is spent; what is kept then is
+ * recorded as disturbed.
+ */
+async function undisturbed<T>(context: Context, what: string, attempt: () => Promise<{ value: T; cpu: CpuUse[] }>): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    const { value, cpu } = await attempt();
+    const wall = cpu.reduce((sum, use) => sum + use.wallSeconds, 0);
+    const others = cpu.reduce((sum, use) => sum + use.otherSeconds, 0) / wall;
+    if (others < DISTURBING_OTHER_CORES) return value;
+    const retry = tries <= MAX_RETRIES && Date.now() < context.retryDeadline;
+    log(`${what}: other processes used ${others.toFixed(2)} cores meanwhile${retry ? '; measuring again once the machine is quieter' : ''}`);
+    if (!retry) {
+      context.result.disturbed.push(`${what}: other processes used ${others.toFixed(2)} cores on average`);
+      return value;
+    }
+    context.result.retries += 1;
+    await waitForQuietMachine(context.pids, RETRY_QUIET_WAIT_MS);
+  }
 }
 
 function throughput(api: number[], baseline: number[]): ThroughputResult {
@@ -304,6 +343,14 @@ async function section(context: Context, name: string, work: () => Promise<void>
   }
 }
 
+/** API and baseline back to back, in the given order, so both see the same state of the machine. */
+async function pair<A extends { cpu: CpuUse }, B extends { cpu: CpuUse }>(apiFirst: boolean, api: () => Promise<A>, baseline: () => Promise<B>): Promise<{ value: { api: A; baseline: B }; cpu: CpuUse[] }> {
+  const first = apiFirst ? await api() : undefined;
+  const base = await baseline();
+  const second = first ?? (await api());
+  return { value: { api: second, baseline: base }, cpu: [second.cpu, base.cpu] };
+}
+
 async function measure(context: Context): Promise<void> {
   const { result } = context;
   await section(context, 'warm-up', () => warmUp(context));
@@ -311,33 +358,46 @@ async function measure(context: Context): Promise<void> {
     result.memory = await measureMemory(context);
   });
 
-  const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[], storageCompleteMs: [] as number[] };
+  const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[], ingestFinishMs: [] as number[], storageCompleteMs: [] as number[] };
   const probes: CompletionProbe[] = [];
   const oneRequest = { api: [] as number[], baseline: [] as number[] };
   for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
     // Alternating which side goes first keeps a drift (heap growth, page cache) from favouring one side.
     const apiFirst = rep % 2 === 1;
-    await section(context, `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.largeBytes / MiB} MiB chunked vs baseline`, async () => {
-      const options = { kind: 'api-chunked', probe: rep === 0 } as const;
-      let api: Awaited<ReturnType<typeof apiChunkedUpload>> | undefined;
-      if (apiFirst) api = await apiChunkedUpload(context, CONFIG.largeBytes, options);
-      const baseline = await baselineUpload(context, CONFIG.largeBytes, 'baseline-large');
-      api ??= await apiChunkedUpload(context, CONFIG.largeBytes, options);
+    const name = `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.largeBytes / MiB} MiB chunked vs baseline`;
+    await section(context, name, async () => {
+      const measured = await undisturbed(context, name, () =>
+        pair(
+          apiFirst,
+          () => apiChunkedUpload(context, CONFIG.largeBytes, { probe: rep === 0 }),
+          () => baselineUpload(context, CONFIG.largeBytes),
+        ),
+      );
+      const { api, baseline } = measured;
+      accountCpu(context, 'api-chunked', api.cpu, CONFIG.largeBytes);
+      accountCpu(context, 'baseline-large', baseline.cpu, CONFIG.largeBytes);
       if (api.probe) probes.push(api.probe);
       large.api.push(api.mibps);
-      large.baseline.push(baseline);
+      large.baseline.push(baseline.mibps);
       large.finishMs.push(api.finishMs);
+      large.ingestFinishMs.push(api.ingestFinishMs);
       large.storageCompleteMs.push(api.storageCompleteMs);
-      log(`  chunked ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.toFixed(1)} MiB/s, finish ${api.finishMs.toFixed(1)} ms`);
+      log(`  chunked ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.mibps.toFixed(1)} MiB/s, finish ${api.finishMs.toFixed(1)} ms`);
     });
-    await section(context, `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.oneRequestBytes / MiB} MiB one request vs baseline`, async () => {
-      let api: number | undefined;
-      if (apiFirst) api = await apiOneRequestUpload(context, CONFIG.oneRequestBytes, 'api-one-request');
-      const baseline = await baselineUpload(context, CONFIG.oneRequestBytes, 'baseline-one-request');
-      api ??= await apiOneRequestUpload(context, CONFIG.oneRequestBytes, 'api-one-request');
-      oneRequest.api.push(api);
-      oneRequest.baseline.push(baseline);
-      log(`  one request ${api.toFixed(1)} MiB/s, baseline ${baseline.toFixed(1)} MiB/s`);
+    const oneName = `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.oneRequestBytes / MiB} MiB one request vs baseline`;
+    await section(context, oneName, async () => {
+      const { api, baseline } = await undisturbed(context, oneName, () =>
+        pair(
+          apiFirst,
+          () => apiOneRequestUpload(context, CONFIG.oneRequestBytes),
+          () => baselineUpload(context, CONFIG.oneRequestBytes),
+        ),
+      );
+      accountCpu(context, 'api-one-request', api.cpu, CONFIG.oneRequestBytes);
+      accountCpu(context, 'baseline-one-request', baseline.cpu, CONFIG.oneRequestBytes);
+      oneRequest.api.push(api.mibps);
+      oneRequest.baseline.push(baseline.mibps);
+      log(`  one request ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.mibps.toFixed(1)} MiB/s`);
     });
   }
   if (large.api.length > 0) result.chunked = throughput(large.api, large.baseline);
@@ -348,18 +408,21 @@ async function measure(context: Context): Promise<void> {
     };
   }
 
-  const smallFinishMs: number[] = [];
-  const smallStorageCompleteMs: number[] = [];
+  const small = { finishMs: [] as number[], ingestFinishMs: [] as number[], storageCompleteMs: [] as number[] };
   await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
     for (let rep = 0; rep < CONFIG.finishRepetitions; rep += 1) {
-      const small = await apiChunkedUpload(context, CONFIG.smallBytes, { probe: rep === 0 });
-      smallFinishMs.push(small.finishMs);
-      smallStorageCompleteMs.push(small.storageCompleteMs);
-      if (small.probe) probes.unshift(small.probe);
+      const run = await undisturbed(context, `finish latency ${rep + 1}/${CONFIG.finishRepetitions}`, async () => {
+        const value = await apiChunkedUpload(context, CONFIG.smallBytes, { probe: rep === 0 });
+        return { value, cpu: [value.cpu] };
+      });
+      small.finishMs.push(run.finishMs);
+      small.ingestFinishMs.push(run.ingestFinishMs);
+      small.storageCompleteMs.push(run.storageCompleteMs);
+      if (run.probe) probes.unshift(run.probe);
     }
   });
-  if (smallFinishMs.length > 0 && large.finishMs.length > 0) {
-    const smallMs = summarize(smallFinishMs);
+  if (small.finishMs.length > 0 && large.finishMs.length > 0) {
+    const smallMs = summarize(small.finishMs);
     const largeMs = summarize(large.finishMs);
     const deltaMs = largeMs.median - smallMs.median;
     const noiseMs = Math.max(smallMs.max - smallMs.min, 5);
@@ -370,12 +433,29 @@ async function measure(context: Context): Promise<void> {
       noiseMs,
       goalMs: GOALS.finishMs,
       met: Math.abs(deltaMs) <= noiseMs && smallMs.median < GOALS.finishMs && largeMs.median < GOALS.finishMs,
-      smallStorageMs: summarize(smallStorageCompleteMs),
+      smallIngestMs: summarize(small.ingestFinishMs),
+      largeIngestMs: summarize(large.ingestFinishMs),
+      smallStorageMs: summarize(small.storageCompleteMs),
       largeStorageMs: summarize(large.storageCompleteMs),
       probes,
     };
+    const finish = result.finishLatency;
+    if (!finish.met && Date.now() < context.diagnosisDeadline) {
+      // Is it the finish's own work, or work the last transfer left behind (collections, deletes)?
+      await section(context, `finish latency diagnosis: ${FINISH_DIAGNOSIS_REPS} × ${CONFIG.largeBytes / MiB} MiB, ${FINISH_PAUSE_MS} ms pause before the finish`, async () => {
+        const pausedMs: number[] = [];
+        for (let rep = 0; rep < FINISH_DIAGNOSIS_REPS; rep += 1) {
+          pausedMs.push((await apiChunkedUpload(context, CONFIG.largeBytes, { pauseBeforeFinishMs: FINISH_PAUSE_MS })).finishMs);
+        }
+        finish.largeAfterPause = { pauseMs: FINISH_PAUSE_MS, finishMs: summarize(pausedMs) };
+      });
+    } else if (!finish.met) {
+      result.errors.push('finish latency diagnosis skipped: the run had used up its time budget');
+    }
   }
 }
+
+const spreadOf = (summary: Summary): string => `${summary.median.toFixed(1)} (${summary.min.toFixed(1)} – ${summary.max.toFixed(1)})`;
 
 /** Turns the CPU accounting into findings for every missed goal: who used the CPU, and whether it ran out. */
 function analyse(result: BenchResult, cores: number): string[] {
@@ -412,10 +492,23 @@ function analyse(result: BenchResult, cores: number): string[] {
         `Extra per GiB on the API path: ${describe(extra) || 'none above 0.05 s'}. ` +
         `Leaving out the clients (\`bench\`, which on a real deployment run elsewhere): API path ${(total(api) - (api['bench'] ?? 0)).toFixed(2)}, baseline ${(total(baseline) - (baseline['bench'] ?? 0)).toFixed(2)} CPU s/GiB.`,
     );
-    if (saturated) {
+    if (!saturated) {
+      const wallPerGiB = apiUse.wallSeconds / (apiUse.bytes / GiB);
+      const share = (name: string): number => (api[name] ?? 0) / wallPerGiB;
+      const chain = share('storage') + share('mongodb');
       findings.push(
-        `${label}: with every core busy, throughput can be at most about (baseline CPU per GiB ÷ API CPU per GiB) of the baseline = ${(total(baseline) / total(api)).toFixed(2)}, ` +
-          `close to the measured ${measured.ratio.toFixed(3)}: the services' own CPU per byte, on the cores the database server needs too, is what limits it.`,
+        `${label}: per GiB the API runs took ${wallPerGiB.toFixed(1)} s; storage was on the CPU ${(share('storage') * 100).toFixed(0)} % of that time, the database server ${(share('mongodb') * 100).toFixed(0)} %, ` +
+          `ingest-api ${(share('ingest-api') * 100).toFixed(0)} %, the client ${(share('bench') * 100).toFixed(0)} %. ` +
+          (chain >= 0.75
+            ? `Storage and the database server together account for ${(chain * 100).toFixed(0)} % of the wall time although a core stayed free: storage's transfer loop works one chunk at a time (hash it, then wait for its insert before reading on), so its CPU and the server's do not overlap, and storage's CPU per byte sets the pace.`
+            : 'No single stage accounts for the time: it goes to waiting between the stages.'),
+      );
+    }
+    if (saturated) {
+      const bound = total(baseline) / total(api);
+      findings.push(
+        `${label}: with every core busy, throughput can be at most about (baseline CPU per GiB ÷ API CPU per GiB) of the baseline = ${bound.toFixed(2)}; measured ${measured.ratio.toFixed(3)}` +
+          (Math.abs(bound - measured.ratio) <= 0.1 ? ": the CPU the services spend per byte, on the cores the database server and the client need too, is what limits it." : '.'),
       );
     }
   };
@@ -446,11 +539,25 @@ function analyse(result: BenchResult, cores: number): string[] {
       `Finish latency: ${finish.largeMs.median.toFixed(1)} ms for ${result.config.largeBytes / MiB} MiB against ${finish.smallMs.median.toFixed(1)} ms for ${result.config.smallBytes / MiB} MiB ` +
         `(${perGiBms.toFixed(1)} ms more per GiB): ${Math.abs(finish.deltaMs) > finish.noiseMs ? 'it grows with the file size' : 'equal within noise'}${finish.largeMs.median >= finish.goalMs ? `, and it is over ${finish.goalMs} ms` : ''}.`,
     );
+    const split = (client: Summary, ingest: Summary, storage: Summary): string =>
+      `client ${client.median.toFixed(1)}, ingest-api ${ingest.median.toFixed(1)}, of which storage's completion ${storage.median.toFixed(1)} ms`;
     findings.push(
-      `Finish latency, split by storage's own metrics (http_request_duration_seconds of POST /uploads/:upload_id/complete): storage's completion took ` +
-        `${finish.smallStorageMs.median.toFixed(1)} ms for ${result.config.smallBytes / MiB} MiB and ${finish.largeStorageMs.median.toFixed(1)} ms for ${result.config.largeBytes / MiB} MiB; ` +
-        `the rest of the finish (ingest-api: reading the asset, the compare-and-set write with its events, HTTP) ${(finish.smallMs.median - finish.smallStorageMs.median).toFixed(1)} and ${(finish.largeMs.median - finish.largeStorageMs.median).toFixed(1)} ms.`,
+      `Finish latency, split by the services' own http_request_duration_seconds (medians): ${result.config.smallBytes / MiB} MiB — ${split(finish.smallMs, finish.smallIngestMs, finish.smallStorageMs)}; ` +
+        `${result.config.largeBytes / MiB} MiB — ${split(finish.largeMs, finish.largeIngestMs, finish.largeStorageMs)}. ` +
+        `So ingest-api's own part (reading the asset, the compare-and-set write with its events) is ${(finish.smallIngestMs.median - finish.smallStorageMs.median).toFixed(1)} → ${(finish.largeIngestMs.median - finish.largeStorageMs.median).toFixed(1)} ms, ` +
+        `storage's ${finish.smallStorageMs.median.toFixed(1)} → ${finish.largeStorageMs.median.toFixed(1)} ms, and the client and network ${(finish.smallMs.median - finish.smallIngestMs.median).toFixed(1)} → ${(finish.largeMs.median - finish.largeIngestMs.median).toFixed(1)} ms.`,
     );
+    if (finish.largeAfterPause) {
+      const paused = finish.largeAfterPause.finishMs;
+      const settles = paused.median - finish.smallMs.median <= finish.noiseMs;
+      findings.push(
+        `Finish latency, diagnosis: the same ${result.config.largeBytes / MiB} MiB upload finished ${finish.largeAfterPause.pauseMs} ms after its last chunk took ${spreadOf(paused)} ms ` +
+          `(immediately after: ${spreadOf(finish.largeMs)} ms; ${result.config.smallBytes / MiB} MiB: ${spreadOf(finish.smallMs)} ms). ` +
+          (settles
+            ? 'After the pause it is as fast as the small finish: the finish itself does not grow with the file; what it meets right after a large transfer (work the transfer left behind in the services or the database server, such as garbage collection) does.'
+            : 'Even after the pause it is slower than the small finish: the finish does work that grows with the file size.'),
+      );
+    }
     const [small, large] = [finish.probes[0], finish.probes[finish.probes.length - 1]];
     if (small && large && small !== large) {
       const step = (name: string, a: number, b: number): string => `${name} ${a.toFixed(1)} → ${b.toFixed(1)} ms`;
@@ -480,8 +587,8 @@ function analyse(result: BenchResult, cores: number): string[] {
 }
 
 /** Waits (bounded) until processes other than ours leave the CPU alone; answers their load at the start. */
-async function waitForQuietMachine(pids: Record<string, number>): Promise<number> {
-  const deadline = Date.now() + QUIET_WAIT_MS;
+async function waitForQuietMachine(pids: Record<string, number>, maxWaitMs: number): Promise<number> {
+  const deadline = Date.now() + maxWaitMs;
   for (;;) {
     const meter = startCpuMeter(pids);
     await sleep(2_000);
@@ -601,6 +708,7 @@ async function main(): Promise<void> {
       const token = await mintHs256Token({ secret: jwtSecret, tenant: 'bench', scopes: SCOPES, subject: 'upload-bench' });
       const load = LoadGenerator.start({
         gateway: suite.urls['ingest-api'],
+        storageUrl: suite.urls.storage,
         token,
         mongodbUri: suite.mongodbUri,
         baselineBucket: 'bench_baseline',
@@ -609,24 +717,30 @@ async function main(): Promise<void> {
         sourceFile,
       });
       try {
-        const otherLoadCores = await waitForQuietMachine(pids);
+        const otherLoadCores = await waitForQuietMachine(pids, QUIET_WAIT_MS);
         result = {
           machine: { ...machineFacts(mongoPid), otherLoadAtStartCores: otherLoadCores },
-          config: CONFIG,
+          config: { ...CONFIG },
           cpu: {},
           analysis: [],
           errors: [],
+          retries: 0,
+          disturbed: [],
           cleanup: { deletedByStorage: 0, deletedDirectly: 0 },
         };
+        const mongoGc = mongoPid === undefined ? undefined : jvmFullGc(mongoPid);
+        result.config.databaseGcBeforeRuns = mongoGc !== undefined;
         const context: Context = {
           load,
-          storageUrl: suite.urls.storage,
+          collectDatabaseGarbage: mongoGc,
           api: new MediaApiClient(suite.urls['ingest-api'], token),
           db: client.db(),
           sha256,
           prefixSha256,
           pids,
           result,
+          retryDeadline: began + RETRY_BUDGET_MS,
+          diagnosisDeadline: began + DIAGNOSIS_BUDGET_MS,
         };
         await measure(context);
         await section(context, 'hashing cost', async () => {

@@ -34,6 +34,7 @@ describe('a second ingest-api replica', () => {
         KAFKA_BROKERS: context.kafkaBrokers,
         JWT_HS256_SECRET: context.jwtSecret,
         STORAGE_URL: context.storage,
+        FANOUT_URL: context.fanout,
         PUBLIC_BASE_URL: context.gateway,
         UPLOAD_TTL_SECONDS: '3',
         UPLOAD_EXPIRY_SWEEP_SECONDS: '1',

@@ -15,6 +15,8 @@ import { OutboxSignal } from './outbox/outbox.signal';
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
+import { FANOUT_URL, FanoutClient } from './webhooks/fanout.client';
+import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
 export class AppModule {
@@ -26,11 +28,13 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController],
+      controllers: [AssetsController, MultipartController, CdnController, WebhooksController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
         StorageClient,
+        { provide: FANOUT_URL, useValue: config.FANOUT_URL },
+        FanoutClient,
         AssetRepository,
         AssetsService,
         UploadsService,

@@ -13,6 +13,8 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
     /** Where the storage service listens (internal). */
     STORAGE_URL: configFields.url(),
+    /** Where the fanout service listens (internal); it owns webhook subscriptions and deliveries. */
+    FANOUT_URL: configFields.url(),
     /** The public origin clients reach the gateway at; cdn_files URLs start with it. */
     PUBLIC_BASE_URL: configFields.url(),
     UPLOAD_CHUNK_SIZE: configFields.positiveInt(50 * MiB),

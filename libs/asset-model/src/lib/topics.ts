@@ -5,6 +5,8 @@
 export const TOPICS = {
   /** Public: asset lifecycle events for internal consumers and webhook fan-out. Key = asset id. */
   assetEvents: 'assets.events.v1',
+  /** Dead letters of `assets.events.v1` consumers: the original key, value and headers plus `x-dlq-reason`. */
+  assetEventsDeadLetter: 'assets.events.dlq.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -14,4 +16,5 @@ export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
  */
 export const TOPIC_PARTITIONS: Readonly<Record<Topic, number>> = {
   [TOPICS.assetEvents]: 6,
+  [TOPICS.assetEventsDeadLetter]: 6,
 };

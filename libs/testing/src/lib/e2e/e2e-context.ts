@@ -3,6 +3,8 @@ import { mintHs256Token, type Scope, SCOPES } from '@media/scopes';
 export interface E2eContext {
   gateway: string;
   storage: string;
+  /** Fanout's internal URL, for services a test launches itself. */
+  fanout: string;
   jwtSecret: string;
   /** The database the services use, for checks "behind" the API (GridFS read back directly). */
   databaseUri: string;
@@ -19,6 +21,7 @@ export function e2eContext(): E2eContext {
   return {
     gateway: read('E2E_INGEST_API_URL'),
     storage: read('E2E_STORAGE_URL'),
+    fanout: read('E2E_FANOUT_URL'),
     jwtSecret: read('E2E_JWT_SECRET'),
     databaseUri: read('E2E_DATABASE_URI'),
     kafkaBrokers: read('KAFKA_BROKERS'),

@@ -76,6 +76,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     KAFKA_BROKERS: options.kafkaBrokers,
     JWT_HS256_SECRET: options.jwtSecret,
     STORAGE_URL: urls.storage,
+    FANOUT_URL: urls.fanout,
     PUBLIC_BASE_URL: urls['ingest-api'],
     ...options.env?.all,
   };

@@ -28,7 +28,11 @@ export default async function e2eGlobalSetup(): Promise<void> {
     database: `e2e_${randomBytes(4).toString('hex')}`,
     jwtSecret,
     logs,
-    env: { all: { LOG_LEVEL: 'info', UPLOAD_TTL_SECONDS: process.env['E2E_UPLOAD_TTL_SECONDS'] ?? '86400' } },
+    env: {
+      all: { LOG_LEVEL: 'info', UPLOAD_TTL_SECONDS: process.env['E2E_UPLOAD_TTL_SECONDS'] ?? '86400' },
+      // The webhook receivers of the tests listen on loopback; retries are seconds apart so tests stay short.
+      fanout: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32', WEBHOOK_RETRY_SCHEDULE_SECONDS: '1,2', WEBHOOK_POLL_INTERVAL_MS: '200' },
+    },
   });
   globalThis.__mediaSuite = suite;
   process.env['MONGODB_URI'] = infrastructure.mongodbUri;

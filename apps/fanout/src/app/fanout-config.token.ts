@@ -1,0 +1,1 @@
+export const FANOUT_CONFIG = Symbol('FANOUT_CONFIG');

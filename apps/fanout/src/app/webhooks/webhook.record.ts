@@ -1,0 +1,53 @@
+import type { AssetEventType } from '@media/asset-model';
+import type { WebhookEventFilter } from './event-filter';
+
+/** A tenant name that came from a trusted place (the gateway's header); repositories take only this. */
+export type TenantId = string & { readonly __brand: 'TenantId' };
+export const asTenantId = (tenant: string): TenantId => tenant as TenantId;
+
+export type WebhookStatus = 'active' | 'disabled';
+
+export interface WebhookRecord {
+  _id: string;
+  tenant: TenantId;
+  url: string;
+  events: WebhookEventFilter[];
+  description: string | null;
+  secret: string;
+  status: WebhookStatus;
+  /** Why it was disabled (a 410 from the receiver), null while active. */
+  disabled_reason: string | null;
+  created_by: string | null;
+  created_on: Date;
+  changed_on: Date;
+}
+
+/** `pending` (waiting for `next_attempt_at`), `succeeded` (a 2xx), `failed` (schedule exhausted or webhook gone). */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface DeliveryAttempt {
+  at: Date;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface DeliveryRecord {
+  _id: string;
+  tenant: TenantId;
+  webhook_id: string;
+  event_id: string;
+  event: AssetEventType;
+  /** The exact value read from Kafka: receivers get these bytes, and the signature covers them. */
+  body: string;
+  status: DeliveryStatus;
+  /** Failed attempts since the schedule (re)started; picks the next delay. */
+  failures: number;
+  next_attempt_at: Date | null;
+  /** Compare-and-set lease of the replica sending the current attempt. */
+  lease_token: string | null;
+  attempts: DeliveryAttempt[];
+  last_error: string | null;
+  created_on: Date;
+  changed_on: Date;
+}
