@@ -8,7 +8,6 @@ import { FileDownloadService } from './files/file-download.service';
 import { FileUploadService } from './files/file-upload.service';
 import { FilesController } from './files/files.controller';
 import { GridFsRepository } from './files/grid-fs.repository';
-import { HttpServerTuning } from './http/http-server.tuning';
 import type { StorageConfig } from './storage.config';
 import { ChunkedUploadRepository } from './uploads/chunked-upload.repository';
 import { ResumableUploadService } from './uploads/resumable-upload.service';
@@ -30,7 +29,6 @@ export class AppModule {
         ResumableUploadService,
         AssetBytesService,
         AssetEventsConsumer,
-        HttpServerTuning,
       ],
     };
   }

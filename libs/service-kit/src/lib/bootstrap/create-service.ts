@@ -21,6 +21,7 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.use(app.get(MetricsRegistry).httpMiddleware());
   app.enableShutdownHooks();
   answerUnparsableRequestsWithProblems(app);
+  tuneForLongUploads(app.getHttpServer() as Server);
   if (options.openApi) {
     const config = new DocumentBuilder()
       .setTitle(options.openApi.title)
@@ -72,4 +73,24 @@ function answerUnparsableRequestsWithProblems(app: INestApplication): void {
         `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
   });
+}
+
+/** A connection that moves no byte for this long is dropped (a stalled upload's lease then runs out). */
+const IDLE_SOCKET_MS = 120_000;
+/**
+ * Longer than the idle timeout of client keep-alive pools (Node's agent 5 s, undici 4 s, most load
+ * balancers 60 s): the client must be the one to close an idle connection, or it may send a request on a
+ * socket the server is closing ("other side closed", ECONNRESET).
+ */
+const KEEP_ALIVE_MS = 65_000;
+
+/**
+ * Node ends any request after 5 minutes (`requestTimeout`); a 50 MiB chunk from a slow client legitimately
+ * takes longer, so the services bound idleness instead of total duration.
+ */
+function tuneForLongUploads(server: Server): void {
+  server.requestTimeout = 0;
+  server.setTimeout(IDLE_SOCKET_MS);
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1_000;
 }
