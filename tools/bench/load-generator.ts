@@ -2,8 +2,8 @@
  * The clients of the benchmark (HTTP uploads and the GridFS baseline), run in a worker thread of their
  * own. The main thread holds Nest, mongoose and kafkajs (loaded by `@media/testing`); every full GC there
  * marks that whole heap, and streaming hundreds of MiB triggers one every few MiB through external-memory
- * pressure. Measured: ~1 core and ~24 CPU s per GiB for the baseline's driver in the main thread, against
- * ~5 in a lean isolate. A worker has its own small heap, so the clients cost what a real client would.
+ * pressure. Measured on this machine: ~24 CPU s per GiB for the baseline's driver on the main thread,
+ * 5–12 in a worker. A worker has its own small heap, so the clients cost about what a real client would.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';

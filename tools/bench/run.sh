@@ -6,6 +6,4 @@ cd "$(dirname "$0")/../.."
 bash tools/setup/ensure-deps.sh >&2
 echo "[bench] building the services (cached when nothing changed)" >&2
 NX_DAEMON=false npx nx run-many -t build --projects=tag:type:app --outputStyle=static >&2
-# Our own tsconfig: the root one includes only tools/**, and tsx applies compilerOptions (here the
-# decorators of the libs that @media/testing loads) only to the files a tsconfig includes.
-exec npx tsx --tsconfig tools/bench/tsconfig.json tools/bench/upload.bench.ts "$@"
+exec npx tsx tools/bench/upload.bench.ts "$@"
