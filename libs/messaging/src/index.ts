@@ -1,3 +1,4 @@
 export * from './lib/cloud-events';
 export * from './lib/kafka.module';
 export * from './lib/topics';
+export * from './lib/resilient-consumer';

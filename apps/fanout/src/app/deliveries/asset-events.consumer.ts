@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { type AssetEventEnvelope, assetEventEnvelopeSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
-import { ensureTopics, KafkaClient } from '@media/messaging';
+import { KafkaClient, ResilientConsumer } from '@media/messaging';
 import { MetricsRegistry } from '@media/service-kit';
-import type { Consumer, EachMessagePayload, Producer } from 'kafkajs';
+import type { EachMessagePayload, Producer } from 'kafkajs';
 import { Counter, Gauge } from 'prom-client';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
@@ -14,7 +14,6 @@ export const FANOUT_CONSUMER_GROUP = 'fanout';
 export const DLQ_REASON_HEADER = 'x-dlq-reason';
 const RETRY_START_MS = 500;
 const RETRY_MAX_MS = 30_000;
-const SHUTDOWN_WAIT_MS = 10_000;
 
 type Parsed = { ok: true; envelope: AssetEventEnvelope; body: string } | { ok: false; reason: string };
 
@@ -42,15 +41,13 @@ export function parseEnvelope(value: Buffer | null): Parsed {
 @Injectable()
 export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(AssetEventsConsumer.name);
-  private readonly stopping = new AbortController();
-  private consumer: Consumer | undefined;
+  private readonly consumer: ResilientConsumer;
   private producer: Producer | undefined;
-  private starting: Promise<void> | undefined;
   private readonly handled: Counter<'outcome'>;
   private readonly up: Gauge;
 
   constructor(
-    private readonly kafka: KafkaClient,
+    kafka: KafkaClient,
     private readonly planner: DeliveryPlanner,
     private readonly worker: DeliveryWorker,
     @Inject(FANOUT_CONFIG) private readonly config: FanoutConfig,
@@ -63,18 +60,34 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
       registers: [metrics.registry],
     });
     this.up = new Gauge({ name: 'fanout_asset_events_consumer_up', help: '1 while the assets.events.v1 consumer is a member of its group', registers: [metrics.registry] });
+    this.consumer = new ResilientConsumer({
+      kafka: kafka.kafka,
+      groupId: FANOUT_CONSUMER_GROUP,
+      topic: TOPICS.assetEvents,
+      topics: [TOPICS.assetEvents, TOPICS.assetEventsDeadLetter].map((topic) => ({ topic, partitions: TOPIC_PARTITIONS[topic] })),
+      eachMessage: (payload) => this.handle(payload),
+      logger: this.logger,
+      up: this.up,
+      // The dead-letter producer is connected before the first message can need it.
+      connectExtras: async () => {
+        const producer = kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        this.producer = producer;
+        await producer.connect();
+      },
+      disconnectExtras: async () => {
+        const producer = this.producer;
+        this.producer = undefined;
+        await producer?.disconnect();
+      },
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.starting = this.startUntilRunning();
+    this.consumer.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping.abort();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.starting, new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)))]);
-    clearTimeout(timer);
-    await this.disconnect();
+  onApplicationShutdown(): Promise<void> {
+    return this.consumer.stop();
   }
 
   async handle({ topic, partition, message }: EachMessagePayload): Promise<void> {
@@ -90,7 +103,7 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
       } catch (error) {
         lastError = error;
         this.logger.warn({ err: error, attempt, offset: message.offset, partition }, 'could not plan deliveries for an event; retrying');
-        if (this.stopping.signal.aborted) throw error; // uncommitted: the next member of the group gets it
+        if (this.consumer.stopping.signal.aborted) throw error; // uncommitted: the next member of the group gets it
         await sleep(Math.min(RETRY_START_MS * 2 ** (attempt - 1), RETRY_MAX_MS));
       }
     }
@@ -119,58 +132,5 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
     });
     this.handled.inc({ outcome: 'dead_lettered' });
     this.logger.warn({ topic, partition, offset: message.offset, reason }, 'sent a message to the dead-letter topic');
-  }
-
-  private async startUntilRunning(): Promise<void> {
-    for (let attempt = 0; !this.stopping.signal.aborted; attempt += 1) {
-      try {
-        await this.start();
-        return;
-      } catch (error) {
-        this.logger.warn({ err: error, attempt }, 'the asset events consumer could not start; retrying');
-        await this.disconnect();
-        await sleep(Math.min(RETRY_START_MS * 2 ** attempt, RETRY_MAX_MS), undefined, { signal: this.stopping.signal }).catch(() => undefined);
-      }
-    }
-  }
-
-  private async start(): Promise<void> {
-    const admin = this.kafka.kafka.admin();
-    await admin.connect();
-    try {
-      await ensureTopics(
-        admin,
-        [TOPICS.assetEvents, TOPICS.assetEventsDeadLetter].map((topic) => ({ topic, partitions: TOPIC_PARTITIONS[topic] })),
-      );
-    } finally {
-      await admin.disconnect();
-    }
-    const producer = this.kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.producer = producer;
-    await producer.connect();
-    const consumer = this.kafka.kafka.consumer({ groupId: FANOUT_CONSUMER_GROUP });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, () => this.up.set(1));
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      this.up.set(0);
-      this.logger.error({ err: payload.error, restart: payload.restart }, 'the asset events consumer crashed');
-      if (!payload.restart && !this.stopping.signal.aborted) this.starting = this.startUntilRunning();
-    });
-    await consumer.connect();
-    // From the beginning when the group is new: no event is lost; subscriptions ignore events older than themselves.
-    await consumer.subscribe({ topic: TOPICS.assetEvents, fromBeginning: true });
-    if (this.stopping.signal.aborted) return;
-    await consumer.run({ eachMessage: (payload) => this.handle(payload) });
-    this.logger.log({ topic: TOPICS.assetEvents, group: FANOUT_CONSUMER_GROUP }, 'consuming asset events');
-  }
-
-  private async disconnect(): Promise<void> {
-    const consumer = this.consumer;
-    const producer = this.producer;
-    this.consumer = undefined;
-    this.producer = undefined;
-    this.up.set(0);
-    await consumer?.disconnect().catch((error: unknown) => this.logger.warn({ err: error }, 'the consumer did not disconnect cleanly'));
-    await producer?.disconnect().catch((error: unknown) => this.logger.warn({ err: error }, 'the producer did not disconnect cleanly'));
   }
 }
