@@ -12,3 +12,4 @@ export * from './lib/e2e/e2e-context';
 export * from './lib/e2e/media-fixtures';
 export * from './lib/e2e/raw-multipart';
 export * from './lib/asset-fixtures';
+export * from './lib/e2e/isolated-stack';

@@ -25,6 +25,11 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     UPLOAD_LEASE_SECONDS: configFields.positiveInt(30),
     /** How often expired uploads are looked for. */
     UPLOAD_EXPIRY_SWEEP_SECONDS: configFields.positiveInt(60),
+    /**
+     * Test-only failpoint, off unless set: `hang-after-publish` stops the outbox relay for good after Kafka
+     * acknowledged a batch and before the events are removed, so a test can kill the process exactly there.
+     */
+    OUTBOX_FAILPOINT: z.enum(['hang-after-publish']).optional(),
   })
   .superRefine((config, context) => {
     if (!config.JWT_HS256_SECRET === !config.JWT_JWKS_URL) {

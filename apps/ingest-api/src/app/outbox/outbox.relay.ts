@@ -1,9 +1,11 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { assetEventEnvelopeSchema, type AssetEventEnvelope, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
 import type { Producer } from 'kafkajs';
 import type { PendingEvent } from '../assets/asset.record';
 import { AssetRepository } from '../assets/asset.repository';
+import type { IngestApiConfig } from '../ingest-api.config';
+import { INGEST_CONFIG } from '../ingest-config.token';
 import { OutboxSignal } from './outbox.signal';
 
 const BATCH = 100;
@@ -27,6 +29,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly assets: AssetRepository,
     private readonly kafka: KafkaClient,
     private readonly signal: OutboxSignal,
+    @Inject(INGEST_CONFIG) private readonly config: Pick<IngestApiConfig, 'OUTBOX_FAILPOINT'>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -74,9 +77,16 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         continue;
       }
       await producer.send({ topic: TOPICS.assetEvents, acks: -1, messages });
+      if (this.config.OUTBOX_FAILPOINT === 'hang-after-publish') await this.hangForever(events);
       await this.assets.removePublishedEvents(document._id, events.map((event) => event.id));
     }
     return documents.length;
+  }
+
+  /** The failpoint: published, not yet removed, and never will be by this process. */
+  private async hangForever(events: PendingEvent[]): Promise<never> {
+    this.logger.warn({ events: events.map((event) => event.id) }, 'outbox failpoint hang-after-publish reached');
+    return new Promise<never>(() => undefined);
   }
 
   private toMessage(assetId: string, event: PendingEvent) {

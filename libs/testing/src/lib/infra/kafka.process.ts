@@ -25,6 +25,10 @@ export interface RunningKafka {
   brokers: string;
   /** SIGTERM to the broker's process group, SIGKILL after a grace period, then deletes its files. Idempotent. */
   stop(): Promise<void>;
+  /** Stops the broker but keeps its data and ports: a broker outage, for tests of what clients do meanwhile. */
+  halt(): Promise<void>;
+  /** Starts a halted broker again on the same ports and data; resolves once it serves metadata. */
+  resume(): Promise<void>;
 }
 
 export interface StartKafkaOptions {
@@ -134,31 +138,101 @@ export async function startKafka(
     throw error;
   }
 
+  const brokerArgs = [...JVM_FLAGS, ...cds.brokerFlags, log4jConfig, '-cp', classpath, 'kafka.Kafka', propsFile];
   const spawnStart = Date.now();
+  let broker: BrokerProcess;
+  try {
+    broker = await spawnBroker(java, brokerArgs, workDir, logFile);
+  } catch (error) {
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  }
+  liveBrokers.set(broker.pid, workDir);
+
+  /** SIGTERM to the broker's group, SIGKILL after the grace period; true when it shut down on SIGTERM. */
+  const terminate = async (): Promise<boolean> => {
+    if (!broker.running()) return false;
+    signalGroup(broker.pid, 'SIGTERM');
+    // Aborted afterwards: a pending grace timer would keep the caller's process alive for its full length.
+    const grace = new AbortController();
+    const graceful = await Promise.race([
+      broker.exited.then(() => true),
+      sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(() => false),
+    ]);
+    grace.abort();
+    if (!graceful) {
+      log(`broker ${broker.pid} ignored SIGTERM for ${STOP_GRACE_MS} ms, killing it`);
+      signalGroup(broker.pid, 'SIGKILL');
+      await broker.exited;
+    }
+    liveBrokers.delete(broker.pid);
+    return graceful;
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      // Only a JVM that shut down on our SIGTERM has finished writing a class-data archive.
+      const graceful = await terminate();
+      if (graceful) await cds.keepTrainedArchive();
+      await rm(workDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const brokers = `127.0.0.1:${port}`;
+  const serving = async (): Promise<void> => {
+    const current = broker;
+    await Promise.race([
+      // The probe gives up once the JVM is gone, or its polling would hold the caller's process open.
+      waitUntilServing(brokers, current.running),
+      current.exited.then((how) => {
+        throw new Error(`broker exited during start-up (${how})`);
+      }),
+    ]);
+  };
+  try {
+    await serving();
+  } catch (error) {
+    const tail = await logTail(logFile);
+    await stop();
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Kafka broker did not start: ${reason}\n--- broker log, last ${LOG_TAIL_LINES} lines ---\n${tail}`);
+  }
+  const recording = cds.training ? ', recording class-data archive' : '';
+  log(`broker ${brokers} (pid ${broker.pid}) up in ${Date.now() - spawnStart} ms; start-to-ready ${Date.now() - startStart} ms${recording}`);
+  await cds.discardIfRejected(logFile);
+
+  return {
+    brokers,
+    stop,
+    halt: async () => {
+      await terminate();
+    },
+    resume: async () => {
+      if (broker.running()) return;
+      broker = await spawnBroker(java, brokerArgs, workDir, logFile);
+      liveBrokers.set(broker.pid, workDir);
+      await serving();
+      log(`broker ${brokers} (pid ${broker.pid}) resumed`);
+    },
+  };
+}
+
+interface BrokerProcess {
+  pid: number;
+  running: () => boolean;
+  /** Resolves with how the JVM ended. */
+  exited: Promise<string>;
+}
+
+async function spawnBroker(java: string, args: string[], workDir: string, logFile: string): Promise<BrokerProcess> {
   const logHandle = await open(logFile, 'a');
   // Own process group so stop() can signal the JVM with everything it may fork; output straight into a
   // file descriptor so the broker never blocks on (or dies with) a pipe to this process.
-  const child = spawn(
-    java,
-    [
-      ...JVM_FLAGS,
-      ...cds.brokerFlags,
-      log4jConfig,
-      '-cp',
-      classpath,
-      'kafka.Kafka',
-      propsFile,
-    ],
-    {
-      cwd: workDir,
-      detached: true,
-      stdio: ['ignore', logHandle.fd, logHandle.fd],
-    },
-  );
+  const child = spawn(java, args, { cwd: workDir, detached: true, stdio: ['ignore', logHandle.fd, logHandle.fd] });
   // Listeners attached before any await: both events may fire while the log handle closes.
-  const spawnFailed = new Promise<Error>((resolve) =>
-    child.once('error', resolve),
-  );
+  const spawnFailed = new Promise<Error>((resolve) => child.once('error', resolve));
   let running = true;
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -170,68 +244,11 @@ export async function startKafka(
   const pid = child.pid;
   if (pid === undefined) {
     const spawnError = await spawnFailed;
-    await rm(workDir, { recursive: true, force: true });
     throw new Error(`could not start ${java}: ${spawnError.message}`);
   }
-  // The JVM must not keep a test runner alive; the exit hook above covers a forgotten stop().
+  // The JVM must not keep a test runner alive; the exit hook covers a forgotten stop().
   child.unref();
-  liveBrokers.set(pid, workDir);
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      // Only a JVM that shut down on our SIGTERM has finished writing a class-data archive.
-      let graceful = false;
-      if (running) {
-        signalGroup(pid, 'SIGTERM');
-        // Aborted afterwards: a pending grace timer would keep the caller's process alive for its full length.
-        const grace = new AbortController();
-        graceful = await Promise.race([
-          exited.then(() => true),
-          sleep(STOP_GRACE_MS, false, { signal: grace.signal }).catch(
-            () => false,
-          ),
-        ]);
-        grace.abort();
-        if (!graceful) {
-          log(
-            `broker ${pid} ignored SIGTERM for ${STOP_GRACE_MS} ms, killing it`,
-          );
-          signalGroup(pid, 'SIGKILL');
-          await exited;
-        }
-      }
-      liveBrokers.delete(pid);
-      if (graceful) await cds.keepTrainedArchive();
-      await rm(workDir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-
-  const brokers = `127.0.0.1:${port}`;
-  try {
-    await Promise.race([
-      // The probe gives up once the JVM is gone, or its polling would hold the caller's process open.
-      waitUntilServing(brokers, () => running),
-      exited.then((how) => {
-        throw new Error(`broker exited during start-up (${how})`);
-      }),
-    ]);
-  } catch (error) {
-    const tail = await logTail(logFile);
-    await stop();
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `Kafka broker did not start: ${reason}\n--- broker log, last ${LOG_TAIL_LINES} lines ---\n${tail}`,
-    );
-  }
-  const recording = cds.training ? ', recording class-data archive' : '';
-  log(
-    `broker ${brokers} (pid ${pid}) up in ${Date.now() - spawnStart} ms; start-to-ready ${Date.now() - startStart} ms${recording}`,
-  );
-  await cds.discardIfRejected(logFile);
-
-  return { brokers, stop };
+  return { pid, running: () => running, exited };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface SuiteOptions {
   env?: Partial<Record<ServiceName | 'all', NodeJS.ProcessEnv>>;
   /** Where each service's stdout/stderr goes: a folder for `<service>.log` files, or 'inherit'. */
   logs: string | 'inherit';
+  /** Which services to run (all four by default); the others still get a port, so their URLs stay defined. */
+  services?: readonly ServiceName[];
 }
 
 export interface RunningSuite {
@@ -27,8 +29,8 @@ export interface RunningSuite {
   mongodbUri: string;
   /** The child process of a service, for tests that kill or signal it. */
   process(service: ServiceName): ChildProcess;
-  /** Starts a stopped (or killed) service again on the same port. */
-  restart(service: ServiceName): Promise<void>;
+  /** Starts a stopped (or killed) service again on the same port, with extra environment if given. */
+  restart(service: ServiceName, env?: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +62,8 @@ export function launchService(repoRoot: string, service: ServiceName, env: NodeJ
  * servers, each waited for until `/health/ready` answers. Used by `npm start` and the end-to-end tier.
  */
 export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
-  for (const service of SERVICES) {
+  const running = options.services ?? SERVICES;
+  for (const service of running) {
     const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build --projects=tag:type:app)`);
   }
@@ -83,8 +86,8 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
   const children = new Map<ServiceName, ChildProcess>();
   let stopping = false;
 
-  const launch = (service: ServiceName): ChildProcess => {
-    const child = launchService(options.repoRoot, service, { ...shared, ...options.env?.[service], PORT: String(ports[service]) }, options.logs);
+  const launch = (service: ServiceName, extra: NodeJS.ProcessEnv = {}): ChildProcess => {
+    const child = launchService(options.repoRoot, service, { ...shared, ...options.env?.[service], ...extra, PORT: String(ports[service]) }, options.logs);
     children.set(service, child);
     return child;
   };
@@ -105,7 +108,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
       child.kill('SIGTERM');
     });
 
-  for (const service of SERVICES) launch(service);
+  for (const service of running) launch(service);
   const suite: RunningSuite = {
     urls,
     mongodbUri: mongo.toString(),
@@ -114,10 +117,10 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
       if (!child) throw new Error(`${service} was never started`);
       return child;
     },
-    restart: async (service) => {
+    restart: async (service, env) => {
       const previous = children.get(service);
       if (previous) await stopOne(previous);
-      launch(service);
+      launch(service, env);
       await ready(service);
     },
     stop: async () => {
@@ -127,7 +130,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     },
   };
   try {
-    await Promise.all(SERVICES.map(ready));
+    await Promise.all(running.map(ready));
   } catch (error) {
     await suite.stop();
     throw error;
