@@ -41,7 +41,7 @@ export class AssetRepository {
     const stored: AssetRecord = { ...record, version: 1, pending_events: [] };
     stored.pending_events = pendingEvents(stored, events, context);
     await this.collection.insertOne(stored);
-    this.outbox.notify();
+    this.outbox.notify(stored._id);
     return stored;
   }
 
@@ -66,7 +66,7 @@ export class AssetRepository {
       },
     );
     if (result.modifiedCount !== 1) return null;
-    if (appended.length > 0) this.outbox.notify();
+    if (appended.length > 0) this.outbox.notify(current._id);
     return { ...next, pending_events: [...current.pending_events, ...appended] };
   }
 
@@ -114,6 +114,14 @@ export class AssetRepository {
       .find({ 'pending_events.id': { $exists: true } }, { projection: { pending_events: 1 } })
       .sort({ changed_on: 1 })
       .limit(limit)
+      .toArray();
+  }
+
+  /** The given assets' pending events (a point lookup per id): the relay's path for its own commits. */
+  async findPendingEventsOf(ids: readonly string[]): Promise<Pick<AssetRecord, '_id' | 'pending_events'>[]> {
+    return this.collection
+      .find({ _id: { $in: [...ids] }, 'pending_events.id': { $exists: true } }, { projection: { pending_events: 1 } })
+      .sort({ changed_on: 1 })
       .toArray();
   }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { assetEventEnvelopeSchema, type AssetEventEnvelope, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
 import type { Producer } from 'kafkajs';
-import type { PendingEvent } from '../assets/asset.record';
+import type { AssetRecord, PendingEvent } from '../assets/asset.record';
 import { AssetRepository } from '../assets/asset.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
@@ -24,6 +24,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private producer: Producer | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
+  private lastSearch = 0;
 
   constructor(
     private readonly assets: AssetRepository,
@@ -60,10 +61,25 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     }
   }
 
-  /** One pass: every document with pending events, its events in order, then their removal. */
+  /**
+   * One pass. Assets this replica just committed are fetched by id and published first (the low-latency
+   * path). Then, when nothing was hinted or at least once per poll interval even under constant load, the
+   * outbox is searched: that finds other replicas' leftovers and whatever a crash left behind. Returns how
+   * many documents the search found (a full batch means more is waiting).
+   */
   private async publishBatch(): Promise<number> {
+    const hints = this.signal.takeHints();
+    if (hints.length > 0) await this.publishDocuments(await this.assets.findPendingEventsOf(hints));
+    if (hints.length > 0 && Date.now() - this.lastSearch < IDLE_POLL_MS) return 0;
+    this.lastSearch = Date.now();
     const documents = await this.assets.findWithPendingEvents(BATCH);
-    if (documents.length === 0) return 0;
+    await this.publishDocuments(documents);
+    return documents.length;
+  }
+
+  /** Each document's events in order, then their removal. */
+  private async publishDocuments(documents: Pick<AssetRecord, '_id' | 'pending_events'>[]): Promise<void> {
+    if (documents.length === 0) return;
     const producer = await this.connectedProducer();
     for (const document of documents) {
       const events = document.pending_events;
@@ -80,7 +96,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
       if (this.config.OUTBOX_FAILPOINT === 'hang-after-publish') await this.hangForever(events);
       await this.assets.removePublishedEvents(document._id, events.map((event) => event.id));
     }
-    return documents.length;
   }
 
   /** The failpoint: published, not yet removed, and never will be by this process. */

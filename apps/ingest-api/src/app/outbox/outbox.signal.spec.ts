@@ -22,4 +22,14 @@ describe('OutboxSignal', () => {
     const signal = new OutboxSignal();
     await expect(signal.wait(5)).resolves.toBeUndefined();
   });
+
+  it('hands out the committed assets once each, in any number of notifies', () => {
+    const signal = new OutboxSignal();
+    signal.notify('a');
+    signal.notify('b');
+    signal.notify('a');
+    signal.notify();
+    expect(signal.takeHints().sort()).toEqual(['a', 'b']);
+    expect(signal.takeHints()).toEqual([]);
+  });
 });

@@ -2,14 +2,24 @@ import { Injectable } from '@nestjs/common';
 
 /**
  * Wakes the relay the moment this replica commits an event, so publishing does not wait for the next
- * poll; the poll remains for events committed by other replicas or left by a crash.
+ * poll; the poll remains for events committed by other replicas or left by a crash. It also remembers
+ * which assets the commits were on, so the relay can fetch those by id instead of searching for them.
  */
 @Injectable()
 export class OutboxSignal {
   private waiters: (() => void)[] = [];
   private pending = false;
+  private hinted = new Set<string>();
 
-  notify(): void {
+  /** The assets committed since the last call (their events may already be published: only a hint). */
+  takeHints(): string[] {
+    const hints = [...this.hinted];
+    this.hinted = new Set();
+    return hints;
+  }
+
+  notify(assetId?: string): void {
+    if (assetId !== undefined) this.hinted.add(assetId);
     const waiters = this.waiters;
     this.waiters = [];
     if (waiters.length === 0) this.pending = true;
