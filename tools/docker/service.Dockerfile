@@ -1,25 +1,64 @@
-# One image recipe for every service: `--build-arg APP=<service>`; the encoder adds ffmpeg and poppler
-# through APT_PACKAGES. Multi-stage: the runtime image has the bundle and production dependencies only.
-FROM node:20-bookworm-slim AS build
+# syntax=docker/dockerfile:1
+# One recipe for the four services, because they are built the same way (one webpack config, one
+# lockfile) and differ only in what their runtime carries:
+#
+#   docker build -f tools/docker/service.Dockerfile --build-arg APP=storage --build-arg PORT=3001 --target service .
+#   docker build -f tools/docker/service.Dockerfile --build-arg APP=encoder --build-arg PORT=3002 --target media-service .
+#
+# `service` is Node alone; `media-service` (the encoder) adds ffmpeg, poppler and tini. docker-compose.yml
+# and tools/deploy/validate.sh hold the app → target → port table; `npm test` checks this file with
+# hadolint and BuildKit's parser (tools/deploy/deploy-check).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS deps
 WORKDIR /repo
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY . .
-ARG APP
-RUN NX_DAEMON=false npx nx build "${APP}" --skip-nx-cache \
- && cd "dist/apps/${APP}" && npm install --omit=dev --ignore-scripts --no-audit --no-fund
+# No install scripts: the build needs none (native parts of nx, swc and sharp come as prebuilt packages).
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM deps AS build
 ARG APP
-ARG APT_PACKAGES=""
-RUN if [ -n "${APT_PACKAGES}" ]; then \
-      apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES} && rm -rf /var/lib/apt/lists/*; \
-    fi
-WORKDIR /app
-COPY --from=build --chown=node:node /repo/dist/apps/${APP} ./
-USER node
+ARG PORT
+RUN test -n "${APP}" && test -n "${PORT}" || { echo 'build args APP and PORT are required' >&2; exit 1; }
+COPY . .
+# Nx's webpack plugin bundles the app and its libs into main.js and writes a package.json and a pruned
+# package-lock.json naming only the packages the bundle imports: those are the production dependencies.
+RUN NX_DAEMON=false npx nx build "${APP}" --skip-nx-cache \
+ && mkdir /out \
+ && cp "dist/apps/${APP}/main.js" "dist/apps/${APP}/package.json" "dist/apps/${APP}/package-lock.json" /out/
+WORKDIR /out
+# Optional dependencies stay: sharp's libvips binary for this platform is one.
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+WORKDIR /app
 # Liveness only: readiness (database and broker) is for the orchestrator to route traffic by.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.PORT+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+# The encoder: ffmpeg/ffprobe, pdftoppm, and a font so PDFs without embedded fonts still render text.
+# tini is PID 1 because jobs kill whole process groups: it reaps what they leave, and forwards SIGTERM.
+FROM runtime AS media-service
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg poppler-utils fonts-dejavu-core tini \
+ && rm -rf /var/lib/apt/lists/*
+ARG PORT
+ENV PORT=${PORT}
+EXPOSE ${PORT}
+# Owned by root and read-only to the service: it cannot rewrite its own code.
+COPY --from=build /out ./
+# The uid of the image's `node` user, as a number so Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "main.js"]
+
+# ingest-api, storage, fanout. Last, so a build without --target gets the plain service image.
+FROM runtime AS service
+ARG PORT
+ENV PORT=${PORT}
+EXPOSE ${PORT}
+COPY --from=build /out ./
+USER 1000:1000
 CMD ["node", "main.js"]

@@ -10,11 +10,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund >&2
 fi
 
-# Debian packages: ffmpeg/ffprobe (encoder), poppler-utils (PDF previews), kcat (event inspection).
+# Debian packages: ffmpeg/ffprobe (encoder), poppler-utils (PDF previews), kcat (event inspection), prlimit.
 missing=()
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v kcat >/dev/null || missing+=(kcat)
+# prlimit (util-linux) puts the encoder's tools under CPU and memory limits; minimal images may lack it.
+command -v prlimit >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "[setup] please install: ${missing[*]} (needs root)" >&2

@@ -29,6 +29,8 @@ tier() {
   # A tier that died before writing results (say, its servers never started) still counts as a failure.
   [ -f "$reports/$name.jest.json" ] || echo "{\"name\":\"$name\",\"passed\":0,\"failed\":1}" >"$reports/$name.check.json"
 }
+check deploy bash tools/deploy/validate.sh
+tier deploy -c tools/deploy/jest.deploy.config.ts
 tier unit -c jest.unit.config.ts
 tier integration -c jest.integration.config.ts --runInBand
 

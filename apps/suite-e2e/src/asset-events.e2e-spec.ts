@@ -73,7 +73,8 @@ describe('asset events on Kafka (SPEC §5)', () => {
       expect(Date.parse(headers['ce_time'] ?? '')).not.toBeNaN();
       expect(headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
     }
-    expect(events[0]?.headers['traceparent']).toBe(traceparent);
+    // The caller's trace goes on: same trace id, the gateway's request span as the parent.
+    expect(events[0]?.headers['traceparent']?.split('-')[1]).toBe(traceparent.split('-')[1]);
     expect(events[2]?.envelope.payload.name).toBe('Renamed');
     expect(events[3]?.envelope.payload).toMatchObject({ id, name: 'Renamed' });
   });

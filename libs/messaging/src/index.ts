@@ -2,3 +2,4 @@ export * from './lib/cloud-events';
 export * from './lib/kafka.module';
 export * from './lib/topics';
 export * from './lib/resilient-consumer';
+export * from './lib/trace-context';

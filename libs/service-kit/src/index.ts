@@ -5,3 +5,7 @@ export * from './lib/health/health.module';
 export * from './lib/metrics/metrics.module';
 export * from './lib/problem/domain-error';
 export * from './lib/problem/problem-details.filter';
+export * from './lib/shutdown/shutdown.state';
+export * from './lib/bootstrap/graceful-shutdown';
+export * from './lib/tracing/tracing';
+export * from './lib/config/config-docs';

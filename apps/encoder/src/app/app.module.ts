@@ -1,13 +1,38 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ServiceKitModule } from '@media/service-kit';
 import type { EncoderConfig } from './encoder.config';
+import { ENCODER_CONFIG } from './encoder-config.token';
+import { AssetUploadedConsumer } from './jobs/asset-uploaded.consumer';
+import { EncoderMetrics } from './jobs/encoder.metrics';
+import { EncodingJobRepository } from './jobs/encoding-job.repository';
+import { EncodingWorker } from './jobs/encoding.worker';
+import { JobWorkspace } from './jobs/job-workspace';
+import { MEDIA_PROCESSOR } from './jobs/media-processor.port';
+import { MediaModule } from './media/media.module';
+import { MediaProcessor } from './media/media-processor';
+import { ProcessingResultsReporter } from './results/processing-results.reporter';
+import { ResultUploader } from './results/result-uploader';
+import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
 
 @Module({})
 export class AppModule {
   static register(config: EncoderConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: 'encoder', config })],
+      imports: [ServiceKitModule.forRoot({ service: 'encoder', config }), MediaModule],
+      providers: [
+        { provide: ENCODER_CONFIG, useValue: config },
+        { provide: STORAGE_URL, useValue: config.STORAGE_URL },
+        { provide: MEDIA_PROCESSOR, useExisting: MediaProcessor },
+        EncoderMetrics,
+        EncoderStorageClient,
+        JobWorkspace,
+        EncodingJobRepository,
+        ResultUploader,
+        ProcessingResultsReporter,
+        EncodingWorker,
+        AssetUploadedConsumer,
+      ],
     };
   }
 }

@@ -1,7 +1,29 @@
-import { baseConfigSchema, loadConfig } from '@media/service-kit';
-import type { z } from 'zod';
+import { availableParallelism, tmpdir } from 'node:os';
+import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
+import { z } from 'zod';
 
-export const encoderConfigSchema = baseConfigSchema(3002);
+export const encoderConfigSchema = baseConfigSchema(3002).extend({
+  STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
+  // One per core by default, since each job is CPU-bound.
+  ENCODER_WORKERS: configFields.positiveInt(availableParallelism()).meta({ description: 'jobs run at once by one process', defaultDoc: 'number of CPU cores' }),
+  ENCODER_MAX_ATTEMPTS: configFields.positiveInt(3).describe('a job claimed more often than this (its worker died every time) ends `failed` with `worker_crashed`'),
+  ENCODER_LEASE_SECONDS: configFields.positiveInt(60).describe('how long a claimed job stays with its replica without a renewal (renewed while it runs)'),
+  ENCODER_POLL_INTERVAL_MS: configFields.positiveInt(1000).describe('how often jobs are looked for when nothing woke the workers'),
+  ENCODER_JOB_TIMEOUT_SECONDS: configFields.positiveInt(900).describe("wall-clock bound of one job's processing; at the bound its child processes are killed"),
+  ENCODER_JOB_CPU_SECONDS: configFields.positiveInt(1800).describe('CPU seconds per child process of a job (RLIMIT_CPU)'),
+  ENCODER_JOB_MEMORY_MB: configFields.positiveInt(2048).describe('address space per child process of a job (RLIMIT_AS), in MiB'),
+  ENCODER_MAX_PIXELS: configFields.positiveInt(100_000_000).describe('largest image (width × height) decoded: stops decompression bombs'),
+  ENCODER_TMP_DIR: z
+    .string()
+    .min(1)
+    .default(tmpdir())
+    .meta({ description: 'parent folder of the per-job temporary folders (each removed when its job ends)', defaultDoc: "the system's temporary folder" }),
+  ENCODER_FAILPOINT_CRASH_ON_SHA256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
+    .optional()
+    .describe('tests only, never in production: the process kills itself (SIGKILL) when it claims a job whose original has this sha256, as a file that crashes its worker every time would'),
+});
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;
 
 export function loadEncoderConfig(env: NodeJS.ProcessEnv = process.env): EncoderConfig {

@@ -7,11 +7,15 @@ import { AssetsController } from './assets/assets.controller';
 import { AssetsService } from './assets/assets.service';
 import { AuthModule } from './auth/auth.module';
 import { CdnController } from './cdn/cdn.controller';
+import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
 import { STORAGE_URL, StorageClient } from './storage/storage.client';
 import { OutboxRelay } from './outbox/outbox.relay';
+import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
+import { ProcessingResultsConsumer } from './processing/processing-results.consumer';
+import { ProcessingResultsService } from './processing/processing-results.service';
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
@@ -28,7 +32,7 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, WebhooksController],
+      controllers: [AssetsController, MultipartController, CdnController, WebhooksController, AsyncApiController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
@@ -38,9 +42,12 @@ export class AppModule {
         AssetRepository,
         AssetsService,
         UploadsService,
+        UploadMetrics,
         OutboxSignal,
         OutboxRelay,
         UploadExpirySweeper,
+        ProcessingResultsService,
+        ProcessingResultsConsumer,
       ],
     };
   }

@@ -5,31 +5,32 @@ const MiB = 1024 * 1024;
 
 export const ingestApiConfigSchema = baseConfigSchema(3000)
   .extend({
-    /** HS256 secret for bearer tokens (≥ 32 bytes), or use JWT_JWKS_URL for an identity provider. */
-    JWT_HS256_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    JWT_JWKS_URL: configFields.url().optional(),
-    JWT_ISSUER: z.string().min(1).optional(),
-    JWT_AUDIENCE: z.string().min(1).optional(),
-    JWT_TENANT_CLAIM: z.string().min(1).default('tenant'),
-    /** Where the storage service listens (internal). */
-    STORAGE_URL: configFields.url(),
-    /** Where the fanout service listens (internal); it owns webhook subscriptions and deliveries. */
-    FANOUT_URL: configFields.url(),
-    /** The public origin clients reach the gateway at; cdn_files URLs start with it. */
-    PUBLIC_BASE_URL: configFields.url(),
-    UPLOAD_CHUNK_SIZE: configFields.positiveInt(50 * MiB),
-    UPLOAD_MAX_CHUNK_SIZE: configFields.positiveInt(100 * MiB),
-    UPLOAD_MAX_FILE_SIZE: configFields.positiveInt(20 * 1024 * MiB),
-    UPLOAD_TTL_SECONDS: configFields.positiveInt(24 * 60 * 60),
-    /** How long a transfer holds its upload without renewing (renewed while bytes flow). */
-    UPLOAD_LEASE_SECONDS: configFields.positiveInt(30),
-    /** How often expired uploads are looked for. */
-    UPLOAD_EXPIRY_SWEEP_SECONDS: configFields.positiveInt(60),
+    JWT_HS256_SECRET: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .describe('HS256 secret (≥ 32 characters); exactly one of this and `JWT_JWKS_URL`'),
+    JWT_JWKS_URL: configFields.url().optional().describe("an identity provider's JWKS (RS256/ES256)"),
+    JWT_ISSUER: z.string().min(1).optional().describe('required `iss` when set'),
+    JWT_AUDIENCE: z.string().min(1).optional().describe('required `aud` when set'),
+    JWT_TENANT_CLAIM: z.string().min(1).default('tenant').describe('the claim that names the tenant'),
+    STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
+    FANOUT_URL: configFields.url().describe('internal URL of the fanout service (webhook subscriptions and deliveries)'),
+    PUBLIC_BASE_URL: configFields.url().describe('public origin of the gateway; `cdn_files` URLs start with it'),
+    UPLOAD_CHUNK_SIZE: configFields.positiveInt(50 * MiB).describe('chunk size suggested through `end_offset`'),
+    UPLOAD_MAX_CHUNK_SIZE: configFields.positiveInt(100 * MiB).describe('largest chunk one transfer may carry'),
+    UPLOAD_MAX_FILE_SIZE: configFields.positiveInt(20 * 1024 * MiB).describe('largest file, resumable or one-request'),
+    UPLOAD_TTL_SECONDS: configFields.positiveInt(24 * 60 * 60).describe('an unfinished upload expires after this'),
+    UPLOAD_LEASE_SECONDS: configFields.positiveInt(30).describe('how long a transfer holds its upload without renewing (renewed while bytes flow)'),
+    UPLOAD_EXPIRY_SWEEP_SECONDS: configFields.positiveInt(60).describe('how often expired uploads are looked for'),
     /**
      * Test-only failpoint, off unless set: `hang-after-publish` stops the outbox relay for good after Kafka
      * acknowledged a batch and before the events are removed, so a test can kill the process exactly there.
      */
-    OUTBOX_FAILPOINT: z.enum(['hang-after-publish']).optional(),
+    OUTBOX_FAILPOINT: z
+      .enum(['hang-after-publish'])
+      .optional()
+      .describe('tests only, never in production: `hang-after-publish` stops the outbox relay after Kafka acknowledged a batch and before its events are removed'),
   })
   .superRefine((config, context) => {
     if (!config.JWT_HS256_SECRET === !config.JWT_JWKS_URL) {

@@ -7,6 +7,8 @@ export const TOPICS = {
   assetEvents: 'assets.events.v1',
   /** Dead letters of `assets.events.v1` consumers: the original key, value and headers plus `x-dlq-reason`. */
   assetEventsDeadLetter: 'assets.events.dlq.v1',
+  /** Internal: the encoder's result for each job, applied to the asset by ingest-api. Key = asset id. */
+  processingResults: 'assets.processing-results.v1',
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 
@@ -17,4 +19,5 @@ export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 export const TOPIC_PARTITIONS: Readonly<Record<Topic, number>> = {
   [TOPICS.assetEvents]: 6,
   [TOPICS.assetEventsDeadLetter]: 6,
+  [TOPICS.processingResults]: 6,
 };

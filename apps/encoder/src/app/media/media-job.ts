@@ -49,6 +49,8 @@ export interface ProcessingResult {
   bitrate: number | null;
   /** PDF page count. */
   pageCount: number | null;
+  /** Codec names ffprobe reported for the original (audio and video), e.g. `h264` / `aac`; absent for other kinds. */
+  codecs?: { video: string | null; audio: string | null };
   files: ProducedFile[];
 }
 
@@ -57,6 +59,8 @@ export class MediaRejectedError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** What the tool said (stderr tail), for logs only: it may quote the file, so never for clients. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = 'MediaRejectedError';

@@ -68,6 +68,7 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
       eachMessage: (payload) => this.handle(payload),
       logger: this.logger,
       up: this.up,
+      registry: metrics.registry,
       // The dead-letter producer is connected before the first message can need it.
       connectExtras: async () => {
         const producer = kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -98,7 +99,10 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
       try {
         const created = await this.planner.plan(parsed.envelope, parsed.body);
         this.handled.inc({ outcome: 'planned' });
-        if (created > 0) this.worker.wake();
+        if (created > 0) {
+          this.logger.log({ event_id: parsed.envelope.id, event: parsed.envelope.event, deliveries: created }, 'deliveries planned');
+          this.worker.wake();
+        }
         return;
       } catch (error) {
         lastError = error;

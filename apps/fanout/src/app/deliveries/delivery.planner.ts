@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AssetEventEnvelope } from '@media/asset-model';
+import { currentTraceparent } from '@media/service-kit';
 import { matchesEventFilter } from '../webhooks/event-filter';
 import { asTenantId, type WebhookRecord } from '../webhooks/webhook.record';
 import { WebhookRepository } from '../webhooks/webhook.repository';
@@ -46,6 +47,7 @@ export class DeliveryPlanner {
         lease_token: null,
         attempts: [],
         last_error: null,
+        traceparent: currentTraceparent() ?? null,
         created_on: now,
         changed_on: now,
       });

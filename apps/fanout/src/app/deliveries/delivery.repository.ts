@@ -70,6 +70,15 @@ export class DeliveryRepository {
     return result.matchedCount === 1;
   }
 
+  /** Gives a claimed delivery back, due now and with no attempt counted (its sender is shutting down). */
+  async releaseClaim(claim: ClaimedDelivery): Promise<boolean> {
+    const result = await this.collection.updateOne(
+      { _id: claim.record._id, lease_token: claim.leaseToken },
+      { $set: { next_attempt_at: new Date(), lease_token: null } },
+    );
+    return result.matchedCount === 1;
+  }
+
   findOne(tenant: TenantId, webhookId: string, id: string): Promise<DeliveryRecord | null> {
     return this.collection.findOne({ _id: id, tenant, webhook_id: webhookId });
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { signWebhook } from '@media/asset-model';
-import { MetricsRegistry } from '@media/service-kit';
+import { MetricsRegistry, ShutdownState, withStoredTrace } from '@media/service-kit';
 import { Counter } from 'prom-client';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
@@ -16,7 +16,8 @@ import { type SendResult, WebhookSender } from './webhook.sender';
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Attempts on the wire and the claims they hold. */
+  private readonly inFlight = new Map<Promise<void>, ClaimedDelivery>();
   private stopping = false;
   private running: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -29,6 +30,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly sender: WebhookSender,
     @Inject(FANOUT_CONFIG) private readonly config: FanoutConfig,
     metrics: MetricsRegistry,
+    private readonly shutdown: ShutdownState,
   ) {
     this.attempts = new Counter({
       name: 'fanout_webhook_attempts_total',
@@ -46,8 +48,18 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.stopping = true;
     this.wake();
     await this.running;
-    // Attempts already on the wire finish and are recorded; nothing is left half-written.
-    await Promise.all([...this.inFlight]);
+    // Attempts already on the wire finish and are recorded, within the shutdown grace period.
+    const expired = this.shutdown.graceExpired;
+    const graceOver = new Promise<void>((resolve) => {
+      if (expired.aborted) resolve();
+      else expired.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([Promise.all([...this.inFlight.keys()]), graceOver]);
+    // The rest are handed back due now, without counting a failure: a restart or another replica sends
+    // them at once instead of after the lease (same webhook-id; receivers deduplicate by it).
+    const unfinished = [...this.inFlight.values()];
+    await Promise.all(unfinished.map((claim) => this.deliveries.releaseClaim(claim).catch(() => false)));
+    if (unfinished.length > 0) this.logger.warn({ deliveries: unfinished.map((claim) => claim.record._id) }, 'handed back deliveries still in flight at shutdown');
   }
 
   /** New deliveries exist (or a manual retry): look now instead of at the next poll. */
@@ -59,7 +71,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   private async loop(): Promise<void> {
     while (!this.stopping) {
       this.woken = false;
-      while (!this.stopping && this.inFlight.size < this.config.WEBHOOK_CONCURRENCY) {
+      // Draining (a shutdown signal) takes no new work; attempts on the wire go on.
+      while (!this.stopping && !this.shutdown.draining && this.inFlight.size < this.config.WEBHOOK_CONCURRENCY) {
         let claim: ClaimedDelivery | null;
         try {
           claim = await this.deliveries.claimDue(new Date(), this.config.WEBHOOK_LEASE_SECONDS * 1000);
@@ -74,7 +87,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
             this.inFlight.delete(attempt);
             this.wake();
           });
-        this.inFlight.add(attempt);
+        this.inFlight.set(attempt, claim);
       }
       if (this.stopping || this.woken) continue;
       await new Promise<void>((resolve) => {
@@ -88,7 +101,12 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async deliver(claim: ClaimedDelivery): Promise<void> {
+  /** One attempt, in the trace of the event it delivers. */
+  private deliver(claim: ClaimedDelivery): Promise<void> {
+    return withStoredTrace(claim.record.traceparent, 'deliver webhook', () => this.attempt(claim));
+  }
+
+  private async attempt(claim: ClaimedDelivery): Promise<void> {
     const { record } = claim;
     const webhook = await this.webhooks.findOne(record.tenant, record.webhook_id);
     if (!webhook || webhook.status !== 'active') {

@@ -48,6 +48,8 @@ export interface DeliveryRecord {
   lease_token: string | null;
   attempts: DeliveryAttempt[];
   last_error: string | null;
+  /** The W3C trace context of the event's consumption: attempts continue that trace. */
+  traceparent?: string | null;
   created_on: Date;
   changed_on: Date;
 }

@@ -37,6 +37,7 @@ export const deliverySchema = new Schema<DeliveryRecord>(
     lease_token: { type: String, default: null },
     attempts: [Schema.Types.Mixed],
     last_error: { type: String, default: null },
+    traceparent: { type: String, default: null },
     created_on: Date,
     changed_on: Date,
   },

@@ -1,12 +1,16 @@
 import type { Principal } from '@media/scopes';
+import { currentTraceparent } from '@media/service-kit';
 import type { Request } from 'express';
 import type { Actor } from '../uploads/uploads.service';
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-/** The caller and its W3C trace context (kept only when well-formed), for the events a request causes. */
+/**
+ * The caller and the request's W3C trace context, for the events a request causes: the request's own span
+ * (which continues the caller's `traceparent`, if any), or the caller's header when tracing is off.
+ */
 export function actorOf(principal: Principal, request: Request): Actor {
-  const traceparent = request.headers['traceparent'];
+  const traceparent = currentTraceparent() ?? request.headers['traceparent'];
   return { principal, ...(typeof traceparent === 'string' && TRACEPARENT.test(traceparent) ? { traceparent } : {}) };
 }
 

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole } from '@media/asset-model';
+import { DomainError } from '@media/service-kit';
 
 export const STORAGE_URL = Symbol('STORAGE_URL');
 
@@ -99,9 +100,13 @@ export class StorageClient implements OnApplicationShutdown {
       agent: this.agent,
       headers: { ...headers, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
     });
+    let requestFailed: unknown;
     const responded = new Promise<IncomingMessage>((resolve, reject) => {
       request.once('response', resolve);
-      request.once('error', reject);
+      request.once('error', (error) => {
+        requestFailed = error;
+        reject(storageUnavailable(error));
+      });
     });
     // Whichever way the race below ends, a late failure of the other side must not become an unhandled rejection.
     responded.catch(() => undefined);
@@ -110,7 +115,8 @@ export class StorageClient implements OnApplicationShutdown {
       () => undefined,
       (error: unknown) => error,
     );
-    const response = await Promise.race([responded, sent.then(async (error) => (error ? Promise.reject(error) : responded))]);
+    // The pipeline reports storage's failure as its own: it is still storage that is unavailable.
+    const response = await Promise.race([responded, sent.then(async (error) => (error ? Promise.reject(error === requestFailed ? storageUnavailable(error) : error) : responded))]);
     if (response.statusCode && response.statusCode >= 400) {
       source.unpipe(request);
       request.destroy();
@@ -122,10 +128,19 @@ export class StorageClient implements OnApplicationShutdown {
     return new Promise((resolve, reject) => {
       const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers });
       request.once('response', resolve);
-      request.once('error', reject);
+      request.once('error', (error) => reject(storageUnavailable(error)));
       request.end(body);
     });
   }
+}
+
+/**
+ * Storage refused the connection or dropped it (restarting, draining at shutdown): nothing the client
+ * sent is at fault and nothing of it was kept, so it is a 503 worth retrying, not an internal error.
+ */
+function storageUnavailable(error: unknown): DomainError {
+  const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+  return new DomainError(503, 'storage_unavailable', 'Storage unavailable', `the storage service could not be reached (${reason}); retry shortly`, {}, { 'Retry-After': '1' });
 }
 
 async function readJson<T>(response: IncomingMessage, allowEmpty = false): Promise<T> {

@@ -34,6 +34,7 @@ import { AssetRepository, type EventContext } from '../assets/asset.repository';
 import { parseOr400 } from '../http/request-parsing';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
+import { UploadMetrics } from './upload.metrics';
 import { type MediaKind, SNIFF_BYTES, sniffMediaKind } from '../media/media-kind';
 import { StorageClient, StorageRefusal } from '../storage/storage.client';
 import { type FormFields, readMultipart } from './multipart-reader';
@@ -62,6 +63,7 @@ export class UploadsService {
     private readonly assets: AssetRepository,
     private readonly storage: StorageClient,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
+    private readonly metrics: UploadMetrics,
   ) {}
 
   /** `POST /assets` with a multipart `source`: bytes to storage first, then the asset, created and uploaded. */
@@ -151,6 +153,19 @@ export class UploadsService {
       if (fields['upload_phase'] !== 'finish') throw invalidPhase(stringOrUndefined(fields['upload_phase']), ['finish (or transfer as multipart/form-data)']);
       return { kind: 'finish', record: await this.finish(actor, id, fields['sha256']) };
     }
+    // Counted as chunk transfers: a multipart request here is one, unless it is a finish sent as a form.
+    try {
+      const outcome = await this.multipartForm(actor, id, request);
+      if (outcome.kind === 'transfer') this.metrics.chunkCommitted(outcome.bytes);
+      return outcome;
+    } catch (error) {
+      this.metrics.chunkRejected(error);
+      throw error;
+    }
+  }
+
+  /** A multipart request to an open upload: a chunk transfer, or a finish sent as a form. */
+  private async multipartForm(actor: Actor, id: string, request: IncomingMessage): Promise<{ kind: 'transfer'; bytes: number; offsets: UploadOffsets & { id: string } } | { kind: 'finish'; record: AssetRecord }> {
     const tenant = tenantIdOf(actor.principal);
     let transfer: { transferId: string; offset: number; bytes: number; chunkSha256: string; kind?: MediaKind } | undefined;
     let fields: FormFields;
@@ -193,7 +208,7 @@ export class UploadsService {
       }
       const originalName = cleanFileName(fields['original_name']);
       const record = await this.commitTransfer(actor, id, started, originalName);
-      return { kind: 'transfer', offsets: { id, ...offsetsOf(record.upload as OpenUpload) } };
+      return { kind: 'transfer', bytes: started.bytes, offsets: { id, ...offsetsOf(record.upload as OpenUpload) } };
     } catch (error) {
       await this.abortTransfer(tenant, id, started.transferId);
       throw error;
@@ -305,6 +320,7 @@ export class UploadsService {
       await this.storage.deleteFile(stored.file_id).catch(() => undefined);
       throw new DomainError(400, 'empty_file', 'Empty file', 'the source file has no bytes');
     }
+    this.metrics.fileStored(stored.length);
     return {
       file: { id: randomUUID(), storage_file_id: stored.file_id, role: 'original', file: name, mime_type: kind.mimeType, size: stored.length, created_on: new Date() },
       kind,

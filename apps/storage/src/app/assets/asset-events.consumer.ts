@@ -45,6 +45,7 @@ export class AssetEventsConsumer implements OnApplicationBootstrap, OnApplicatio
       eachMessage: (payload) => this.handle(payload),
       logger: this.logger,
       up: this.up,
+      registry: metrics.registry,
     });
   }
 

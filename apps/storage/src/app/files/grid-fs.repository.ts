@@ -115,6 +115,18 @@ export class GridFsRepository implements OnModuleInit {
     return doc ? toStoredFile(doc) : null;
   }
 
+  /**
+   * The files of an asset, optionally narrowed by role and content hash (how the encoder finds the
+   * original it was told about: the asset event names its hash, not storage's id). Oldest first.
+   */
+  async findFilesOfAsset(owner: { assetId: string; tenant: string }, filter: { role?: CdnFileRole; sha256?: string }, limit: number): Promise<StoredFile[]> {
+    const query: mongo.Filter<FileDocument> = { 'metadata.tenant': owner.tenant, 'metadata.asset_id': owner.assetId };
+    if (filter.role) query['metadata.role'] = filter.role;
+    if (filter.sha256) query['metadata.sha256'] = filter.sha256;
+    const docs = await this.files.find(query).sort({ uploadDate: 1, _id: 1 }).limit(limit).toArray();
+    return docs.map(toStoredFile);
+  }
+
   /** `range` is inclusive, as in `Content-Range`; the driver's `end` is exclusive. */
   openDownload(fileId: string, range?: { start: number; end: number }): Readable {
     const options = range ? { start: range.start, end: range.end + 1 } : {};

@@ -114,6 +114,17 @@ export const assetFilesRequestSchema = z
   .object({ asset_id: identifier, 'x-tenant': identifier })
   .transform((input) => ({ assetId: input.asset_id, tenant: input['x-tenant'] }));
 
+/** `GET /assets/{asset_id}/files`: an asset's files, narrowed by role and by content hash. */
+export const assetFileLookupRequestSchema = z
+  .object({
+    asset_id: identifier,
+    'x-tenant': identifier,
+    role: z.union([role, z.undefined()]),
+    sha256: z.union([z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'), z.undefined()]),
+  })
+  .transform((input) => ({ owner: { assetId: input.asset_id, tenant: input['x-tenant'] }, role: input.role, sha256: input.sha256 }));
+export type AssetFileLookupRequest = z.output<typeof assetFileLookupRequestSchema>;
+
 /** Reads name a tenant optionally: ids are unguessable, but a caller that knows the tenant gets it enforced. */
 export const optionalTenantSchema = z.union([identifier, z.undefined()]);
 

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -7,6 +7,8 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { type BaseConfig, ConfigError } from '../config/load-config';
 import { MetricsRegistry } from '../metrics/metrics.module';
+import { ShutdownState } from '../shutdown/shutdown.state';
+import { exitGracefullyOnSignals } from './graceful-shutdown';
 
 export interface ServiceOptions {
   /** Publishes an OpenAPI 3 document generated from the controllers at /docs/openapi.json, viewer at /docs. */
@@ -19,7 +21,7 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.use(app.get(MetricsRegistry).httpMiddleware());
-  app.enableShutdownHooks();
+  app.use(drainAware(app.get(ShutdownState)));
   answerUnparsableRequestsWithProblems(app);
   tuneForLongUploads(app.getHttpServer() as Server);
   if (options.openApi) {
@@ -36,7 +38,9 @@ export async function createService(module: DynamicModule, options: ServiceOptio
 
 /**
  * The whole of a service's `main.ts`: validate configuration (a bad variable exits 1 with its name),
- * build the module, listen.
+ * build the module, listen; SIGTERM drains it and exits 0 (see `exitGracefullyOnSignals`). Nest's own
+ * shutdown hooks are not enabled: they re-raise the signal (the exit status would say "killed") and
+ * wait without a bound.
  */
 export async function runService(build: () => { module: DynamicModule; config: BaseConfig; options?: ServiceOptions }): Promise<void> {
   let built: { module: DynamicModule; config: BaseConfig; options?: ServiceOptions };
@@ -50,7 +54,26 @@ export async function runService(build: () => { module: DynamicModule; config: B
     throw error;
   }
   const app = await createService(built.module, built.options);
+  exitGracefullyOnSignals(app, { delayMs: built.config.SHUTDOWN_DELAY_SECONDS * 1000, graceMs: built.config.SHUTDOWN_GRACE_SECONDS * 1000 });
   await app.listen(built.config.PORT, built.config.HOST);
+}
+
+/**
+ * Counts requests for the drain, and once draining asks every client to close its connection after the
+ * answer, so keep-alive pools reconnect to a replica that stays.
+ */
+function drainAware(state: ShutdownState) {
+  return (_request: IncomingMessage, response: ServerResponse, next: () => void): void => {
+    const ended = state.requestStarted();
+    response.once('close', ended);
+    // Decided when the headers go out, so a request that began before the drain closes its connection too.
+    const writeHead = response.writeHead;
+    response.writeHead = function (this: ServerResponse, ...args: Parameters<ServerResponse['writeHead']>) {
+      if (state.draining && !this.headersSent) this.setHeader('Connection', 'close');
+      return writeHead.apply(this, args);
+    } as ServerResponse['writeHead'];
+    next();
+  };
 }
 
 /**

@@ -46,12 +46,27 @@ export const configFields = {
 /** The variables every service reads; each service extends this with its own. */
 export function baseConfigSchema(defaultPort: number) {
   return z.object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    PORT: configFields.port(defaultPort),
-    LOG_LEVEL: configFields.logLevel(),
-    MONGODB_URI: configFields.mongodbUri(),
-    KAFKA_BROKERS: configFields.kafkaBrokers(),
+    MONGODB_URI: configFields.mongodbUri().describe('`mongodb://` or `mongodb+srv://` URI, database included'),
+    KAFKA_BROKERS: configFields.kafkaBrokers().describe('comma-separated `host:port` list'),
+    PORT: configFields.port(defaultPort).describe('HTTP port'),
+    HOST: z.string().min(1).default('0.0.0.0').describe('interface to bind'),
+    LOG_LEVEL: configFields.logLevel().describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development').describe('`development`, `production` or `test`'),
+    // Defaults fit Kubernetes' 30 s terminationGracePeriodSeconds: delay + grace + 10 s of closing.
+    SHUTDOWN_GRACE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(15)
+      .describe('after SIGTERM, in-flight requests and jobs may finish within this; then they are cut (an upload chunk keeps no byte) and the process closes its connections and exits 0, or exits 1 if closing takes another 10 s'),
+    SHUTDOWN_DELAY_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(0)
+      .describe('after SIGTERM, readiness answers 503 but requests are still taken for this long, so load balancers stop routing first (or use a preStop hook)'),
   });
 }
 export type BaseConfig = z.infer<ReturnType<typeof baseConfigSchema>>;

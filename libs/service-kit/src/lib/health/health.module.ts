@@ -1,6 +1,7 @@
-import { Controller, type DynamicModule, Get, Module } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, Module, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, MongooseHealthIndicator, TerminusModule } from '@nestjs/terminus';
 import { KafkaHealthIndicator } from '@media/messaging';
+import { ShutdownState } from '../shutdown/shutdown.state';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -10,6 +11,7 @@ export class HealthController {
     private readonly health: HealthCheckService,
     private readonly mongo: MongooseHealthIndicator,
     private readonly kafka: KafkaHealthIndicator,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   /** Liveness says only that the event loop answers; restarting a pod because Kafka is down would not help. */
@@ -19,10 +21,13 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Readiness: this replica can do its work, i.e. its database and its broker answer. */
+  /** Readiness: this replica can do its work, i.e. its database and its broker answer, and it is not draining. */
   @Get('ready')
   @HealthCheck()
   ready() {
+    if (this.shutdown.draining) {
+      throw new ServiceUnavailableException({ status: 'error', info: {}, error: { shutdown: { status: 'down', message: 'draining after a shutdown signal' } } });
+    }
     return this.health.check([
       () => this.mongo.pingCheck('mongodb', { timeout: PROBE_TIMEOUT_MS }),
       () => this.kafka.isReady('kafka', PROBE_TIMEOUT_MS),

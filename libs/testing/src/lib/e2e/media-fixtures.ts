@@ -13,15 +13,23 @@ export function fixtureDir(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), 'media-fixtures-'));
 }
 
-/** An H.264/AAC MP4 from ffmpeg's test sources; `bitrate` steers its size. */
-export async function makeVideo(dir: string, { seconds = 4, size = '1280x720', bitrate = '4M', name = 'film.mp4' } = {}): Promise<string> {
+/**
+ * An H.264/AAC MP4 from ffmpeg's test sources; `bitrate` steers its size. `audio: false` leaves the
+ * sound out; `moovLast` keeps the index at the end (as cameras write it) instead of fast start.
+ */
+export async function makeVideo(
+  dir: string,
+  { seconds = 4, size = '1280x720', bitrate = '4M', name = 'film.mp4', audio = true, moovLast = false } = {},
+): Promise<string> {
   const file = path.join(dir, name);
   await run('ffmpeg', [
     '-hide_banner', '-loglevel', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=duration=${seconds}:size=${size}:rate=25`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    ...(audio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`] : []),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', bitrate, '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-shortest', '-movflags', '+faststart', file,
+    ...(audio ? ['-c:a', 'aac', '-shortest'] : []),
+    ...(moovLast ? [] : ['-movflags', '+faststart']),
+    file,
   ]);
   return file;
 }

@@ -1,0 +1,1 @@
+export const ENCODER_CONFIG = Symbol('ENCODER_CONFIG');

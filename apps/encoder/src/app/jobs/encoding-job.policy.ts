@@ -1,0 +1,69 @@
+import { type AssetEventEnvelope, processingJobId } from '@media/asset-model';
+import type { NewEncodingJob } from './encoding-job.record';
+
+export type JobFromEvent = { ok: true; job: NewEncodingJob } | { ok: false; reason: string };
+
+/**
+ * Which job an event asks for. Only `asset.uploaded` does (a finished upload, or a PUT that replaced the
+ * source); the job is named by the asset and the public id of the original the event carries, so a
+ * redelivered event names the same job and a replaced original names a new one.
+ */
+export function jobFromEvent(envelope: AssetEventEnvelope, traceparent: string | null): JobFromEvent {
+  if (envelope.event !== 'asset.uploaded') return { ok: false, reason: `not an upload (${envelope.event})` };
+  const asset = envelope.payload;
+  const originals = asset.cdn_files.items.filter((file) => file.role === 'original');
+  if (originals.length !== 1) return { ok: false, reason: `the asset has ${originals.length} originals` };
+  const original = originals[0];
+  if (!original) return { ok: false, reason: 'the asset has no original' };
+  if (!asset.checksum) return { ok: false, reason: 'the asset has no checksum to find its original by' };
+  return {
+    ok: true,
+    job: {
+      _id: processingJobId(asset.id, original.id),
+      asset_id: asset.id,
+      tenant: envelope.tenant,
+      original_file_id: original.id,
+      sha256: asset.checksum.sha256,
+      label: asset.label,
+      mime_type: asset.mime_type,
+      original_name: asset.original_name,
+      trigger_event_id: envelope.id,
+      traceparent,
+    },
+  };
+}
+
+export type ClaimDecision = { run: true } | { run: false; code: 'worker_crashed'; message: string };
+
+/**
+ * A job's attempts are counted when it is claimed, so a job claimed more than `maxAttempts` times has
+ * seen every earlier worker die (or lose its lease) before recording anything: it fails without running.
+ */
+export function claimDecision(attempts: number, maxAttempts: number): ClaimDecision {
+  if (attempts <= maxAttempts) return { run: true };
+  return {
+    run: false,
+    code: 'worker_crashed',
+    message: `processing this file ended without a result ${attempts - 1} times (its worker crashed or failed); it is not tried again`,
+  };
+}
+
+const TRANSIENT_DELAYS_MS = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];
+
+export type TransientDecision = { retry: true; delayMs: number } | { retry: false };
+
+/**
+ * After an infrastructure error (storage unreachable, a dropped connection) the job goes back to the
+ * queue with a growing delay and keeps its attempt; past the schedule (about 19 minutes) it fails.
+ */
+export function transientDecision(failuresBefore: number, random: () => number = Math.random): TransientDecision {
+  const base = TRANSIENT_DELAYS_MS[failuresBefore];
+  if (base === undefined) return { retry: false };
+  // ±20 % jitter keeps replicas that failed together from retrying together.
+  return { retry: true, delayMs: Math.round(base * (0.8 + 0.4 * random())) };
+}
+
+/** Renew a lease three times per term, so one slow renewal does not lose it. */
+export function leaseRenewalIntervalMs(leaseMs: number): number {
+  return Math.max(250, Math.floor(leaseMs / 3));
+}

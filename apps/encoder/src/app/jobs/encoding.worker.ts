@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
+import type { EncoderConfig } from '../encoder.config';
+import { ENCODER_CONFIG } from '../encoder-config.token';
+import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
+import { InvalidOutputError, ResultUploader } from '../results/result-uploader';
+import { ProcessingResultsReporter } from '../results/processing-results.reporter';
+import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
+import { claimDecision, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
+import type { ClaimedJob, EncodingJobRecord } from './encoding-job.record';
+import { EncodingJobRepository } from './encoding-job.repository';
+import { EncoderMetrics } from './encoder.metrics';
+import { JobWorkspace } from './job-workspace';
+import { MEDIA_PROCESSOR, type MediaProcessorPort } from './media-processor.port';
+
+type Outcome =
+  | { kind: 'result'; result: ProcessingResultMessage }
+  /** Run it again later; `keepsAttempt` when the failure may be the file's (it then counts toward the bound). */
+  | { kind: 'retry'; error: Error; keepsAttempt?: boolean }
+  | { kind: 'lease_lost' };
+
+class LeaseLostError extends Error {
+  constructor() {
+    super('the job’s lease was lost to another worker');
+    this.name = 'LeaseLostError';
+  }
+}
+
+/**
+ * `ENCODER_WORKERS` workers that claim jobs from `encoding_jobs`, run them and record their results.
+ * All state is in the collection: a restart, or another replica, continues where this one stopped.
+ */
+@Injectable()
+export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(EncodingWorker.name);
+  private readonly inFlight = new Map<Promise<void>, AbortController>();
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private readonly leaseMs: number;
+  private readonly limits: JobLimits;
+
+  constructor(
+    private readonly jobs: EncodingJobRepository,
+    private readonly storage: EncoderStorageClient,
+    private readonly uploader: ResultUploader,
+    private readonly reporter: ProcessingResultsReporter,
+    private readonly workspace: JobWorkspace,
+    private readonly metrics: EncoderMetrics,
+    @Inject(MEDIA_PROCESSOR) private readonly processor: MediaProcessorPort,
+    @Inject(ENCODER_CONFIG) private readonly config: EncoderConfig,
+  ) {
+    this.leaseMs = config.ENCODER_LEASE_SECONDS * 1000;
+    this.limits = {
+      wallClockMs: config.ENCODER_JOB_TIMEOUT_SECONDS * 1000,
+      cpuSeconds: config.ENCODER_JOB_CPU_SECONDS,
+      memoryBytes: config.ENCODER_JOB_MEMORY_MB * 1024 * 1024,
+      maxPixels: config.ENCODER_MAX_PIXELS,
+    };
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = this.loop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.running;
+    // Running jobs are stopped, not awaited: their leases run out and another worker runs them again.
+    for (const abort of this.inFlight.values()) abort.abort();
+    await Promise.all([...this.inFlight.keys()]);
+  }
+
+  /** New jobs were recorded: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      this.woken = false;
+      while (!this.stopping && this.inFlight.size < this.config.ENCODER_WORKERS) {
+        let claim: ClaimedJob | null;
+        try {
+          claim = await this.jobs.claimNext(new Date(), this.leaseMs);
+        } catch (error) {
+          this.logger.warn({ err: error }, 'could not claim a job');
+          break;
+        }
+        if (!claim) break;
+        const abort = new AbortController();
+        const job: Promise<void> = this.run(claim, abort)
+          .catch((error: unknown) => this.logger.error({ err: error, job: claim?.record._id }, 'a job ended unexpectedly'))
+          .finally(() => {
+            this.inFlight.delete(job);
+            this.wake();
+          });
+        this.inFlight.set(job, abort);
+      }
+      if (this.stopping || this.woken) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.config.ENCODER_POLL_INTERVAL_MS);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wakeUp = undefined;
+    }
+  }
+
+  private async run(claim: ClaimedJob, abort: AbortController): Promise<void> {
+    const { record } = claim;
+    const log = { job: record._id, asset: record.asset_id, attempt: record.attempts };
+    const decision = claimDecision(record.attempts, this.config.ENCODER_MAX_ATTEMPTS);
+    if (!decision.run) {
+      this.logger.warn({ ...log, code: decision.code }, 'a job that ended its worker every time is failed without running');
+      await this.finish(claim, failedResult(record, decision.code, decision.message), record.label, decision.code);
+      return;
+    }
+    if (this.config.ENCODER_FAILPOINT_CRASH_ON_SHA256 === record.sha256) {
+      // Test-only failpoint: die as a process killed by a poisonous file would, with the job claimed.
+      this.logger.warn(log, 'encoder failpoint crash-on-sha256 reached: killing this process');
+      process.kill(process.pid, 'SIGKILL');
+      return;
+    }
+    this.logger.log(log, 'running a job');
+    this.metrics.running.inc();
+    const stopTimer = this.metrics.jobDuration.startTimer({ label: record.label });
+    const renewal = setInterval(() => {
+      this.jobs
+        .renewLease(claim, new Date(Date.now() + this.leaseMs))
+        .then((ours) => {
+          if (!ours) abort.abort(new LeaseLostError());
+        })
+        .catch((error: unknown) => this.logger.warn({ ...log, err: error }, 'could not renew a job’s lease'));
+    }, leaseRenewalIntervalMs(this.leaseMs));
+    const stored: ProducedFileMessage[] = [];
+    let outcome: Outcome;
+    try {
+      outcome = await this.attempt(record, abort.signal, stored);
+    } catch (error) {
+      outcome = abort.signal.aborted && abort.signal.reason instanceof LeaseLostError ? { kind: 'lease_lost' } : { kind: 'retry', error: error instanceof Error ? error : new Error(String(error)) };
+    } finally {
+      clearInterval(renewal);
+      this.metrics.running.dec();
+    }
+    if (outcome.kind === 'result') {
+      // The compare-and-set on the lease decides, not what this worker believes about its lease.
+      const label = outcome.result.outcome;
+      if (await this.finish(claim, outcome.result, record.label, label)) {
+        stopTimer({ outcome: label });
+        return;
+      }
+      outcome = { kind: 'lease_lost' };
+    }
+    // Nothing this attempt stored may outlive it: the job's result will come from another attempt.
+    await this.deleteStored(record, stored);
+    if (outcome.kind === 'lease_lost') {
+      stopTimer({ outcome: 'lease_lost' });
+      this.metrics.jobs.inc({ label: record.label, outcome: 'lease_lost' });
+      this.logger.warn(log, 'lost a job’s lease; its files are deleted and nothing is reported');
+      return;
+    }
+    if (outcome.kind === 'retry') await this.retryLater(claim, outcome, stopTimer);
+  }
+
+  /** Download, process, store. Throws for infrastructure errors (retried); returns a result otherwise. */
+  private async attempt(record: EncodingJobRecord, signal: AbortSignal, stored: ProducedFileMessage[]): Promise<Outcome> {
+    const folder = await this.workspace.create();
+    try {
+      const candidates = await this.storage.findOriginal(record.asset_id, record.tenant, record.sha256);
+      let downloaded: number | null = null;
+      for (const fileId of candidates) {
+        downloaded = await this.storage.download(fileId, record.tenant, folder.inputPath);
+        if (downloaded !== null) break;
+      }
+      if (downloaded === null) {
+        return { kind: 'result', result: failedResult(record, 'original_not_found', 'the original file is no longer stored (the asset was deleted or replaced)') };
+      }
+      signal.throwIfAborted();
+      let processed: ProcessingResult;
+      try {
+        processed = await this.processor.process(
+          { label: record.label, mimeType: record.mime_type, inputPath: folder.inputPath, outputDir: folder.outputDir, limits: this.limits },
+          signal,
+        );
+      } catch (error) {
+        signal.throwIfAborted();
+        if (error instanceof MediaRejectedError) {
+          this.logger.warn({ job: record._id, code: error.code, detail: error.detail }, 'the file was rejected');
+          return { kind: 'result', result: failedResult(record, error.code, error.message) };
+        }
+        // Not a verdict on the file but trouble of the machine (disk full, a tool missing): tried again
+        // later, and the attempt stays used, so a file that always trips it ends after the bound.
+        this.logger.error({ err: error, job: record._id }, 'processing failed unexpectedly');
+        return { kind: 'retry', error: error instanceof Error ? error : new Error(String(error)), keepsAttempt: true };
+      }
+      signal.throwIfAborted();
+      let files: ProducedFileMessage[];
+      try {
+        files = await this.uploader.storeAll({ assetId: record.asset_id, tenant: record.tenant }, folder.outputDir, processed.files, stored);
+      } catch (error) {
+        if (!(error instanceof InvalidOutputError)) throw error;
+        await this.deleteStored(record, stored);
+        this.logger.error({ err: error, job: record._id }, 'processing produced output that cannot be stored');
+        return { kind: 'result', result: failedResult(record, 'processing_error', 'the file could not be processed') };
+      }
+      const result = readyResult(record, processed, files);
+      if (!processingResultSchema.safeParse(result).success) {
+        await this.deleteStored(record, stored);
+        this.logger.error({ job: record._id, result }, 'processing produced a result that breaks the contract');
+        return { kind: 'result', result: failedResult(record, 'processing_error', 'the file could not be processed') };
+      }
+      return { kind: 'result', result };
+    } finally {
+      await folder.remove();
+    }
+  }
+
+  /** Records the result if the lease is still ours, then publishes it; false when the lease was lost. */
+  private async finish(claim: ClaimedJob, result: ProcessingResultMessage, label: string, outcome: string): Promise<boolean> {
+    if (!(await this.jobs.complete(claim, result))) return false;
+    this.metrics.jobs.inc({ label, outcome });
+    this.logger.log({ job: claim.record._id, outcome, code: result.error?.code }, 'a job ended');
+    const completed = await this.jobs.findOne(claim.record._id);
+    if (completed) {
+      // A failure here only delays the result: the reporter's sweep publishes what was recorded.
+      await this.reporter.publish(completed).catch((error: unknown) => this.logger.warn({ err: error, job: claim.record._id }, 'could not publish a result yet'));
+    }
+    return true;
+  }
+
+  private async retryLater(claim: ClaimedJob, retry: { error: Error; keepsAttempt?: boolean }, stopTimer: (labels: { outcome: string }) => void): Promise<void> {
+    const { record } = claim;
+    const { error } = retry;
+    const decision = transientDecision(record.transient_failures);
+    stopTimer({ outcome: 'retry' });
+    if (!decision.retry) {
+      this.logger.error({ job: record._id, err: error }, 'a job failed on infrastructure errors too often; it is given up');
+      await this.finish(claim, failedResult(record, 'processing_unavailable', 'the file could not be read or its results stored; upload it again'), record.label, 'failed');
+      return;
+    }
+    this.metrics.jobs.inc({ label: record.label, outcome: 'retry' });
+    this.logger.warn({ job: record._id, err: error, delay_ms: decision.delayMs, transient: error instanceof StorageUnavailableError }, 'a job will be retried');
+    await this.jobs.release(claim, new Date(Date.now() + decision.delayMs), error.message, { keepAttempt: retry.keepsAttempt === true }).catch(() => undefined);
+  }
+
+  private async deleteStored(record: EncodingJobRecord, stored: ProducedFileMessage[]): Promise<void> {
+    for (const file of stored.splice(0)) {
+      await this.storage.deleteFile(file.storage_file_id, record.tenant).catch((error: unknown) => {
+        // Left for the asset's deletion to collect; tagged with the asset, so nothing is orphaned for good.
+        this.logger.warn({ err: error, job: record._id, file: file.storage_file_id }, 'could not delete a file of an abandoned attempt');
+      });
+    }
+  }
+}
+
+function baseResult(record: EncodingJobRecord) {
+  return {
+    id: randomUUID(),
+    created_on: new Date().toISOString(),
+    job_id: record._id,
+    asset_id: record.asset_id,
+    tenant: record.tenant,
+    original_file_id: record.original_file_id,
+  };
+}
+
+export function failedResult(record: EncodingJobRecord, code: string, message: string): ProcessingResultMessage {
+  return { ...baseResult(record), outcome: 'failed', width: null, height: null, duration: null, files: [], error: { code, message } };
+}
+
+function readyResult(record: EncodingJobRecord, processed: ProcessingResult, files: ProducedFileMessage[]): ProcessingResultMessage {
+  const dimension = (value: number | null) => (value !== null && value > 0 ? Math.round(value) : null);
+  return {
+    ...baseResult(record),
+    outcome: 'ready',
+    width: dimension(processed.width),
+    height: dimension(processed.height),
+    duration: processed.duration !== null && processed.duration >= 0 ? processed.duration : null,
+    files,
+    error: null,
+  };
+}

@@ -1,0 +1,135 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { CdnFileRole } from '@media/asset-model';
+
+export const STORAGE_URL = Symbol('STORAGE_URL');
+
+/** A storage call did not get the answer it needed: the job is retried later, not failed. */
+export class StorageUnavailableError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+export interface StoredFileReceipt {
+  file_id: string;
+  length: number;
+  sha256: string;
+}
+
+/** No socket activity for this long ends a storage call (a hung storage must not hold a job forever). */
+const IDLE_TIMEOUT_MS = 60_000;
+/** Files the encoder writes are bounded by what the job's limits let processing produce; storage checks this. */
+const MAX_RESULT_BYTES = 64 * 1024 * 1024 * 1024;
+
+/**
+ * The storage service's internal API as the encoder needs it. Bytes are streamed between storage and
+ * the job's temporary folder, never held whole in memory.
+ */
+@Injectable()
+export class EncoderStorageClient implements OnApplicationShutdown {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+  constructor(@Inject(STORAGE_URL) private readonly baseUrl: string) {}
+
+  /** The storage ids of the asset's original with this hash (normally one; any of them has the same bytes). */
+  async findOriginal(assetId: string, tenant: string, sha256: string): Promise<string[]> {
+    const path = `/assets/${encodeURIComponent(assetId)}/files?role=original&sha256=${sha256}`;
+    const response = await this.send('GET', path, { 'x-tenant': tenant });
+    const body = await readBody(response);
+    if (response.statusCode !== 200) throw new StorageUnavailableError(`storage answered ${response.statusCode} to the original lookup: ${body.slice(0, 200)}`, response.statusCode);
+    return (JSON.parse(body) as { items: { file_id: string }[] }).items.map((item) => item.file_id);
+  }
+
+  /** Streams a stored file into `target`; null when storage has no such file (deleted meanwhile). */
+  async download(fileId: string, tenant: string, target: string): Promise<number | null> {
+    const response = await this.send('GET', `/files/${encodeURIComponent(fileId)}`, { 'x-tenant': tenant });
+    if (response.statusCode === 404) {
+      response.resume();
+      return null;
+    }
+    if (response.statusCode !== 200) {
+      const body = await readBody(response);
+      throw new StorageUnavailableError(`storage answered ${response.statusCode} to a download: ${body.slice(0, 200)}`, response.statusCode);
+    }
+    const expected = Number(response.headers['content-length']);
+    let received = 0;
+    response.on('data', (piece: Buffer) => (received += piece.length));
+    await pipeline(response, createWriteStream(target, { flags: 'wx', mode: 0o600 })).catch((error: unknown) => {
+      throw new StorageUnavailableError(`the download of ${fileId} broke off: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    // A connection cut at the wrong moment can look like a normal end; the length tells them apart.
+    if (Number.isFinite(expected) && received !== expected) throw new StorageUnavailableError(`the download of ${fileId} ended after ${received} of ${expected} bytes`);
+    return received;
+  }
+
+  /** Streams a file of the job's output folder into storage as a file of the asset. */
+  async upload(source: string, file: { assetId: string; tenant: string; fileName: string; contentType: string; role: CdnFileRole }): Promise<StoredFileReceipt> {
+    const { size } = await stat(source);
+    const request = httpRequest(new URL(`/files?max_bytes=${MAX_RESULT_BYTES}`, this.baseUrl), {
+      method: 'POST',
+      agent: this.agent,
+      timeout: IDLE_TIMEOUT_MS,
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-length': String(size),
+        'x-asset-id': file.assetId,
+        'x-tenant': file.tenant,
+        'x-file-name': encodeURIComponent(file.fileName),
+        'x-content-type': file.contentType,
+        'x-role': file.role,
+      },
+    });
+    request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
+    const responded = new Promise<IncomingMessage>((resolve, reject) => {
+      request.once('response', resolve);
+      request.once('error', reject);
+    });
+    // Whichever side fails first decides; the other side's late failure must not go unhandled.
+    responded.catch(() => undefined);
+    try {
+      await pipeline(createReadStream(source), request);
+      const response = await responded;
+      const body = await readBody(response);
+      if (response.statusCode !== 201) throw new StorageUnavailableError(`storage answered ${response.statusCode} to an upload: ${body.slice(0, 200)}`, response.statusCode);
+      return JSON.parse(body) as StoredFileReceipt;
+    } catch (error) {
+      if (error instanceof StorageUnavailableError) throw error;
+      throw new StorageUnavailableError(`the upload of ${file.fileName} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  async deleteFile(fileId: string, tenant: string): Promise<void> {
+    const response = await this.send('DELETE', `/files/${encodeURIComponent(fileId)}`, { 'x-tenant': tenant });
+    const body = await readBody(response);
+    if (response.statusCode !== 204) throw new StorageUnavailableError(`storage answered ${response.statusCode} to a delete: ${body.slice(0, 200)}`, response.statusCode);
+  }
+
+  onApplicationShutdown(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, path: string, headers: Record<string, string>): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers, timeout: IDLE_TIMEOUT_MS });
+      request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
+      request.once('response', resolve);
+      request.once('error', (error) => reject(new StorageUnavailableError(`storage is unreachable: ${error.message}`)));
+      request.end();
+    });
+  }
+}
+
+async function readBody(response: IncomingMessage): Promise<string> {
+  const pieces: Buffer[] = [];
+  // Only storage's small JSON answers come through here; file bodies are piped to disk.
+  for await (const piece of response) pieces.push(piece as Buffer);
+  return Buffer.concat(pieces).toString('utf8');
+}

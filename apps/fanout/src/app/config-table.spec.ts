@@ -1,0 +1,4 @@
+import { describeReadmeConfigTable } from '@media/testing';
+import { fanoutConfigSchema } from './fanout.config';
+
+describeReadmeConfigTable('fanout', fanoutConfigSchema);

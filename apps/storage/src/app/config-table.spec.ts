@@ -1,0 +1,4 @@
+import { describeReadmeConfigTable } from '@media/testing';
+import { storageConfigSchema } from './storage.config';
+
+describeReadmeConfigTable('storage', storageConfigSchema);

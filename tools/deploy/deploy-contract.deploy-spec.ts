@@ -1,0 +1,194 @@
+import { TOPIC_PARTITIONS } from '@media/asset-model';
+import { baseConfigSchema, CLOSE_BUDGET_MS } from '@media/service-kit';
+import { encoderConfigSchema } from '../../apps/encoder/src/app/encoder.config';
+import { fanoutConfigSchema } from '../../apps/fanout/src/app/fanout.config';
+import { ingestApiConfigSchema } from '../../apps/ingest-api/src/app/ingest-api.config';
+import { storageConfigSchema } from '../../apps/storage/src/app/storage.config';
+import {
+  type ComposeProject,
+  composeDurationSeconds,
+  composeEnv,
+  type ConfigSchema,
+  configProblems,
+  findObject,
+  type K8sObject,
+  parseTopics,
+  podSpecOf,
+  readRendered,
+  resolveEnv,
+} from './deploy-contract.util';
+
+/**
+ * The deploy tier: the manifests and the compose file tools/deploy/validate.sh rendered and validated,
+ * held to the code they deploy. kubeconform and compose-go say the files are well-formed; these say they
+ * configure this service correctly.
+ */
+const APPS: Record<string, { schema: ConfigSchema; port: number; imageTarget: string }> = {
+  'ingest-api': { schema: ingestApiConfigSchema, port: 3000, imageTarget: 'service' },
+  storage: { schema: storageConfigSchema, port: 3001, imageTarget: 'service' },
+  encoder: { schema: encoderConfigSchema, port: 3002, imageTarget: 'media-service' },
+  fanout: { schema: fanoutConfigSchema, port: 3003, imageTarget: 'service' },
+};
+const APP_NAMES = Object.keys(APPS);
+const AUTOSCALED = ['ingest-api', 'encoder'];
+
+const shutdownFields = baseConfigSchema(0).shape;
+/** The service exits by itself at delay + grace + close budget (graceful-shutdown.ts); the kill must come later. */
+function shutdownBoundSeconds(values: Record<string, string>): number {
+  const delay = shutdownFields.SHUTDOWN_DELAY_SECONDS.parse(values['SHUTDOWN_DELAY_SECONDS'] || undefined);
+  const grace = shutdownFields.SHUTDOWN_GRACE_SECONDS.parse(values['SHUTDOWN_GRACE_SECONDS'] || undefined);
+  return delay + grace + CLOSE_BUDGET_MS / 1000;
+}
+
+describe.each(['base', 'production'])('Kubernetes manifests (%s, rendered by kustomize)', (variant) => {
+  const objects = readRendered<K8sObject[]>(`${variant}.json`);
+
+  describe.each(APP_NAMES)('%s', (app) => {
+    const { schema, port } = APPS[app];
+    const deployment = findObject(objects, 'Deployment', app);
+    const pod = podSpecOf(deployment);
+    const [container] = pod.containers;
+    const env = resolveEnv(container, objects);
+
+    it('passes exactly the variables its config schema reads, with values it accepts', () => {
+      expect(env.problems).toEqual([]);
+      expect(configProblems(schema, env.values, env.fromSecret)).toEqual([]);
+    });
+
+    it('listens where its container port, probes and Service point', () => {
+      expect(env.values['PORT']).toBe(String(port));
+      expect(container.ports).toEqual([{ name: 'http', containerPort: port }]);
+      expect(findObject(objects, 'Service', app).spec?.ports).toEqual([{ name: 'http', port, targetPort: 'http' }]);
+      expect(container.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+      expect(container.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
+      expect(container.startupProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
+    });
+
+    it('is killed only after its own shutdown bound', () => {
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(shutdownBoundSeconds(env.values));
+    });
+
+    it('runs non-root on a read-only root filesystem with requests and limits', () => {
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(pod.volumes?.find((volume) => volume.name === 'tmp')?.emptyDir).toBeDefined();
+      for (const bound of ['requests', 'limits'] as const) {
+        expect(Object.keys(container.resources?.[bound] ?? {})).toEqual(expect.arrayContaining(['cpu', 'memory']));
+      }
+    });
+
+    it('has a PodDisruptionBudget over its pods', () => {
+      const selector = findObject(objects, 'PodDisruptionBudget', app).spec?.selector?.matchLabels;
+      expect(selector).toEqual(deployment.spec?.selector?.matchLabels);
+      expect(deployment.spec?.template?.metadata?.labels).toMatchObject(selector ?? { missing: 'selector' });
+    });
+  });
+
+  it.each(AUTOSCALED)('scales %s with an autoscaling/v2 HorizontalPodAutoscaler, which alone sets its replicas', (app) => {
+    const hpa = findObject(objects, 'HorizontalPodAutoscaler', app);
+    expect(hpa.apiVersion).toBe('autoscaling/v2');
+    expect(hpa.spec?.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: app });
+    expect(findObject(objects, 'Deployment', app).spec?.replicas).toBeUndefined();
+  });
+
+  it('gives the encoder its job folder on the writable /tmp volume', () => {
+    const [container] = podSpecOf(findObject(objects, 'Deployment', 'encoder')).containers;
+    const { values } = resolveEnv(container, objects);
+    expect(values['ENCODER_TMP_DIR'] ?? '/tmp').toBe('/tmp');
+  });
+
+  it('creates every topic of TOPIC_PARTITIONS with its partition count, and no other', () => {
+    const job = findObject(objects, 'Job', 'kafka-topics');
+    const [container] = podSpecOf(job).containers;
+    const { values, problems } = resolveEnv(container, objects);
+    expect(problems).toEqual([]);
+    expect(parseTopics(values['TOPICS'] ?? '')).toEqual(TOPIC_PARTITIONS);
+    expect(values['KAFKA_BROKERS']).toBeTruthy();
+    expect(container.command).toEqual(['/bin/sh', '/scripts/create-topics.sh']);
+    expect(podSpecOf(job).securityContext).toMatchObject({ runAsNonRoot: true });
+  });
+
+  if (variant === 'production') {
+    it('takes the services from a registry at a release tag, and pins every other image to a version', () => {
+      for (const app of APP_NAMES) expect(podSpecOf(findObject(objects, 'Deployment', app)).containers[0].image).toMatch(/^[^/]+\.[^/]+\/.+:[\w.-]+$/);
+      const images = objects.flatMap((object) => (object.spec?.template?.spec.containers ?? []).map((container) => container.image));
+      for (const image of images) expect(image).toMatch(/:(?!latest$)[\w.-]+$/);
+    });
+  }
+});
+
+describe('docker-compose.yml (normalized by compose-go)', () => {
+  const project = readRendered<ComposeProject>('compose.json');
+
+  describe.each(APP_NAMES)('%s', (app) => {
+    const { schema, port, imageTarget } = APPS[app];
+    const service = project.services[app];
+
+    it('passes exactly the variables its config schema reads, with values it accepts', () => {
+      expect(configProblems(schema, composeEnv(service))).toEqual([]);
+    });
+
+    it('builds its own image from the one recipe, on the right target and port', () => {
+      expect(service.build).toMatchObject({ dockerfile: 'tools/docker/service.Dockerfile', target: imageTarget, args: { APP: app, PORT: String(port) } });
+      expect(composeEnv(service)['PORT']).toBe(String(port));
+    });
+
+    it('is stopped only after its own shutdown bound', () => {
+      expect(composeDurationSeconds(service.stop_grace_period ?? '10s')).toBeGreaterThan(shutdownBoundSeconds(composeEnv(service)));
+    });
+
+    it('starts after the database is up and the topics exist', () => {
+      expect(service.depends_on).toMatchObject({ mongodb: { condition: 'service_healthy' }, 'kafka-topics': { condition: 'service_completed_successfully' } });
+    });
+  });
+
+  it('runs MongoDB as a replica set, as the services connect to it', () => {
+    expect(project.services['mongodb'].command).toEqual(expect.arrayContaining(['--replSet', 'rs0']));
+    for (const app of APP_NAMES) expect(composeEnv(project.services[app])['MONGODB_URI']).toContain('replicaSet=rs0');
+  });
+
+  it('creates every topic of TOPIC_PARTITIONS with the script the Kubernetes Job runs', () => {
+    const topics = project.services['kafka-topics'];
+    expect(parseTopics(composeEnv(topics)['TOPICS'] ?? '')).toEqual(TOPIC_PARTITIONS);
+    expect(topics.entrypoint).toEqual(['/bin/sh', '/scripts/create-topics.sh']);
+  });
+});
+
+// The checks above must be able to fail: each is shown a manifest with one thing wrong.
+describe('the checks themselves', () => {
+  const objects = readRendered<K8sObject[]>('base.json');
+  const encoder = podSpecOf(findObject(objects, 'Deployment', 'encoder')).containers[0];
+
+  it('catch a misspelt variable, a missing required one and a value the service refuses', () => {
+    const broken = structuredClone(encoder);
+    broken.env = [
+      ...(broken.env ?? []).filter((variable) => variable.name !== 'PORT'),
+      { name: 'PORT', value: 'eighty' },
+      { name: 'ENCODER_WORKER', value: '2' },
+    ];
+    broken.envFrom = (broken.envFrom ?? []).filter((source) => !source.configMapRef?.name.startsWith('encoder-config'));
+    const { values, fromSecret } = resolveEnv(broken, objects);
+    expect(configProblems(encoderConfigSchema, values, fromSecret)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ENCODER_WORKER: not in/), expect.stringMatching(/^PORT: /), expect.stringMatching(/^STORAGE_URL: /)]),
+    );
+  });
+
+  it('catch a reference to a ConfigMap or Secret key that does not exist', () => {
+    const broken = structuredClone(encoder);
+    broken.env = [{ name: 'MONGODB_URI', valueFrom: { secretKeyRef: { name: 'nowhere', key: 'MONGODB_URI' } } }];
+    expect(resolveEnv(broken, objects).problems).toEqual([expect.stringContaining('Secret nowhere does not exist')]);
+  });
+
+  it('read every topic and its own partition count, so a drifted count shows', () => {
+    expect(parseTopics(' a.events.v1:6  a.events.dlq.v1:3 ')).toEqual({ 'a.events.v1': 6, 'a.events.dlq.v1': 3 });
+    const [first] = Object.keys(TOPIC_PARTITIONS);
+    const drifted = Object.entries({ ...TOPIC_PARTITIONS, [first]: 3 }).map(([topic, count]) => `${topic}:${count}`);
+    expect(parseTopics(drifted.join(' '))).not.toEqual(TOPIC_PARTITIONS);
+  });
+
+  it('read durations as compose writes them', () => {
+    expect([composeDurationSeconds('30s'), composeDurationSeconds('2m'), composeDurationSeconds('1m30s')]).toEqual([30, 120, 90]);
+    expect(() => composeDurationSeconds('soon')).toThrow('unsupported duration');
+  });
+});
