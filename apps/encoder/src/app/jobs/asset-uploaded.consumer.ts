@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { assetEventEnvelopeSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { KafkaClient, readHeaders, ResilientConsumer } from '@media/messaging';
+import { currentTraceparent } from '@media/service-kit';
 import type { EachMessagePayload } from 'kafkajs';
 import { jobFromEvent } from './encoding-job.policy';
 import { EncodingJobRepository } from './encoding-job.repository';
@@ -62,7 +63,8 @@ export class AssetUploadedConsumer implements OnApplicationBootstrap, OnApplicat
       this.logger.warn({ partition, offset: message.offset, issue: parsed.error.issues[0]?.message }, 'skipped a message that is not an asset event');
       return;
     }
-    const decided = jobFromEvent(parsed.data, readHeaders(message.headers)['traceparent'] ?? null);
+    // The consumer's span continues the message's trace; the job keeps it for the worker that runs it.
+    const decided = jobFromEvent(parsed.data, currentTraceparent() ?? readHeaders(message.headers)['traceparent'] ?? null);
     if (!decided.ok) {
       this.metrics.events.inc({ outcome: 'ignored' });
       if (parsed.data.event === 'asset.uploaded') this.logger.warn({ event: parsed.data.id, reason: decided.reason }, 'an upload event names no job');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
+import { withStoredTrace } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
@@ -93,7 +94,8 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
         }
         if (!claim) break;
         const abort = new AbortController();
-        const job: Promise<void> = this.run(claim, abort)
+        // In the trace of the upload that caused it: the job's logs and storage calls join that request.
+        const job: Promise<void> = withStoredTrace(claim.record.traceparent, 'encode asset', () => this.run(claim, abort))
           .catch((error: unknown) => this.logger.error({ err: error, job: claim?.record._id }, 'a job ended unexpectedly'))
           .finally(() => {
             this.inFlight.delete(job);
