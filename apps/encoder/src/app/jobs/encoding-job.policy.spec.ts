@@ -54,6 +54,17 @@ describe('claims and retries', () => {
     expect(claimDecision(2, 1)).toMatchObject({ run: false });
   });
 
+  it('pauses a job whose worker died before running it again, once per attempt, longer each time', () => {
+    expect(claimDecision(1, 3, null, 30_000)).toEqual({ run: true });
+    expect(claimDecision(2, 3, null, 30_000)).toEqual({ run: false, code: 'crash_backoff', delayMs: 30_000 });
+    expect(claimDecision(2, 3, 2, 30_000)).toEqual({ run: true });
+    expect(claimDecision(3, 3, 2, 30_000)).toEqual({ run: false, code: 'crash_backoff', delayMs: 60_000 });
+    expect(claimDecision(3, 3, 3, 30_000)).toEqual({ run: true });
+    expect(claimDecision(4, 3, 3, 30_000)).toMatchObject({ run: false, code: 'worker_crashed' });
+    expect(claimDecision(12, 20, null, 30_000)).toEqual({ run: false, code: 'crash_backoff', delayMs: 30 * 60_000 });
+    expect(claimDecision(2, 3, null, 0)).toEqual({ run: true });
+  });
+
   it('retries after infrastructure errors with growing, jittered delays, then gives up', () => {
     expect(transientDecision(0, () => 0.5)).toEqual({ retry: true, delayMs: 2000 });
     expect(transientDecision(0, () => 0)).toEqual({ retry: true, delayMs: 1600 });

@@ -33,19 +33,31 @@ export function jobFromEvent(envelope: AssetEventEnvelope, traceparent: string |
   };
 }
 
-export type ClaimDecision = { run: true } | { run: false; code: 'worker_crashed'; message: string };
+export type ClaimDecision =
+  | { run: true }
+  | { run: false; code: 'worker_crashed'; message: string }
+  | { run: false; code: 'crash_backoff'; delayMs: number };
+
+const MAX_CRASH_BACKOFF_MS = 30 * 60_000;
 
 /**
- * A job's attempts are counted when it is claimed, so a job claimed more than `maxAttempts` times has
- * seen every earlier worker die (or lose its lease) before recording anything: it fails without running.
+ * A job's attempts are counted when it is claimed, so a job claimed again has seen its earlier worker die
+ * (or lose its lease) before recording anything. Past `maxAttempts` it fails without running. Before each
+ * re-run it first waits out a growing pause (once per attempt: `deferredFor` remembers it), because a
+ * worker that restarts and dies on the same file at once would never get to take in the jobs behind it.
  */
-export function claimDecision(attempts: number, maxAttempts: number): ClaimDecision {
-  if (attempts <= maxAttempts) return { run: true };
-  return {
-    run: false,
-    code: 'worker_crashed',
-    message: `processing this file ended without a result ${attempts - 1} times (its worker crashed or failed); it is not tried again`,
-  };
+export function claimDecision(attempts: number, maxAttempts: number, deferredFor: number | null = null, crashBackoffMs = 0): ClaimDecision {
+  if (attempts > maxAttempts) {
+    return {
+      run: false,
+      code: 'worker_crashed',
+      message: `processing this file ended without a result ${attempts - 1} times (its worker crashed or failed); it is not tried again`,
+    };
+  }
+  if (attempts >= 2 && crashBackoffMs > 0 && deferredFor !== attempts) {
+    return { run: false, code: 'crash_backoff', delayMs: Math.min(crashBackoffMs * 2 ** (attempts - 2), MAX_CRASH_BACKOFF_MS) };
+  }
+  return { run: true };
 }
 
 const TRANSIENT_DELAYS_MS = [2_000, 5_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000];

@@ -25,6 +25,8 @@ export interface EncodingJobRecord {
   attempts: number;
   /** Releases after infrastructure errors (storage unreachable), which do not use up attempts. */
   transient_failures: number;
+  /** The attempt whose re-run already waited out its pause after a crashed worker (see claimDecision). */
+  crash_deferred_for?: number | null;
   /** When a pending job may next be claimed: now for a new job, the lease's end for a claimed one. */
   due_at: Date | null;
   lease_token: string | null;

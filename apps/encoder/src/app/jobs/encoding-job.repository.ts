@@ -85,14 +85,24 @@ export class EncodingJobRepository implements OnModuleInit {
     return update.matchedCount === 1;
   }
 
-  /**
-   * Gives the job back to run again at `retryAt`. After an infrastructure error the attempt it counted is
-   * returned with it; after an error that may be the file's (`keepAttempt`) it stays counted.
-   */
-  async release(claim: ClaimedJob, retryAt: Date, error: string, { keepAttempt = false } = {}, now: Date = new Date()): Promise<boolean> {
+  /** Puts a job whose last worker died back in the queue until `until`, without using an attempt. */
+  async deferAfterCrash(claim: ClaimedJob, until: Date, now: Date = new Date()): Promise<boolean> {
     const update = await this.collection.updateOne(
       { _id: claim.record._id, status: 'pending', lease_token: claim.leaseToken },
-      { $set: { due_at: retryAt, lease_token: null, last_error: error, changed_on: now }, $inc: { attempts: keepAttempt ? 0 : -1, transient_failures: 1 } },
+      { $set: { due_at: until, lease_token: null, crash_deferred_for: claim.record.attempts, changed_on: now }, $inc: { attempts: -1 } },
+    );
+    return update.matchedCount === 1;
+  }
+
+  /**
+   * Gives the job back to run again at `retryAt`. After an infrastructure error the attempt it counted is
+   * returned with it; after an error that may be the file's (`keepAttempt`) it stays counted. A shutdown
+   * is nobody's failure (`countFailure: false`): it does not count toward giving the job up.
+   */
+  async release(claim: ClaimedJob, retryAt: Date, error: string, { keepAttempt = false, countFailure = true } = {}, now: Date = new Date()): Promise<boolean> {
+    const update = await this.collection.updateOne(
+      { _id: claim.record._id, status: 'pending', lease_token: claim.leaseToken },
+      { $set: { due_at: retryAt, lease_token: null, last_error: error, changed_on: now }, $inc: { attempts: keepAttempt ? 0 : -1, transient_failures: countFailure ? 1 : 0 } },
     );
     return update.matchedCount === 1;
   }

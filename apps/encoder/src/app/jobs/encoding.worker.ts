@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
-import { withStoredTrace } from '@media/service-kit';
+import { ShutdownState, withStoredTrace } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
@@ -19,13 +19,29 @@ type Outcome =
   | { kind: 'result'; result: ProcessingResultMessage }
   /** Run it again later; `keepsAttempt` when the failure may be the file's (it then counts toward the bound). */
   | { kind: 'retry'; error: Error; keepsAttempt?: boolean }
-  | { kind: 'lease_lost' };
+  | { kind: 'lease_lost' }
+  /** Stopped by a shutdown: back to the queue at once, its attempt returned. */
+  | { kind: 'handed_back' };
 
 class LeaseLostError extends Error {
   constructor() {
     super('the job’s lease was lost to another worker');
     this.name = 'LeaseLostError';
   }
+}
+
+class ShutdownAbort extends Error {
+  constructor() {
+    super('the encoder is shutting down');
+    this.name = 'ShutdownAbort';
+  }
+}
+
+/** Why an attempt that threw ended: its abort's reason when it was aborted, otherwise a retry. */
+function outcomeOfFailure(signal: AbortSignal, error: unknown): Outcome {
+  if (signal.aborted && signal.reason instanceof LeaseLostError) return { kind: 'lease_lost' };
+  if (signal.aborted && signal.reason instanceof ShutdownAbort) return { kind: 'handed_back' };
+  return { kind: 'retry', error: error instanceof Error ? error : new Error(String(error)) };
 }
 
 /**
@@ -52,6 +68,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly metrics: EncoderMetrics,
     @Inject(MEDIA_PROCESSOR) private readonly processor: MediaProcessorPort,
     @Inject(ENCODER_CONFIG) private readonly config: EncoderConfig,
+    private readonly shutdown: ShutdownState,
   ) {
     this.leaseMs = config.ENCODER_LEASE_SECONDS * 1000;
     this.limits = {
@@ -70,8 +87,15 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     this.stopping = true;
     this.wake();
     await this.running;
-    // Running jobs are stopped, not awaited: their leases run out and another worker runs them again.
-    for (const abort of this.inFlight.values()) abort.abort();
+    // Running jobs may finish within the shutdown grace; the rest stop, delete what they stored and are
+    // handed back due now with their attempt returned, so a restart or another replica runs them at once.
+    const expired = this.shutdown.graceExpired;
+    const graceOver = new Promise<void>((resolve) => {
+      if (expired.aborted) resolve();
+      else expired.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await Promise.race([Promise.all([...this.inFlight.keys()]), graceOver]);
+    for (const abort of this.inFlight.values()) abort.abort(new ShutdownAbort());
     await Promise.all([...this.inFlight.keys()]);
   }
 
@@ -95,9 +119,11 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
         if (!claim) break;
         const abort = new AbortController();
         // In the trace of the upload that caused it: the job's logs and storage calls join that request.
+        const counted = this.shutdown.workStarted();
         const job: Promise<void> = withStoredTrace(claim.record.traceparent, 'encode asset', () => this.run(claim, abort))
           .catch((error: unknown) => this.logger.error({ err: error, job: claim?.record._id }, 'a job ended unexpectedly'))
           .finally(() => {
+            counted();
             this.inFlight.delete(job);
             this.wake();
           });
@@ -118,7 +144,12 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
   private async run(claim: ClaimedJob, abort: AbortController): Promise<void> {
     const { record } = claim;
     const log = { job: record._id, asset: record.asset_id, attempt: record.attempts };
-    const decision = claimDecision(record.attempts, this.config.ENCODER_MAX_ATTEMPTS);
+    const decision = claimDecision(record.attempts, this.config.ENCODER_MAX_ATTEMPTS, record.crash_deferred_for ?? null, this.config.ENCODER_CRASH_BACKOFF_SECONDS * 1000);
+    if (!decision.run && decision.code === 'crash_backoff') {
+      this.logger.warn({ ...log, delay_ms: decision.delayMs }, 'the last worker of this job died; it runs again after a pause');
+      await this.jobs.deferAfterCrash(claim, new Date(Date.now() + decision.delayMs));
+      return;
+    }
     if (!decision.run) {
       this.logger.warn({ ...log, code: decision.code }, 'a job that ended its worker every time is failed without running');
       await this.finish(claim, failedResult(record, decision.code, decision.message), record.label, decision.code);
@@ -146,7 +177,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     try {
       outcome = await this.attempt(record, abort.signal, stored);
     } catch (error) {
-      outcome = abort.signal.aborted && abort.signal.reason instanceof LeaseLostError ? { kind: 'lease_lost' } : { kind: 'retry', error: error instanceof Error ? error : new Error(String(error)) };
+      outcome = outcomeOfFailure(abort.signal, error);
     } finally {
       clearInterval(renewal);
       this.metrics.running.dec();
@@ -166,6 +197,12 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       stopTimer({ outcome: 'lease_lost' });
       this.metrics.jobs.inc({ label: record.label, outcome: 'lease_lost' });
       this.logger.warn(log, 'lost a job’s lease; its files are deleted and nothing is reported');
+      return;
+    }
+    if (outcome.kind === 'handed_back') {
+      stopTimer({ outcome: 'handed_back' });
+      this.logger.warn(log, 'handed a job back at shutdown');
+      await this.jobs.release(claim, new Date(), 'the encoder shut down during the job', { countFailure: false }).catch(() => undefined);
       return;
     }
     if (outcome.kind === 'retry') await this.retryLater(claim, outcome, stopTimer);

@@ -52,6 +52,9 @@ export function runSandboxed(options: SandboxOptions): SandboxedChild {
 
   const child = spawn('prlimit', prlimitArgv(command, args, limits), {
     cwd,
+    // A process group of its own (Node's detached = setsid) so one kill reaches every descendant. Where the
+    // kernel's autogroup scheduling applies (a root-cgroup host, not a container), the new session is also
+    // its own scheduling group: concurrent jobs share the CPU fairly, whatever their thread counts.
     detached: true,
     stdio: [interactive ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     // Nothing of the service's environment (secrets, proxies, NODE_OPTIONS) reaches the tool.

@@ -81,9 +81,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
           break;
         }
         if (!claim) break;
+        const counted = this.shutdown.workStarted();
         const attempt: Promise<void> = this.deliver(claim)
           .catch((error: unknown) => this.logger.error({ err: error, delivery: claim?.record._id }, 'a delivery attempt failed unexpectedly'))
           .finally(() => {
+            counted();
             this.inFlight.delete(attempt);
             this.wake();
           });

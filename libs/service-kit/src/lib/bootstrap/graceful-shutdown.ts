@@ -59,7 +59,8 @@ export async function drainAndClose(app: INestApplication, timings: ShutdownTimi
   if (timings.delayMs > 0) await sleep(timings.delayMs);
   // No new connections; idle keep-alive ones close now, busy ones once their response is out.
   server.close();
-  while (state.inFlight.requests + state.inFlight.handlers > 0 && Date.now() < deadline) {
+  // Background work gets the same grace as requests: a webhook attempt or a job may still finish.
+  while (state.inFlight.requests + state.inFlight.handlers + state.inFlight.work > 0 && Date.now() < deadline) {
     server.closeIdleConnections();
     await sleep(POLL_MS);
   }

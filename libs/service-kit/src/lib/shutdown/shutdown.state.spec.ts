@@ -12,15 +12,18 @@ describe('ShutdownState', () => {
     expect(state.graceExpired.aborted).toBe(true);
   });
 
-  it('counts requests and handlers, each ended once however often its end is reported', () => {
+  it('counts requests, handlers and background work, each ended once however often its end is reported', () => {
     const state = new ShutdownState();
     const request = state.requestStarted();
     const handler = state.handlerStarted();
-    expect(state.inFlight).toEqual({ requests: 1, handlers: 1 });
+    const work = state.workStarted();
+    expect(state.inFlight).toEqual({ requests: 1, handlers: 1, work: 1 });
     request();
     request();
-    expect(state.inFlight).toEqual({ requests: 0, handlers: 1 });
+    expect(state.inFlight).toEqual({ requests: 0, handlers: 1, work: 1 });
     handler();
-    expect(state.inFlight).toEqual({ requests: 0, handlers: 0 });
+    work();
+    work();
+    expect(state.inFlight).toEqual({ requests: 0, handlers: 0, work: 0 });
   });
 });

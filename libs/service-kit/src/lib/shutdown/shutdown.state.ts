@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
+export interface InFlight {
+  requests: number;
+  handlers: number;
+  work: number;
+}
+
 /**
  * Where this process is in its shutdown, shared by the pieces that must react to it: readiness answers
  * 503 while draining, responses ask clients to reconnect elsewhere, background workers stop taking new
@@ -9,8 +15,7 @@ import { Injectable } from '@nestjs/common';
 export class ShutdownState {
   private drainStartedAt: number | undefined;
   private readonly grace = new AbortController();
-  private openRequests = 0;
-  private runningHandlers = 0;
+  private readonly counts: InFlight = { requests: 0, handlers: 0, work: 0 };
 
   /** True from the shutdown signal on: take no new work. */
   get draining(): boolean {
@@ -32,27 +37,31 @@ export class ShutdownState {
 
   /** Counts one HTTP request until its response is finished or its connection is gone. */
   requestStarted(): () => void {
-    this.openRequests += 1;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.openRequests -= 1;
-    };
+    return this.track('requests');
   }
 
   /** Counts one controller call until it settles, which may be after its connection is gone (cleanup). */
   handlerStarted(): () => void {
-    this.runningHandlers += 1;
+    return this.track('handlers');
+  }
+
+  /** Counts one unit of background work (a webhook attempt, an encoding job); the drain waits for it too. */
+  workStarted(): () => void {
+    return this.track('work');
+  }
+
+  get inFlight(): InFlight {
+    return { ...this.counts };
+  }
+
+  /** One more of a kind; the returned function ends it, once, however often it is called. */
+  private track(kind: keyof InFlight): () => void {
+    this.counts[kind] += 1;
     let ended = false;
     return () => {
       if (ended) return;
       ended = true;
-      this.runningHandlers -= 1;
+      this.counts[kind] -= 1;
     };
-  }
-
-  get inFlight(): { requests: number; handlers: number } {
-    return { requests: this.openRequests, handlers: this.runningHandlers };
   }
 }
