@@ -9,3 +9,4 @@ export * from './lib/shutdown/shutdown.state';
 export * from './lib/bootstrap/graceful-shutdown';
 export * from './lib/tracing/tracing';
 export * from './lib/config/config-docs';
+export * from './lib/work/claim-loop';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
-import { ShutdownState, withStoredTrace } from '@media/service-kit';
+import { ClaimLoop, ShutdownAbort, ShutdownState } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
@@ -30,13 +30,6 @@ class LeaseLostError extends Error {
   }
 }
 
-class ShutdownAbort extends Error {
-  constructor() {
-    super('the encoder is shutting down');
-    this.name = 'ShutdownAbort';
-  }
-}
-
 /** Why an attempt that threw ended: its abort's reason when it was aborted, otherwise a retry. */
 function outcomeOfFailure(signal: AbortSignal, error: unknown): Outcome {
   if (signal.aborted && signal.reason instanceof LeaseLostError) return { kind: 'lease_lost' };
@@ -51,11 +44,7 @@ function outcomeOfFailure(signal: AbortSignal, error: unknown): Outcome {
 @Injectable()
 export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EncodingWorker.name);
-  private readonly inFlight = new Map<Promise<void>, AbortController>();
-  private stopping = false;
-  private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly loop: ClaimLoop<ClaimedJob>;
   private readonly leaseMs: number;
   private readonly limits: JobLimits;
 
@@ -68,7 +57,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly metrics: EncoderMetrics,
     @Inject(MEDIA_PROCESSOR) private readonly processor: MediaProcessorPort,
     @Inject(ENCODER_CONFIG) private readonly config: EncoderConfig,
-    private readonly shutdown: ShutdownState,
+    shutdown: ShutdownState,
   ) {
     this.leaseMs = config.ENCODER_LEASE_SECONDS * 1000;
     this.limits = {
@@ -77,71 +66,37 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       memoryBytes: config.ENCODER_JOB_MEMORY_MB * 1024 * 1024,
       maxPixels: config.ENCODER_MAX_PIXELS,
     };
+    this.loop = new ClaimLoop<ClaimedJob>({
+      concurrency: config.ENCODER_WORKERS,
+      pollIntervalMs: config.ENCODER_POLL_INTERVAL_MS,
+      claim: () => this.jobs.claimNext(new Date(), this.leaseMs),
+      run: (claim, signal) => this.run(claim, signal),
+      // In the trace of the upload that caused it: the job's logs and storage calls join that request.
+      trace: { spanName: 'encode asset', traceparentOf: (claim) => claim.record.traceparent },
+      unit: 'job',
+      logger: this.logger,
+      shutdown,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.running = this.loop();
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wake();
-    await this.running;
-    // Running jobs may finish within the shutdown grace; the rest stop, delete what they stored and are
-    // handed back due now with their attempt returned, so a restart or another replica runs them at once.
-    const expired = this.shutdown.graceExpired;
-    const graceOver = new Promise<void>((resolve) => {
-      if (expired.aborted) resolve();
-      else expired.addEventListener('abort', () => resolve(), { once: true });
-    });
-    await Promise.race([Promise.all([...this.inFlight.keys()]), graceOver]);
-    for (const abort of this.inFlight.values()) abort.abort(new ShutdownAbort());
-    await Promise.all([...this.inFlight.keys()]);
+  /**
+   * Running jobs may finish within the shutdown grace; the rest stop, delete what they stored and are
+   * handed back due now with their attempt returned, so a restart or another replica runs them at once.
+   */
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** New jobs were recorded: look now instead of at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      while (!this.stopping && this.inFlight.size < this.config.ENCODER_WORKERS) {
-        let claim: ClaimedJob | null;
-        try {
-          claim = await this.jobs.claimNext(new Date(), this.leaseMs);
-        } catch (error) {
-          this.logger.warn({ err: error }, 'could not claim a job');
-          break;
-        }
-        if (!claim) break;
-        const abort = new AbortController();
-        // In the trace of the upload that caused it: the job's logs and storage calls join that request.
-        const counted = this.shutdown.workStarted();
-        const job: Promise<void> = withStoredTrace(claim.record.traceparent, 'encode asset', () => this.run(claim, abort))
-          .catch((error: unknown) => this.logger.error({ err: error, job: claim?.record._id }, 'a job ended unexpectedly'))
-          .finally(() => {
-            counted();
-            this.inFlight.delete(job);
-            this.wake();
-          });
-        this.inFlight.set(job, abort);
-      }
-      if (this.stopping || this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.ENCODER_POLL_INTERVAL_MS);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
-    }
-  }
-
-  private async run(claim: ClaimedJob, abort: AbortController): Promise<void> {
+  private async run(claim: ClaimedJob, shutdownSignal: AbortSignal): Promise<void> {
     const { record } = claim;
     const log = { job: record._id, asset: record.asset_id, attempt: record.attempts };
     const decision = claimDecision(record.attempts, this.config.ENCODER_MAX_ATTEMPTS, record.crash_deferred_for ?? null, this.config.ENCODER_CRASH_BACKOFF_SECONDS * 1000);
@@ -162,22 +117,24 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       return;
     }
     this.logger.log(log, 'running a job');
+    const leaseLost = new AbortController();
+    const signal = AbortSignal.any([shutdownSignal, leaseLost.signal]);
     this.metrics.running.inc();
     const stopTimer = this.metrics.jobDuration.startTimer({ label: record.label });
     const renewal = setInterval(() => {
       this.jobs
         .renewLease(claim, new Date(Date.now() + this.leaseMs))
         .then((ours) => {
-          if (!ours) abort.abort(new LeaseLostError());
+          if (!ours) leaseLost.abort(new LeaseLostError());
         })
         .catch((error: unknown) => this.logger.warn({ ...log, err: error }, 'could not renew a job’s lease'));
     }, leaseRenewalIntervalMs(this.leaseMs));
     const stored: ProducedFileMessage[] = [];
     let outcome: Outcome;
     try {
-      outcome = await this.attempt(record, abort.signal, stored);
+      outcome = await this.attempt(record, signal, stored);
     } catch (error) {
-      outcome = outcomeOfFailure(abort.signal, error);
+      outcome = outcomeOfFailure(signal, error);
     } finally {
       clearInterval(renewal);
       this.metrics.running.dec();

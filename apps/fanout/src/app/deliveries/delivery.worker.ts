@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { signWebhook } from '@media/asset-model';
-import { MetricsRegistry, ShutdownState, withStoredTrace } from '@media/service-kit';
+import { ClaimLoop, MetricsRegistry, ShutdownState } from '@media/service-kit';
 import { Counter } from 'prom-client';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
@@ -16,12 +16,7 @@ import { type SendResult, WebhookSender } from './webhook.sender';
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(DeliveryWorker.name);
-  /** Attempts on the wire and the claims they hold. */
-  private readonly inFlight = new Map<Promise<void>, ClaimedDelivery>();
-  private stopping = false;
-  private running: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
+  private readonly loop: ClaimLoop<ClaimedDelivery>;
   private readonly attempts: Counter<'outcome'>;
 
   constructor(
@@ -30,7 +25,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly sender: WebhookSender,
     @Inject(FANOUT_CONFIG) private readonly config: FanoutConfig,
     metrics: MetricsRegistry,
-    private readonly shutdown: ShutdownState,
+    shutdown: ShutdownState,
   ) {
     this.attempts = new Counter({
       name: 'fanout_webhook_attempts_total',
@@ -38,77 +33,41 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
+    this.loop = new ClaimLoop<ClaimedDelivery>({
+      concurrency: config.WEBHOOK_CONCURRENCY,
+      pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+      claim: () => this.deliveries.claimDue(new Date(), config.WEBHOOK_LEASE_SECONDS * 1000),
+      run: (claim, signal) => this.attempt(claim, signal),
+      // In the trace of the event it delivers (and of the request that caused the event).
+      trace: { spanName: 'deliver webhook', traceparentOf: (claim) => claim.record.traceparent },
+      handBack: async (claims) => {
+        await Promise.all(claims.map((claim) => this.deliveries.releaseClaim(claim).catch(() => false)));
+      },
+      unit: 'delivery',
+      logger: this.logger,
+      shutdown,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.running = this.loop();
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.wake();
-    await this.running;
-    // Attempts already on the wire finish and are recorded, within the shutdown grace period.
-    const expired = this.shutdown.graceExpired;
-    const graceOver = new Promise<void>((resolve) => {
-      if (expired.aborted) resolve();
-      else expired.addEventListener('abort', () => resolve(), { once: true });
-    });
-    await Promise.race([Promise.all([...this.inFlight.keys()]), graceOver]);
-    // The rest are handed back due now, without counting a failure: a restart or another replica sends
-    // them at once instead of after the lease (same webhook-id; receivers deduplicate by it).
-    const unfinished = [...this.inFlight.values()];
-    await Promise.all(unfinished.map((claim) => this.deliveries.releaseClaim(claim).catch(() => false)));
-    if (unfinished.length > 0) this.logger.warn({ deliveries: unfinished.map((claim) => claim.record._id) }, 'handed back deliveries still in flight at shutdown');
+  /**
+   * Attempts already on the wire finish and are recorded within the shutdown grace period. The rest are
+   * cut and handed back due now, without counting a failure: a restart or another replica sends them at
+   * once instead of after the lease (same webhook-id; receivers deduplicate by it).
+   */
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** New deliveries exist (or a manual retry): look now instead of at the next poll. */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
+    this.loop.wake();
   }
 
-  private async loop(): Promise<void> {
-    while (!this.stopping) {
-      this.woken = false;
-      // Draining (a shutdown signal) takes no new work; attempts on the wire go on.
-      while (!this.stopping && !this.shutdown.draining && this.inFlight.size < this.config.WEBHOOK_CONCURRENCY) {
-        let claim: ClaimedDelivery | null;
-        try {
-          claim = await this.deliveries.claimDue(new Date(), this.config.WEBHOOK_LEASE_SECONDS * 1000);
-        } catch (error) {
-          this.logger.warn({ err: error }, 'could not claim due deliveries');
-          break;
-        }
-        if (!claim) break;
-        const counted = this.shutdown.workStarted();
-        const attempt: Promise<void> = this.deliver(claim)
-          .catch((error: unknown) => this.logger.error({ err: error, delivery: claim?.record._id }, 'a delivery attempt failed unexpectedly'))
-          .finally(() => {
-            counted();
-            this.inFlight.delete(attempt);
-            this.wake();
-          });
-        this.inFlight.set(attempt, claim);
-      }
-      if (this.stopping || this.woken) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.config.WEBHOOK_POLL_INTERVAL_MS);
-        this.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wakeUp = undefined;
-    }
-  }
-
-  /** One attempt, in the trace of the event it delivers. */
-  private deliver(claim: ClaimedDelivery): Promise<void> {
-    return withStoredTrace(claim.record.traceparent, 'deliver webhook', () => this.attempt(claim));
-  }
-
-  private async attempt(claim: ClaimedDelivery): Promise<void> {
+  private async attempt(claim: ClaimedDelivery, signal: AbortSignal): Promise<void> {
     const { record } = claim;
     const webhook = await this.webhooks.findOne(record.tenant, record.webhook_id);
     if (!webhook || webhook.status !== 'active') {
@@ -125,7 +84,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signWebhook({ id: record.event_id, timestamp, body: record.body }, webhook.secret),
       },
-    });
+    }, signal);
+    // Cut by a shutdown: the delivery was handed back, and this cut is nobody's failure to record.
+    if (signal.aborted) return;
     const attempt = {
       at,
       status_code: result.kind === 'response' ? result.statusCode : null,

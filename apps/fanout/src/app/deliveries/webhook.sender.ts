@@ -73,7 +73,8 @@ export class WebhookSender {
     this.lookup = guardedLookup(options.allowList);
   }
 
-  async send(request: SendRequest): Promise<SendResult> {
+  /** `signal` aborts the request (a shutdown whose grace is over). */
+  async send(request: SendRequest, signal?: AbortSignal): Promise<SendResult> {
     const started = Date.now();
     const elapsed = () => Date.now() - started;
     const parsed = parseWebhookUrl(request.url);
@@ -83,14 +84,14 @@ export class WebhookSender {
       if (!verdict.allowed) return { kind: 'error', error: `webhook URL refused: ${verdict.reason}`, durationMs: elapsed() };
     }
     try {
-      const response = await this.post(parsed.url, request);
+      const response = await this.post(parsed.url, request, signal);
       return { kind: 'response', statusCode: response.statusCode, headers: response.headers, durationMs: elapsed() };
     } catch (error) {
       return { kind: 'error', error: describe(error), durationMs: elapsed() };
     }
   }
 
-  private post(url: URL, { body, headers }: SendRequest): Promise<{ statusCode: number; headers: IncomingMessage['headers'] }> {
+  private post(url: URL, { body, headers }: SendRequest, signal?: AbortSignal): Promise<{ statusCode: number; headers: IncomingMessage['headers'] }> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
       const req = send(url, {
@@ -98,6 +99,7 @@ export class WebhookSender {
         // A fresh connection per attempt: every connect goes through the guarded lookup.
         agent: false,
         lookup: this.lookup,
+        signal,
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'media-assets-webhooks/1' },
       });
       const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
