@@ -67,6 +67,12 @@ export function baseConfigSchema(defaultPort: number) {
       .max(300)
       .default(0)
       .describe('after SIGTERM, readiness answers 503 but requests are still taken for this long, so load balancers stop routing first (or use a preStop hook)'),
+    // Read by the OpenTelemetry exporter itself (with the other standard OTEL_EXPORTER_OTLP_* variables);
+    // declared here so a malformed value stops the service at boot like any other setting.
+    OTEL_EXPORTER_OTLP_ENDPOINT: configFields
+      .url()
+      .optional()
+      .describe('OTLP/HTTP collector (e.g. `http://otel-collector:4318`) traces are exported to; unset, spans are still made (their ids are on every log line and in `traceresponse`) but not sent'),
   });
 }
 export type BaseConfig = z.infer<ReturnType<typeof baseConfigSchema>>;
