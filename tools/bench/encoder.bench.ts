@@ -214,9 +214,13 @@ ${fmt(result.pairedRatio, 3)}).
 
 Why two baselines: the sandbox spawns each tool detached (a new session, so the whole process group can be
 killed), and with the kernel's autogroup scheduling (\`/proc/sys/kernel/sched_autogroup_enabled\` = 1 here) a
-new session is its own scheduling group. On a machine shared with other busy sessions that changes the CPU
-share the tool gets, which is a property of the machine's load, not a cost of the sandbox; on a dedicated
-encoder host both baselines coincide. The first baseline isolates what the sandbox itself costs.
+new session is its own scheduling group, which on a machine shared with other busy sessions can change the
+CPU share a tool gets: a property of the machine's load, not a cost of the sandbox. The first baseline is
+started the way the sandbox starts its tools, so the difference is what the sandbox itself costs.
+
+Read the wall-time ratios with the spread of the runs: on a shared machine other work moves each run by more
+than the effect measured (the same bench on the same day gave ratios from 0.76 to 1.84 while the load average
+went from 20 to 9). The CPU seconds the tools used move much less and are the steadier measure of overhead.
 
 CPU seconds the tools themselves used (children's user + system time): processMedia ${fmt(result.cpu.processed.median)} s,
 bare ${fmt(result.cpu.baseline.median)} s, bare in the caller's session ${fmt(result.cpu.sameSession.median)} s, **ratio ${fmt(result.cpuRatio, 3)}**
