@@ -7,7 +7,12 @@ import {
   e2eContext,
   fixtureDir,
   makeAudio,
+  makeAviWithEmbeddedPlaylist,
+  makeFfconcatDisguisedAsMp4,
+  makeHlsDisguisedAsMp4,
+  makeHugeFrameVideo,
   makePdf,
+  makePdfBomb,
   makePhoto,
   makePngBomb,
   makeRotatedPhoto,
@@ -137,20 +142,28 @@ describe('processing: every kind of asset goes from upload to ready with its fil
   });
 
   it('hostile inputs end failed with a reason, and the job after them still succeeds', async () => {
-    const bomb = await makePngBomb(dir, { name: 'bomb.png' });
-    const truncated = await truncateFile(await makePhoto(dir, { size: '1280x720', name: 'whole.jpg' }), { fraction: 0.3, name: 'truncated.jpg' });
-    const uploaded = [await upload(bomb), await upload(truncated)];
+    const hostile: [string, string, RegExp][] = [
+      ['HLS playlist named .mp4', await makeHlsDisguisedAsMp4(dir), /^content_mismatch$/],
+      ['ffconcat script named .mp4', await makeFfconcatDisguisedAsMp4(dir), /^content_mismatch$/],
+      ['AVI with an embedded playlist', await makeAviWithEmbeddedPlaylist(dir), /^(corrupt_file|unsupported_format)$/],
+      ['PNG declaring 60000×60000', await makePngBomb(dir, { name: 'bomb.png' }), /^too_many_pixels$/],
+      ['truncated JPEG', await truncateFile(await makePhoto(dir, { size: '1280x720', name: 'whole.jpg' }), { fraction: 0.3, name: 'truncated.jpg' }), /^corrupt_file$/],
+      ['PDF compression bomb', await makePdfBomb(dir), /^too_many_pixels$/],
+      ['video with a 30000×30000 frame', await makeHugeFrameVideo(dir), /^too_many_pixels$/],
+    ];
+    const uploaded = [];
+    for (const [what, file] of hostile) uploaded.push({ what, asset: await upload(file) });
     const after = await upload(await makePhoto(dir, { size: '320x240', name: 'after.jpg' }));
-    for (const hostile of uploaded) {
-      const asset = await settled(hostile.id);
-      expect(asset.status).toBe('failed');
-      expect(asset.error?.code).toMatch(/^[a-z_]+$/);
+    for (const [index, { what, asset: { id } }] of uploaded.entries()) {
+      const asset = await settled(id);
+      expect({ what, status: asset.status, code: asset.error?.code }).toEqual({ what, status: 'failed', code: expect.stringMatching(hostile[index]?.[2] ?? /^$/) });
       expect(asset.error?.message.length).toBeGreaterThan(0);
-      // A failed asset keeps only its original.
+      // A failed asset keeps only its original, and no message quotes a local file.
       expect(asset.cdn_files.items.map((file) => file.role)).toEqual(['original']);
+      expect(asset.error?.message).not.toMatch(/root:|\/etc\/passwd/);
     }
     expect(await settled(after.id)).toMatchObject({ status: 'ready', width: 320, height: 240 });
-  });
+  }, 240_000);
 
   it('replacing the source re-runs processing for the new original only', async () => {
     const first = await upload(await makePhoto(dir, { size: '400x300', name: 'first.jpg' }));

@@ -1,5 +1,5 @@
 import { sampleAsset, sampleEnvelope } from '@media/testing';
-import { claimDecision, jobFromEvent, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
+import { claimDecision, contentMismatch, jobFromEvent, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
 
 const original = { id: '0b0c0d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e', created_on: '2026-11-25T10:00:00+00:00', label: 'CdnFile' as const, role: 'original' as const, file: 'film.mp4', mime_type: 'video/mp4', size: 10, url: 'https://media.example/cdn/x/film.mp4' };
 const uploaded = sampleAsset({ checksum: { sha256: 'b'.repeat(64) }, cdn_files: { total: 1, items: [original] } });
@@ -77,5 +77,28 @@ describe('claims and retries', () => {
   it('renews a lease three times per term', () => {
     expect(leaseRenewalIntervalMs(60_000)).toBe(20_000);
     expect(leaseRenewalIntervalMs(300)).toBe(250);
+  });
+});
+
+describe('names that promise media the bytes are not', () => {
+  it.each([
+    ['film.mp4', 'Document', 'the file is named .mp4 but its bytes are not a video'],
+    ['concat.MP4', 'File', 'the file is named .mp4 but its bytes are not a video'],
+    ['song.mp3', 'Document', 'the file is named .mp3 but its bytes are not audio'],
+    ['photo.jpeg', 'File', 'the file is named .jpeg but its bytes are not a photo'],
+  ] as const)('refuses %s labelled %s', (name, label, message) => {
+    expect(contentMismatch(name, label)).toEqual({ code: 'content_mismatch', message });
+  });
+
+  it.each([
+    ['voice.mp4', 'Audio'],
+    ['film.mp4', 'Video'],
+    ['report.pdf', 'Document'],
+    ['notes.txt', 'Document'],
+    ['archive', 'File'],
+    [null, 'File'],
+    ['playlist.m3u8', 'Document'],
+  ] as const)('accepts %s labelled %s', (name, label) => {
+    expect(contentMismatch(name, label)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { type AssetEventEnvelope, processingJobId } from '@media/asset-model';
+import { type AssetEventEnvelope, type AssetLabel, processingJobId } from '@media/asset-model';
 import type { NewEncodingJob } from './encoding-job.record';
 
 export type JobFromEvent = { ok: true; job: NewEncodingJob } | { ok: false; reason: string };
@@ -78,4 +78,25 @@ export function transientDecision(failuresBefore: number, random: () => number =
 /** Renew a lease three times per term, so one slow renewal does not lose it. */
 export function leaseRenewalIntervalMs(leaseMs: number): number {
   return Math.max(250, Math.floor(leaseMs / 3));
+}
+
+/** File name extensions that promise a kind of media; a few ambiguous ones (`.ogg`, `.bin`) are left out. */
+const MEDIA_EXTENSIONS: Readonly<Record<string, 'Video' | 'Audio' | 'Photo'>> = {
+  mp4: 'Video', m4v: 'Video', mov: 'Video', mkv: 'Video', webm: 'Video', avi: 'Video', wmv: 'Video', flv: 'Video', mpg: 'Video', mpeg: 'Video', ts: 'Video', '3gp': 'Video',
+  mp3: 'Audio', m4a: 'Audio', aac: 'Audio', wav: 'Audio', flac: 'Audio', opus: 'Audio', aiff: 'Audio',
+  jpg: 'Photo', jpeg: 'Photo', png: 'Photo', gif: 'Photo', webp: 'Photo', heic: 'Photo', avif: 'Photo', tif: 'Photo', tiff: 'Photo', bmp: 'Photo',
+};
+
+/**
+ * A file whose name promises media but whose bytes are none (the label comes from the bytes): a playlist
+ * or script dressed up as `film.mp4` is the classic way to make a media tool read something else. It is
+ * never handed to a tool and the asset ends `failed`, telling the client what is wrong with the upload.
+ * A different media kind (an `.mp4` with only sound) is fine: containers hold what they hold.
+ */
+export function contentMismatch(originalName: string | null, label: AssetLabel): { code: 'content_mismatch'; message: string } | null {
+  if (label !== 'Document' && label !== 'File') return null;
+  const extension = /\.([a-z0-9]{1,5})$/i.exec(originalName ?? '')?.[1]?.toLowerCase();
+  const promised = extension === undefined ? undefined : MEDIA_EXTENSIONS[extension];
+  if (promised === undefined) return null;
+  return { code: 'content_mismatch', message: `the file is named .${extension} but its bytes are not ${promised === 'Audio' ? 'audio' : `a ${promised.toLowerCase()}`}` };
 }

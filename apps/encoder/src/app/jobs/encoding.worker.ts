@@ -8,7 +8,7 @@ import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../me
 import { InvalidOutputError, ResultUploader } from '../results/result-uploader';
 import { ProcessingResultsReporter } from '../results/processing-results.reporter';
 import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
-import { claimDecision, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
+import { claimDecision, contentMismatch, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
 import type { ClaimedJob, EncodingJobRecord } from './encoding-job.record';
 import { EncodingJobRepository } from './encoding-job.repository';
 import { EncoderMetrics } from './encoder.metrics';
@@ -167,6 +167,11 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
 
   /** Download, process, store. Throws for infrastructure errors (retried); returns a result otherwise. */
   private async attempt(record: EncodingJobRecord, signal: AbortSignal, stored: ProducedFileMessage[]): Promise<Outcome> {
+    const mismatch = contentMismatch(record.original_name, record.label);
+    if (mismatch) {
+      this.logger.warn({ job: record._id, code: mismatch.code, name: record.original_name, label: record.label }, 'the file was rejected');
+      return { kind: 'result', result: failedResult(record, mismatch.code, mismatch.message) };
+    }
     const folder = await this.workspace.create();
     try {
       const candidates = await this.storage.findOriginal(record.asset_id, record.tenant, record.sha256);

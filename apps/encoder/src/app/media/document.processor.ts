@@ -2,7 +2,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { JobContext } from './job-context';
 import type { ProcessingResult } from './media-job';
-import { checkPdf, parsePdfInfo, pdfinfoArgs, pdftoppmArgs, PREVIEW_FILE } from './pdf-info';
+import { checkPdf, checkPdfImages, parsePdfImages, parsePdfInfo, pdfimagesArgs, pdfinfoArgs, pdftoppmArgs, PREVIEW_FILE } from './pdf-info';
 import type { RejectionRule } from './sandbox-policy';
 
 const POPPLER_RULES: readonly RejectionRule[] = [
@@ -18,6 +18,7 @@ export async function processPdf(context: JobContext): Promise<ProcessingResult>
   const { inputPath, outputDir } = context.job;
   const info = parsePdfInfo(await context.run('pdfinfo', 'pdfinfo', pdfinfoArgs(inputPath), POPPLER_RULES));
   checkPdf(info);
+  checkPdfImages(parsePdfImages(await context.run('pdfimages', 'pdfimages', pdfimagesArgs(inputPath), POPPLER_RULES)), context.job.limits.maxPixels);
   // pdftoppm writes `preview.jpg` relative to its working directory, the output directory.
   await context.run('pdftoppm', 'pdftoppm', pdftoppmArgs(inputPath), POPPLER_RULES);
   // Our own bounded output (≤ 1024 px), so reading its header in-process is safe.

@@ -103,8 +103,16 @@ describe('processMedia: hostile and oversized input', () => {
     expect(error.code).toBe('corrupt_file');
   });
 
-  it('stops a PDF compression bomb at the CPU limit', async () => {
-    const hostile = await job(await makePdfBomb(dir), 'Document', { cpuSeconds: 1 });
+  it('refuses a PDF compression bomb by the size of the image it hides, before decoding it', async () => {
+    const hostile = await job(await makePdfBomb(dir), 'Document', { maxPixels: 100_000_000 });
+    hostile.mimeType = 'application/pdf';
+    const error = await rejection(processMedia(hostile));
+    expect(error.code).toBe('too_many_pixels');
+    expect(await processesIn(hostile.outputDir)).toEqual([]);
+  });
+
+  it('stops a PDF compression bomb at the CPU limit when its image is allowed', async () => {
+    const hostile = await job(await makePdfBomb(dir), 'Document', { cpuSeconds: 1, maxPixels: 1_000_000_000 });
     hostile.mimeType = 'application/pdf';
     const error = await rejection(processMedia(hostile));
     expect(error.code).toBe('time_limit');

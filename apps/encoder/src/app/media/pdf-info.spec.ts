@@ -1,4 +1,4 @@
-import { checkPdf, parsePdfInfo, pdftoppmArgs } from './pdf-info';
+import { checkPdf, checkPdfImages, parsePdfImages, parsePdfInfo, pdftoppmArgs } from './pdf-info';
 
 const LETTER = `Producer:        test
 Pages:           3
@@ -36,5 +36,27 @@ describe('checkPdf and the preview command', () => {
 
   it('renders only the first page, scaled to a bounded size whatever the page says', () => {
     expect(pdftoppmArgs('/in.pdf')).toEqual(['-f', '1', '-l', '1', '-singlefile', '-scale-to', '1024', '-jpeg', '-jpegopt', 'quality=85', '/in.pdf', 'preview']);
+  });
+});
+
+describe('images the first page draws', () => {
+  const listing = [
+    'page   num  type   width height color comp bpc  enc interp  object ID x-ppi y-ppi size ratio',
+    '--------------------------------------------------------------------------------------------',
+    '   1     0 image   12000 12000  rgb     3   8  image  no         5  0  1412  1091  410K 0.1%',
+    '   1     1 smask     640   480  gray    1   8  image  no         7  0    72    72  2K 1.0%',
+  ].join('\n');
+
+  it('reads every image size from `pdfimages -list`', () => {
+    expect(parsePdfImages(listing)).toEqual([
+      { width: 12000, height: 12000 },
+      { width: 640, height: 480 },
+    ]);
+    expect(parsePdfImages(listing.split('\n').slice(0, 2).join('\n'))).toEqual([]);
+  });
+
+  it('refuses a page drawing an image over the pixel limit, before anything decodes it', () => {
+    expect(() => checkPdfImages(parsePdfImages(listing), 100_000_000)).toThrow(expect.objectContaining({ code: 'too_many_pixels' }));
+    expect(() => checkPdfImages([{ width: 10_000, height: 10_000 }], 100_000_000)).not.toThrow();
   });
 });

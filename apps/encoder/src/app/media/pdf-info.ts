@@ -43,3 +43,33 @@ export function pdfinfoArgs(inputPath: string): string[] {
 export function pdftoppmArgs(inputPath: string): string[] {
   return ['-f', '1', '-l', '1', '-singlefile', '-scale-to', String(PREVIEW_LONG_SIDE), '-jpeg', '-jpegopt', 'quality=85', inputPath, PREVIEW_BASENAME];
 }
+
+export function pdfimagesArgs(inputPath: string): string[] {
+  return ['-list', '-f', '1', '-l', '1', inputPath];
+}
+
+/** Width and height of every image on the first page, from `pdfimages -list` (which decodes none of them). */
+export function parsePdfImages(text: string): { width: number; height: number }[] {
+  const images: { width: number; height: number }[] = [];
+  for (const line of text.split('\n')) {
+    // page num type width height ...
+    const columns = line.trim().split(/\s+/);
+    if (columns.length < 5 || !/^\d+$/.test(columns[0] ?? '')) continue;
+    const width = Number(columns[3]);
+    const height = Number(columns[4]);
+    if (Number.isFinite(width) && Number.isFinite(height)) images.push({ width, height });
+  }
+  return images;
+}
+
+/**
+ * A compression bomb hides a huge image in a small stream: rendering the page decodes all of it, however
+ * small the preview. The photo pixel limit applies to every image the first page draws.
+ */
+export function checkPdfImages(images: readonly { width: number; height: number }[], maxPixels: number): void {
+  for (const { width, height } of images) {
+    if (width * height > maxPixels) {
+      throw new MediaRejectedError('too_many_pixels', `the first page draws a ${width}x${height} image, more than the limit of ${maxPixels} pixels`);
+    }
+  }
+}
