@@ -3,3 +3,4 @@ export * from './lib/kafka.module';
 export * from './lib/topics';
 export * from './lib/resilient-consumer';
 export * from './lib/trace-context';
+export * from './lib/message-contract';

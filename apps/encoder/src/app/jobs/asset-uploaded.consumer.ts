@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { assetEventEnvelopeSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
-import { KafkaClient, readHeaders, ResilientConsumer } from '@media/messaging';
+import { KafkaClient, parseMessage, readHeaders, ResilientConsumer } from '@media/messaging';
 import { currentTraceparent } from '@media/service-kit';
 import type { EachMessagePayload } from 'kafkajs';
 import { jobFromEvent } from './encoding-job.policy';
@@ -50,17 +50,11 @@ export class AssetUploadedConsumer implements OnApplicationBootstrap, OnApplicat
   }
 
   async handle({ partition, message }: Pick<EachMessagePayload, 'partition' | 'message'>): Promise<void> {
-    let json: unknown;
-    try {
-      json = JSON.parse(message.value?.toString('utf8') ?? '');
-    } catch {
-      json = undefined;
-    }
-    const parsed = assetEventEnvelopeSchema.safeParse(json);
-    if (!parsed.success) {
+    const parsed = parseMessage(assetEventEnvelopeSchema, message.value);
+    if (!parsed.ok) {
       // Fanout dead-letters the same message on this topic; here it is counted, logged and passed over.
       this.metrics.events.inc({ outcome: 'invalid' });
-      this.logger.warn({ partition, offset: message.offset, issue: parsed.error.issues[0]?.message }, 'skipped a message that is not an asset event');
+      this.logger.warn({ partition, offset: message.offset, reason: parsed.reason }, 'skipped a message that is not an asset event');
       return;
     }
     // The consumer's span continues the message's trace; the job keeps it for the worker that runs it.

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { type AssetEventEnvelope, assetEventEnvelopeSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
-import { KafkaClient, ResilientConsumer } from '@media/messaging';
+import { KafkaClient, parseMessage, ResilientConsumer } from '@media/messaging';
 import { MetricsRegistry } from '@media/service-kit';
 import type { EachMessagePayload, Producer } from 'kafkajs';
 import { Counter, Gauge } from 'prom-client';
@@ -15,22 +15,10 @@ export const DLQ_REASON_HEADER = 'x-dlq-reason';
 const RETRY_START_MS = 500;
 const RETRY_MAX_MS = 30_000;
 
-type Parsed = { ok: true; envelope: AssetEventEnvelope; body: string } | { ok: false; reason: string };
-
 /** Contract check on consumption: a message that is not an envelope is a dead letter, never a delivery. */
-export function parseEnvelope(value: Buffer | null): Parsed {
-  if (value === null) return { ok: false, reason: 'the message has no value' };
-  const body = value.toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'the value is not JSON' };
-  }
-  const result = assetEventEnvelopeSchema.safeParse(json);
-  if (result.success) return { ok: true, envelope: result.data, body };
-  const first = result.error.issues[0];
-  return { ok: false, reason: first ? `invalid envelope: ${first.path.map(String).join('.') || '(envelope)'}: ${first.message}` : 'invalid envelope' };
+export function parseEnvelope(value: Buffer | null): { ok: true; envelope: AssetEventEnvelope; body: string } | { ok: false; reason: string } {
+  const parsed = parseMessage(assetEventEnvelopeSchema, value);
+  return parsed.ok ? { ok: true, envelope: parsed.data, body: parsed.body } : parsed;
 }
 
 /**

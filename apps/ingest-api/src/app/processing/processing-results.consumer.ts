@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { processingResultSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
-import { KafkaClient, readHeaders, ResilientConsumer } from '@media/messaging';
+import { KafkaClient, parseMessage, readHeaders, ResilientConsumer } from '@media/messaging';
 import { MetricsRegistry } from '@media/service-kit';
 import type { EachMessagePayload } from 'kafkajs';
 import { Counter, Gauge } from 'prom-client';
@@ -56,17 +56,10 @@ export class ProcessingResultsConsumer implements OnApplicationBootstrap, OnAppl
   }
 
   async handle({ partition, message }: Pick<EachMessagePayload, 'partition' | 'message'>): Promise<void> {
-    let json: unknown;
-    try {
-      json = JSON.parse(message.value?.toString('utf8') ?? '');
-    } catch {
-      json = undefined;
-    }
-    const parsed = processingResultSchema.safeParse(json);
-    if (!parsed.success) {
+    const parsed = parseMessage(processingResultSchema, message.value);
+    if (!parsed.ok) {
       this.handled.inc({ outcome: 'invalid' });
-      const issue = parsed.error.issues[0];
-      this.logger.error({ partition, offset: message.offset, issue: issue ? `${issue.path.join('.')}: ${issue.message}` : undefined }, 'skipped a processing result that breaks the contract');
+      this.logger.error({ partition, offset: message.offset, reason: parsed.reason }, 'skipped a processing result that breaks the contract');
       return;
     }
     const traceparent = readHeaders(message.headers)['traceparent'];

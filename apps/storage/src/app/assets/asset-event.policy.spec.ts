@@ -40,7 +40,7 @@ describe('parseAssetEvent', () => {
   it.each([
     ['no value', null, 'no value'],
     ['not JSON', Buffer.from('{nope'), 'not JSON'],
-    ['JSON that is not an envelope', Buffer.from('[]'), '(envelope)'],
+    ['JSON that is not an envelope', Buffer.from('[]'), '(message)'],
     ['an envelope with a bad field', Buffer.from(JSON.stringify({ ...envelope('asset.deleted'), id: '42' })), 'id:'],
   ])('refuses %s with a reason', (_, value, reason) => {
     const parsed = parseAssetEvent(value);

@@ -1,4 +1,5 @@
 import { type AssetEventEnvelope, assetEventEnvelopeSchema } from '@media/asset-model';
+import { parseMessage } from '@media/messaging';
 
 /** What storage does about one message on `assets.events.v1`. */
 export type AssetEventAction =
@@ -10,17 +11,8 @@ export type ParsedAssetEvent = { ok: true; envelope: AssetEventEnvelope } | { ok
 
 /** Messages are checked against the contract when consumed too: a bad one is reported, never acted on. */
 export function parseAssetEvent(value: Buffer | null): ParsedAssetEvent {
-  if (value === null) return { ok: false, reason: 'the message has no value' };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'the value is not JSON' };
-  }
-  const result = assetEventEnvelopeSchema.safeParse(json);
-  if (result.success) return { ok: true, envelope: result.data };
-  const first = result.error.issues[0];
-  return { ok: false, reason: first ? `${first.path.map(String).join('.') || '(envelope)'}: ${first.message}` : 'invalid envelope' };
+  const parsed = parseMessage(assetEventEnvelopeSchema, value);
+  return parsed.ok ? { ok: true, envelope: parsed.data } : parsed;
 }
 
 /**
