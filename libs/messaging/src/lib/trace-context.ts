@@ -1,4 +1,4 @@
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
+import { type Context, propagation, ROOT_CONTEXT, SpanKind, type SpanOptions, SpanStatusCode, trace, type TextMapGetter } from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 const kafkaHeaders: TextMapGetter<IHeaders> = {
@@ -18,9 +18,14 @@ const kafkaHeaders: TextMapGetter<IHeaders> = {
 export function withMessageTrace<T>(topic: string, group: string, headers: IHeaders | undefined, handle: () => Promise<T>): Promise<T> {
   const parent = propagation.extract(ROOT_CONTEXT, headers ?? {}, kafkaHeaders);
   const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': group };
-  return trace.getTracer('@media/messaging').startActiveSpan(`process ${topic}`, { kind: SpanKind.CONSUMER, attributes }, parent, async (span) => {
+  return inSpan(`process ${topic}`, parent, { kind: SpanKind.CONSUMER, attributes }, handle);
+}
+
+/** Runs `work` as the active span `name` under `parent`; an error marks the span and goes on. */
+export function inSpan<T>(name: string, parent: Context, options: SpanOptions, work: () => Promise<T>): Promise<T> {
+  return trace.getTracer('@media/messaging').startActiveSpan(name, options, parent, async (span) => {
     try {
-      return await handle();
+      return await work();
     } catch (error) {
       span.recordException(error instanceof Error ? error : String(error));
       span.setStatus({ code: SpanStatusCode.ERROR });
