@@ -15,14 +15,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { TOPICS } from '@media/asset-model';
-import { mintHs256Token, SCOPES } from '@media/scopes';
-import { findRepoRoot, sampleAsset, sampleEnvelope, startInfrastructure, startSuite } from '@media/testing';
+import { sampleAsset, sampleEnvelope } from '@media/testing';
+import { startBenchSuite } from './bench-suite.util';
 
 const SAMPLES = Number(process.env['BENCH_EVENTS'] ?? 500);
 const WARM_UP = 30;
@@ -94,30 +94,17 @@ async function measure(count: number, once: (index: number) => Promise<number>):
 }
 
 async function main(): Promise<void> {
-  const repoRoot = findRepoRoot();
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const reports = path.join(repoRoot, 'reports', 'bench');
-  const logs = path.join(reports, 'logs');
-  await mkdir(logs, { recursive: true });
-  const infrastructure = await startInfrastructure({ repoRoot, log });
-  const jwtSecret = randomUUID() + randomUUID();
-  const suite = await startSuite({
-    repoRoot,
-    mongodbUri: infrastructure.mongodbUri,
-    kafkaBrokers: infrastructure.kafkaBrokers,
-    database: `bench_events_${Date.now()}`,
-    jwtSecret,
-    logs,
-    env: { all: { LOG_LEVEL: 'warn' }, fanout: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' } },
-  });
-  const kafka = new Kafka({ clientId: 'bench-events', brokers: infrastructure.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+  const bench = await startBenchSuite('events', { fanout: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' } });
+  const { reports } = bench;
+  const kafka = new Kafka({ clientId: 'bench-events', brokers: bench.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
   const consumers: Consumer[] = [];
   let producer: Producer | undefined;
   const receiver = createServer();
   try {
     const tenant = `bench-${randomUUID().slice(0, 8)}`;
-    const token = await mintHs256Token({ secret: jwtSecret, tenant, scopes: SCOPES, subject: 'bench' });
-    const gateway = suite.urls['ingest-api'];
+    const token = await bench.token(tenant);
+    const gateway = bench.suite.urls['ingest-api'];
 
     // 1. upload → Kafka
     const eventArrivals = new Arrivals();
@@ -199,8 +186,7 @@ async function main(): Promise<void> {
     await Promise.all(consumers.map((consumer) => consumer.disconnect()));
     await producer?.disconnect();
     receiver.close();
-    await suite.stop();
-    await infrastructure.stop();
+    await bench.stop();
   }
 }
 

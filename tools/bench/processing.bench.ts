@@ -11,16 +11,15 @@
  * The ratio says what the pipeline costs on top of the media work. BENCH_ROUNDS (3) sets the rounds.
  * Writes reports/bench/processing.md and processing.json.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AssetLabel } from '@media/asset-model';
-import { mintHs256Token, SCOPES } from '@media/scopes';
-import { findRepoRoot, fixtureDir, makeAudio, makePdf, makePhoto, makeVideo, startInfrastructure, startSuite } from '@media/testing';
+import { fixtureDir, makeAudio, makePdf, makePhoto, makeVideo } from '@media/testing';
 import { processMedia } from '../../apps/encoder/src/app/media/media-processor';
 import type { JobLimits } from '../../apps/encoder/src/app/media/media-job';
+import { startBenchSuite } from './bench-suite.util';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 const WORKERS = os.cpus().length;
@@ -65,11 +64,7 @@ async function bare(jobs: readonly Input[], scratch: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const repoRoot = findRepoRoot();
   const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const reports = path.join(repoRoot, 'reports', 'bench');
-  const logs = path.join(reports, 'logs');
-  await mkdir(logs, { recursive: true });
   const dir = await fixtureDir();
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'processing-bench-'));
   log('generating fixtures');
@@ -79,20 +74,11 @@ async function main(): Promise<void> {
   log(`baseline: ${jobs.length} jobs, ${WORKERS} at once, processMedia on local files`);
   const bareMs = await bare(jobs, scratch);
 
-  const infrastructure = await startInfrastructure({ repoRoot, log });
-  const jwtSecret = randomUUID() + randomUUID();
-  const suite = await startSuite({
-    repoRoot,
-    mongodbUri: infrastructure.mongodbUri,
-    kafkaBrokers: infrastructure.kafkaBrokers,
-    database: `bench_processing_${Date.now()}`,
-    jwtSecret,
-    logs,
-    env: { all: { LOG_LEVEL: 'warn' }, encoder: { ENCODER_WORKERS: String(WORKERS) } },
-  });
+  const bench = await startBenchSuite('processing', { encoder: { ENCODER_WORKERS: String(WORKERS) } });
+  const { reports } = bench;
   try {
-    const token = await mintHs256Token({ secret: jwtSecret, tenant: 'bench', scopes: SCOPES, subject: 'bench' });
-    const gateway = suite.urls['ingest-api'];
+    const token = await bench.token('bench');
+    const gateway = bench.suite.urls['ingest-api'];
     log(`through the service: ${jobs.length} uploads, then until every asset is ready`);
     const started = performance.now();
     const ids: { id: string; kind: AssetLabel }[] = [];
@@ -151,8 +137,7 @@ servers; the baseline has the machine to itself.
     await writeFile(path.join(reports, 'processing.md'), markdown);
     process.stdout.write(markdown);
   } finally {
-    await suite.stop();
-    await infrastructure.stop();
+    await bench.stop();
     await rm(scratch, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });
   }

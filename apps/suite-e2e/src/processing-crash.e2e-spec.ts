@@ -4,11 +4,8 @@ import path from 'node:path';
 import { type Asset, assetEventEnvelopeSchema, processingResultSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { ensureTopics } from '@media/messaging';
 import {
-  findRepoRoot,
   fixtureDir,
-  freePort,
   type IsolatedStack,
-  launchService,
   makePhoto,
   makeVideo,
   multipartBody,
@@ -44,8 +41,6 @@ describe('processing survives crashes, poison files and competing replicas', () 
   const encoders = new Set<ChildProcess>();
   const events: { asset: string; event: string; status: string }[] = [];
   const results: { asset: string; job: string }[] = [];
-  const repoRoot = findRepoRoot();
-  const logs = path.join(repoRoot, 'reports', 'e2e-logs', 'processing-crash');
 
   beforeAll(async () => {
     stack = await startIsolatedStack({ name: 'processing-crash', services: ['ingest-api', 'storage'] });
@@ -91,31 +86,16 @@ describe('processing survives crashes, poison files and competing replicas', () 
 
   /** One encoder process on the stack: one worker, a 3-second lease, quick polls. */
   async function launchEncoder(name: string, env: NodeJS.ProcessEnv = {}, { ready = true } = {}): Promise<ChildProcess> {
-    const port = await freePort();
-    const child = launchService(
-      repoRoot,
-      'encoder',
-      {
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        MONGODB_URI: stack.databaseUri,
-        KAFKA_BROKERS: stack.kafka.brokers,
-        STORAGE_URL: stack.suite.urls.storage,
-        ENCODER_WORKERS: '1',
-        ENCODER_LEASE_SECONDS: '3',
-        ENCODER_POLL_INTERVAL_MS: '200',
-        // A restarted encoder re-runs a crashed job after this pause (the poison test uses the default).
-        ENCODER_CRASH_BACKOFF_SECONDS: '1',
-        ...env,
-      },
-      logs,
-      name,
-    );
+    const child = await stack.suite.launchReplica('encoder', name, {
+      ENCODER_WORKERS: '1',
+      ENCODER_LEASE_SECONDS: '3',
+      ENCODER_POLL_INTERVAL_MS: '200',
+      // A restarted encoder re-runs a crashed job after this pause (the poison test uses the default).
+      ENCODER_CRASH_BACKOFF_SECONDS: '1',
+      ...env,
+    }, { ready });
     encoders.add(child);
     child.once('exit', () => encoders.delete(child));
-    if (ready) await waitFor(`${name} readiness`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, { timeoutMs: 60_000 });
     return child;
   }
 

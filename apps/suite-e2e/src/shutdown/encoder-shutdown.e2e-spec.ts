@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Asset } from '@media/asset-model';
-import { findRepoRoot, fixtureDir, freePort, type IsolatedStack, launchService, makeVideo, multipartBody, startIsolatedStack, tokenFor, waitFor } from '@media/testing';
+import { fixtureDir, type IsolatedStack, makeVideo, multipartBody, startIsolatedStack, tokenFor, waitFor } from '@media/testing';
 import { MongoClient } from 'mongodb';
 import { terminate } from './shutdown.helpers';
 
@@ -15,8 +14,6 @@ describe('graceful shutdown of the encoder', () => {
   let mongo: MongoClient;
   let token: string;
   const encoders = new Set<ChildProcess>();
-  const repoRoot = findRepoRoot();
-  const logs = path.join(repoRoot, 'reports', 'e2e-logs', 'shutdown-encoder');
 
   beforeAll(async () => {
     stack = await startIsolatedStack({ name: 'shutdown-encoder', services: ['ingest-api', 'storage'] });
@@ -31,29 +28,14 @@ describe('graceful shutdown of the encoder', () => {
   });
 
   async function launchEncoder(name: string): Promise<ChildProcess> {
-    const port = await freePort();
-    const child = launchService(
-      repoRoot,
-      'encoder',
-      {
-        NODE_ENV: 'production',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'info',
-        MONGODB_URI: stack.databaseUri,
-        KAFKA_BROKERS: stack.kafka.brokers,
-        STORAGE_URL: stack.suite.urls.storage,
-        ENCODER_WORKERS: '1',
-        ENCODER_LEASE_SECONDS: '3',
-        ENCODER_POLL_INTERVAL_MS: '200',
-        SHUTDOWN_GRACE_SECONDS: '2',
-      },
-      logs,
-      name,
-    );
+    const child = await stack.suite.launchReplica('encoder', name, {
+      ENCODER_WORKERS: '1',
+      ENCODER_LEASE_SECONDS: '3',
+      ENCODER_POLL_INTERVAL_MS: '200',
+      SHUTDOWN_GRACE_SECONDS: '2',
+    });
     encoders.add(child);
     child.once('exit', () => encoders.delete(child));
-    await waitFor(`${name} readiness`, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok, { timeoutMs: 60_000 });
     return child;
   }
 

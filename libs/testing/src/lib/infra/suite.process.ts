@@ -29,6 +29,11 @@ export interface RunningSuite {
   mongodbUri: string;
   /** The child process of a service, for tests that kill or signal it. */
   process(service: ServiceName): ChildProcess;
+  /**
+   * One more process of a service (a replica) on a free port, wired like the others plus `env`, its log in
+   * `<logs>/<name>.log`; waited for until ready unless `ready: false`. Stopped with the suite.
+   */
+  launchReplica(service: ServiceName, name: string, env?: NodeJS.ProcessEnv, options?: { ready?: boolean }): Promise<ChildProcess>;
   /** Starts a stopped (or killed) service again on the same port, with extra environment if given. */
   restart(service: ServiceName, env?: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
@@ -84,6 +89,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     ...options.env?.all,
   };
   const children = new Map<ServiceName, ChildProcess>();
+  const replicas = new Set<ChildProcess>();
   let stopping = false;
 
   const launch = (service: ServiceName, extra: NodeJS.ProcessEnv = {}): ChildProcess => {
@@ -117,6 +123,19 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
       if (!child) throw new Error(`${service} was never started`);
       return child;
     },
+    launchReplica: async (service, name, env = {}, { ready: waitReady = true } = {}) => {
+      const port = await freePort();
+      const child = launchService(options.repoRoot, service, { ...shared, ...options.env?.[service], ...env, PORT: String(port) }, options.logs, name);
+      replicas.add(child);
+      child.once('exit', () => replicas.delete(child));
+      if (waitReady) {
+        await waitFor(`${name} readiness`, async () => {
+          if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+          return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
+        }, { timeoutMs: 60_000 });
+      }
+      return child;
+    },
     restart: async (service, env) => {
       const previous = children.get(service);
       if (previous) await stopOne(previous);
@@ -126,7 +145,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     stop: async () => {
       if (stopping) return;
       stopping = true;
-      await Promise.all([...children.values()].map(stopOne));
+      await Promise.all([...children.values(), ...replicas].map(stopOne));
     },
   };
   try {
@@ -137,7 +156,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
   }
   // Children must not outlive a test run that ends abruptly.
   process.once('exit', () => {
-    for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of [...children.values(), ...replicas]) if (child.exitCode === null) child.kill('SIGKILL');
   });
   return suite;
 }
