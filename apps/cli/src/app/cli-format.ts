@@ -34,9 +34,10 @@ export function errorLine(error: unknown): string {
   if (error instanceof Error) {
     const cause = (error as Error & { cause?: unknown }).cause;
     message = error.message;
-    if (error instanceof TypeError && cause instanceof Error) {
-      const code = (cause as Error & { code?: string }).code;
-      message = `cannot reach the API (${code ?? cause.message})`;
+    // fetch's own failure says only "fetch failed"; its cause says what (ECONNREFUSED, ENOTFOUND, ...).
+    if (error.name === 'TypeError' && typeof cause === 'object' && cause !== null) {
+      const { code, message: detail } = cause as { code?: string; message?: string };
+      message = `cannot reach the API (${code ?? detail ?? 'network error'})`;
     }
     if (error.name === 'AbortError') message = 'interrupted';
   } else {

@@ -96,7 +96,7 @@ export class MediaAssetsClient {
    */
   async fetchFile(url: string, { fromByte = 0, ifRange, signal }: CallOptions & { fromByte?: number; ifRange?: string } = {}): Promise<Response> {
     const headers: Record<string, string> = fromByte > 0 ? { range: `bytes=${fromByte}-`, ...(ifRange ? { 'if-range': ifRange } : {}) } : {};
-    const response = await this.transport.send('GET', url, { headers, signal });
+    const response = await this.transport.send('GET', url, { headers, signal, stream: true });
     if (response.status !== 200 && response.status !== 206 && response.status !== 416) throw await MediaAssetsError.fromResponse(response, `download ${url}`);
     return response;
   }

@@ -54,5 +54,5 @@ export function abortReason(signal: AbortSignal): unknown {
 }
 
 export function isAbort(error: unknown, signal?: AbortSignal): boolean {
-  return (signal?.aborted ?? false) || (error instanceof Error && error.name === 'AbortError');
+  return (signal?.aborted ?? false) || (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError');
 }

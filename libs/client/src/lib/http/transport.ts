@@ -1,6 +1,6 @@
 import { MediaAssetsError } from './problem.error';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.policy';
-import { type RetryNotice, withRetries } from './with-retries';
+import { buffered, type RetryNotice, withRetries } from './with-retries';
 
 export interface TransportOptions {
   /** The gateway's address, e.g. `https://media.example.com`. */
@@ -57,11 +57,21 @@ export class Transport {
     return { policy: this.policy, signal, onRetry: this.options.onRetry };
   }
 
-  /** A call with a small (or no) JSON body, retried on network failures, 5xx and 429. */
-  send(method: string, path: string, { json, query, headers, signal }: { json?: unknown; query?: Query; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+  /**
+   * A call with a small (or no) JSON body, retried on network failures, 5xx and 429. Its answer is read
+   * whole within the attempt unless `stream` (a download, whose caller continues a cut body with Range).
+   */
+  send(
+    method: string,
+    path: string,
+    { json, query, headers, signal, stream = false }: { json?: unknown; query?: Query; headers?: Record<string, string>; signal?: AbortSignal; stream?: boolean } = {},
+  ): Promise<Response> {
     const body = json === undefined ? undefined : JSON.stringify(json);
     const allHeaders = this.headers({ ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers });
-    return withRetries(() => this.fetch(this.url(path, query), { method, headers: allHeaders, body, signal }), this.retryContext(signal));
+    return withRetries(async () => {
+      const response = await this.fetch(this.url(path, query), { method, headers: allHeaders, body, signal });
+      return stream ? response : buffered(response);
+    }, this.retryContext(signal));
   }
 
   /** The JSON of an expected answer, or the API's problem as a MediaAssetsError. */

@@ -33,15 +33,29 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** fetch rejects with a TypeError when the connection fails or is cut, in Node (undici) and in browsers alike. */
+/**
+ * fetch rejects with a TypeError when the connection fails or is cut, in Node (undici) and in browsers alike.
+ * By name, not instanceof: the error may come from another realm (a test sandbox, an iframe's fetch).
+ */
 export function isNetworkError(error: unknown): boolean {
-  return error instanceof TypeError;
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TypeError';
+}
+
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+
+/**
+ * The answer with its body read in full, inside the attempt: a connection cut in the middle of a body is
+ * then a failure to retry like any other, not an error surfacing later in the caller's JSON parsing.
+ */
+export async function buffered(response: Response): Promise<Response> {
+  const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }
 
 export function describeNetworkError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as Error & { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { message, cause } = error as { message?: unknown; cause?: { message?: unknown } };
+  return typeof cause?.message === 'string' ? `${String(message)}: ${cause.message}` : String(message);
 }
 
 /**
@@ -73,7 +87,7 @@ export async function withRetries(send: (attempt: number) => Promise<Response>, 
   }
 }
 
-/** A fetch that retries (for typed calls whose bodies are small and so can be cloned for every attempt). */
+/** A fetch that retries (for typed calls whose bodies are small, so they are cloned and read whole per attempt). */
 export function retryingFetch(fetchImpl: typeof fetch, context: Omit<RetryContext, 'signal'>): (request: Request) => Promise<Response> {
-  return (request) => withRetries(() => fetchImpl(request.clone()), { ...context, signal: request.signal });
+  return (request) => withRetries(async () => buffered(await fetchImpl(request.clone())), { ...context, signal: request.signal });
 }
