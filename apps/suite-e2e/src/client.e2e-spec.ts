@@ -109,20 +109,18 @@ describe('the TypeScript client against the running suite', () => {
       proxy.plan(({ method, url }) => (method === 'POST' && url.endsWith('/multipart') && ++transfers === 3 ? { kind: 'hang' } : { kind: 'pass' }));
       const controller = new AbortController();
       let firstId = '';
-      const first = client(proxy.url).uploadFile(file, {
-        chunkSize: MiB,
-        signal: controller.signal,
-        onAsset: (id) => (firstId = id),
-        onProgress: (p) => {
-          if (p.uploadedBytes >= 2 * MiB && transfers >= 3) controller.abort(new DOMException('stop', 'AbortError'));
-        },
-      });
+      const first = client(proxy.url).uploadFile(file, { chunkSize: MiB, resumableThreshold: 1, signal: controller.signal, onAsset: (id) => (firstId = id) });
+      first.catch(() => undefined);
+      const deadline = Date.now() + 60_000;
+      while (!proxy.requests.some((r) => r.fault === 'hang') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      controller.abort(new DOMException('stop', 'AbortError'));
       await expect(first).rejects.toMatchObject({ name: 'AbortError' });
       expect(firstId).not.toBe('');
       const resumedFrom: number[] = [];
       let resumed = false;
       const asset = await client(proxy.url).uploadFile(file, {
         chunkSize: MiB,
+        resumableThreshold: 1,
         onAsset: (_id, wasResumed) => (resumed = wasResumed),
         onProgress: (p) => resumedFrom.push(p.uploadedBytes),
       });

@@ -30,18 +30,17 @@ export function formatBytes(bytes: number | null | undefined): string {
  * its cause, never a stack trace. Line breaks inside a message are folded.
  */
 export function errorLine(error: unknown): string {
-  let message: string;
-  if (error instanceof Error) {
-    const cause = (error as Error & { cause?: unknown }).cause;
-    message = error.message;
+  let message = String(error);
+  // By shape, not instanceof: DOMException and errors of other realms are not always `Error`s.
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
+    const { name, message: text, cause } = error as { name?: string; message: string; cause?: unknown };
+    message = text;
     // fetch's own failure says only "fetch failed"; its cause says what (ECONNREFUSED, ENOTFOUND, ...).
-    if (error.name === 'TypeError' && typeof cause === 'object' && cause !== null) {
+    if (name === 'TypeError' && typeof cause === 'object' && cause !== null) {
       const { code, message: detail } = cause as { code?: string; message?: string };
       message = `cannot reach the API (${code ?? detail ?? 'network error'})`;
     }
-    if (error.name === 'AbortError') message = 'interrupted';
-  } else {
-    message = String(error);
+    if (name === 'AbortError') message = 'interrupted';
   }
   return `media-assets: ${message.replace(/\s*\n\s*/g, ' ').trim()}`;
 }

@@ -29,7 +29,7 @@ export class BlobChunkSource implements ChunkSource {
   }
 
   async range(start: number, end: number): Promise<ReadableStream<Uint8Array>> {
-    return this.blob.slice(start, end).stream();
+    return inPieces(this.blob.slice(start, end).stream());
   }
 
   sha256(): Promise<string> {
@@ -39,6 +39,17 @@ export class BlobChunkSource implements ChunkSource {
 }
 
 const PIECE = 256 * 1024;
+
+/** At most PIECE bytes at a time (an in-memory Blob streams as one piece), so progress moves inside a chunk. */
+function inPieces(stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(piece, controller) {
+        for (let offset = 0; offset < piece.byteLength; offset += PIECE) controller.enqueue(piece.subarray(offset, offset + PIECE));
+      },
+    }),
+  );
+}
 
 /** A byte array as a stream in pieces, so progress moves while fetch sends it. */
 function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {

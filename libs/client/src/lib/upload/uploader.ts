@@ -224,9 +224,10 @@ async function uploadResumable(run: UploadRun): Promise<Asset> {
     if (key && store) await store.set(key, { asset_id: id, file_size: size, saved_on: new Date().toISOString() });
   }
   options.onAsset?.(id, remembered.id !== undefined);
-  // Hashing starts now, in parallel with the transfers (a Blob is read a second time for it).
-  const digest = source.sha256();
-  digest.catch(() => undefined);
+  // A Blob is hashed now, in parallel with the transfers (read a second time for it); a stream is hashed
+  // as the transfers read it, so its digest is only asked for at the end.
+  const digest = source.rewindable ? source.sha256() : undefined;
+  digest?.catch(() => undefined);
   const chunkSize = options.chunkSize ?? (suggested && suggested > 0 ? suggested : DEFAULT_CHUNK_SIZE);
   const failures = { count: 0 };
   run.report(offset);
@@ -235,7 +236,7 @@ async function uploadResumable(run: UploadRun): Promise<Asset> {
     run.report(offset);
   }
   run.report(size, 'finishing');
-  const sha256 = await digest;
+  const sha256 = await (digest ?? source.sha256());
   const finished = await transport.send('POST', `/assets/${encodeURIComponent(id)}/multipart`, { json: { upload_phase: 'finish', sha256 }, signal: options.signal });
   const asset = checkDigest(await transport.expect<Asset>(finished, 'finish upload', 200), sha256);
   if (key && store) await store.delete(key);
