@@ -1,5 +1,7 @@
 import baseConfig from '../../eslint.config.mjs';
 
+const browserOnly = 'the browser entry of the client has no Node built-ins: put Node-only code under src/lib/node/';
+
 export default [
   ...baseConfig,
   { ignores: ['src/lib/generated/**'] },
@@ -8,7 +10,13 @@ export default [
     files: ['src/**/*.ts'],
     ignores: ['src/node.ts', 'src/lib/node/**', 'src/**/*.spec.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'fs', 'fs/*', 'path', 'os', 'stream', 'stream/*', 'http', 'https', 'net', 'crypto', 'child_process'], message: 'the browser entry of the client has no Node built-ins: put Node-only code under src/lib/node/' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['fs', 'fs/promises', 'path', 'os', 'stream', 'stream/web', 'stream/promises', 'http', 'https', 'net', 'crypto', 'child_process', 'buffer'].map((name) => ({ name, message: browserOnly })),
+          patterns: [{ group: ['node:*'], message: browserOnly }],
+        },
+      ],
     },
   },
 ];

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -98,6 +98,22 @@ describe('the TypeScript client against the running suite', () => {
       expect(proxy.requests.map((r) => r.fault)).toEqual(expect.arrayContaining(['answer', 'cut-request', 'duplicate', 'cut-response']));
       expect(progress.at(-1)).toEqual({ uploadedBytes: bytes.byteLength, totalBytes: bytes.byteLength, phase: 'done' });
       expect(progress.some((p) => p.uploadedBytes > 0 && p.uploadedBytes < MiB)).toBe(true);
+    });
+
+    it('continues a download cut twice in the middle with Range against the real /cdn, byte-identical', async () => {
+      const bytes = randomBytes(4 * MiB + 3);
+      const asset = await client().upload(new Blob([bytes]), { filename: 'cut.bin' });
+      const original = asset.cdn_files.items.find((file) => file.role === 'original')?.url ?? '';
+      let cuts = 0;
+      proxy.plan(({ url }) => (url.startsWith('/cdn/') && cuts++ < 2 ? { kind: 'cut-response', afterBytes: MiB } : { kind: 'pass' }));
+      const target = path.join(dir, 'cut.copy');
+      const result = await client(proxy.url).downloadToFile(original.replace(gateway, proxy.url), target);
+      expect(result.bytes).toBe(bytes.byteLength);
+      expect(sha(readFileSync(target))).toBe(sha(bytes));
+      const ranges = proxy.requests.filter((r) => r.url.startsWith('/cdn/')).map((r) => r.headers.range);
+      expect(ranges).toHaveLength(3);
+      expect(ranges[0]).toBeUndefined();
+      expect(ranges.slice(1).every((range) => /^bytes=[1-9]\d*-$/.test(range ?? ''))).toBe(true);
     });
 
     it('stops on abort and a new client (a new process) resumes the same asset from the resume file', async () => {
