@@ -39,21 +39,23 @@ export async function uploadCommand(context: CliContext, files: string[], option
   const outcomes = await pool(files, options.parallel, async (file): Promise<Outcome> => {
     const label = path.basename(file).padEnd(width);
     let bar: SingleBar | undefined;
-    const payload = (note = '') => ({ file: label, note });
+    let note = '';
+    const payload = (text = note) => ({ file: label, note: text });
     try {
       const asset = await context.client.uploadFile(file, {
         name: options.name,
         chunkSize: options.chunkSize,
         signal: context.signal,
         onAsset: (id, resumed) => {
+          note = resumed ? `(resuming ${id})` : id;
           if (!bars) context.notice(`${file}: ${resumed ? 'resuming' : 'uploading to'} asset ${id}`);
-          bar?.update(payload(resumed ? `(resumed ${id})` : id));
+          bar?.update(payload());
         },
         onProgress: (progress) => {
           if (!bars) return;
           bar ??= bars.create(progress.totalBytes ?? 0, 0, payload());
           bar.setTotal(progress.totalBytes ?? progress.uploadedBytes);
-          bar.update(progress.uploadedBytes, progress.phase === 'finishing' ? payload('verifying sha256') : {});
+          bar.update(progress.uploadedBytes, payload(progress.phase === 'finishing' ? 'verifying sha256' : note));
         },
       });
       bar?.update(asset.file_size ?? 0, payload(asset.id));
