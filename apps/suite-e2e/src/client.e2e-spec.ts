@@ -156,6 +156,9 @@ describe('the TypeScript client against the running suite', () => {
     const seen: string[] = [];
     for await (const asset of api.list({ reference_id: reference, limit: 1, sort: 'created_on' })) seen.push(asset.id);
     expect(seen).toEqual(ids);
+    // The generated typed call for any operation, with the same token and retries.
+    const typed = await api.api.GET('/assets/{id}', { params: { path: { id: ids[1] ?? '' } } });
+    expect(typed.data?.id).toBe(ids[1]);
     const { asset, etag } = await api.getWithEtag(ids[0] ?? '');
     expect(etag).toBeTruthy();
     const changed = await api.update(asset.id, { name: 'renamed', tags: ['x'] }, { ifMatch: etag ?? '' });
