@@ -48,7 +48,7 @@ describe('the TypeScript client against the running suite', () => {
         sha(bytes),
       ],
       ['Node stream of unknown size, one request', api.upload(createReadStream(file), { filename: 'node-stream.bin' }), sha(bytes)],
-      ['path, resumable', api.uploadFile(file, { resumableThreshold: MiB, chunkSize: MiB, onAsset: () => modes.push('resumable') }), sha(bytes)],
+      ['path, resumable', api.upload(file, { resumableThreshold: MiB, chunkSize: MiB, onAsset: () => modes.push('resumable') }), sha(bytes)],
       ['photo by path, one request', api.uploadFile(photo, { name: 'A photo', tags: ['client', 'e2e'] }), execFileSync('sha256sum', [photo]).toString().split(' ')[0] ?? ''],
     ];
     for (const [what, uploading, expected] of cases) {

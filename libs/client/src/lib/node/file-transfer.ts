@@ -10,6 +10,7 @@ import { abortReason } from '../http/problem.error';
 import { decideRetry } from '../http/retry.policy';
 import { describeNetworkError, isNetworkError, sleep } from '../http/with-retries';
 import { MediaAssetsClient, type MediaAssetsClientOptions } from '../media-assets.client';
+import type { UploadSource } from '../upload/chunk-source';
 import type { UploadOptions } from '../upload/uploader';
 import { FileResumeStore } from './file-resume.store';
 
@@ -47,6 +48,11 @@ export class NodeMediaAssetsClient extends MediaAssetsClient {
     super({ ...options, resumeStore: options.resumeStore ?? new FileResumeStore(options.stateDir) });
   }
 
+  /** `upload()` that also takes a file path (then exactly `uploadFile`). */
+  override upload(source: UploadSource | string, options: UploadOptions = {}): Promise<Asset> {
+    return typeof source === 'string' ? this.uploadFile(source, options) : super.upload(source, options);
+  }
+
   /**
    * Uploads a file by path, read from disk as it is sent. Its identity (real path, size, modification time)
    * keys the resume store: the same call after a crash or Ctrl-C, in any process, continues the same asset.
@@ -56,7 +62,7 @@ export class NodeMediaAssetsClient extends MediaAssetsClient {
     const info = await stat(real);
     if (!info.isFile()) throw new Error(`${file} is not a file`);
     const blob = await openAsBlob(real);
-    return this.upload(blob, { filename: path.basename(real), resumeIdentity: `path:${real}:${info.size}:${Math.trunc(info.mtimeMs)}`, ...options });
+    return super.upload(blob, { filename: path.basename(real), resumeIdentity: `path:${real}:${info.size}:${Math.trunc(info.mtimeMs)}`, ...options });
   }
 
   /**
