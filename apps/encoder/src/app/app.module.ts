@@ -12,7 +12,7 @@ import { MediaModule } from './media/media.module';
 import { MediaProcessor } from './media/media-processor';
 import { ProcessingResultsReporter } from './results/processing-results.reporter';
 import { ResultUploader } from './results/result-uploader';
-import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
+import { EncoderStorageClient, STORAGE_URL } from '@media/internal-api';
 
 @Module({})
 export class AppModule {

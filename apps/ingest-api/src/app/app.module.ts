@@ -10,7 +10,7 @@ import { CdnController } from './cdn/cdn.controller';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
-import { STORAGE_URL, StorageClient } from './storage/storage.client';
+import { STORAGE_URL, StorageClient } from '@media/internal-api';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
@@ -19,7 +19,7 @@ import { ProcessingResultsService } from './processing/processing-results.servic
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
-import { FANOUT_URL, FanoutClient } from './webhooks/fanout.client';
+import { FANOUT_URL, FanoutClient } from '@media/internal-api';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})

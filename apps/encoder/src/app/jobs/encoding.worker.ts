@@ -7,7 +7,7 @@ import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
 import { InvalidOutputError, ResultUploader } from '../results/result-uploader';
 import { ProcessingResultsReporter } from '../results/processing-results.reporter';
-import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
+import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
 import { claimDecision, contentMismatch, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
 import type { ClaimedJob, EncodingJobRecord } from './encoding-job.record';
 import { EncodingJobRepository } from './encoding-job.repository';

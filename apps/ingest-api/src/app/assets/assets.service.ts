@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';

@@ -6,7 +6,7 @@ import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
 import { AssetRepository } from '../assets/asset.repository';
 import { isAssetId } from '../http/request-context';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 
 const notFound = () => new DomainError(404, 'file_not_found', 'File not found', 'no such file');
 

@@ -6,7 +6,7 @@ import type { TenantId } from '../assets/asset.record';
 import { AssetRepository, type EventContext } from '../assets/asset.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import { decideProcessingResult } from './processing-result.policy';
 
 const CAS_ATTEMPTS = 8;

@@ -4,21 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole } from '@media/asset-model';
 import { DomainError } from '@media/service-kit';
+import type { ChunkResult, StoredFileResult } from './storage-api.contract';
 
 export const STORAGE_URL = Symbol('STORAGE_URL');
-
-export interface StoredFileResult {
-  file_id: string;
-  length: number;
-  sha256: string;
-}
-
-export interface ChunkResult {
-  bytes: number;
-  start_offset: number;
-  end_offset: number;
-  chunk_sha256: string;
-}
+export type { ChunkResult, StoredFileResult } from './storage-api.contract';
 
 export interface FileIdentity {
   assetId: string;

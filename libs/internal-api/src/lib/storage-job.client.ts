@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole } from '@media/asset-model';
 
-export const STORAGE_URL = Symbol('STORAGE_URL');
+import { STORAGE_URL } from './storage.client';
+import type { StoredFileResult } from './storage-api.contract';
 
 /** A storage call did not get the answer it needed: the job is retried later, not failed. */
 export class StorageUnavailableError extends Error {
@@ -18,11 +19,7 @@ export class StorageUnavailableError extends Error {
   }
 }
 
-export interface StoredFileReceipt {
-  file_id: string;
-  length: number;
-  sha256: string;
-}
+export type StoredFileReceipt = StoredFileResult;
 
 /** No socket activity for this long ends a storage call (a hung storage must not hold a job forever). */
 const IDLE_TIMEOUT_MS = 60_000;
