@@ -9,6 +9,7 @@ import {
   makePhoto,
   makeVideo,
   multipartBody,
+  serviceAuthorization,
   sha256OfFile,
   startIsolatedStack,
   tokenFor,
@@ -134,7 +135,8 @@ describe('processing survives crashes, poison files and competing replicas', () 
 
   /** Files storage holds for the asset: exactly the asset's cdn files, no duplicates, no leftovers. */
   async function storedFileCount(asset: Asset): Promise<number> {
-    const response = await fetch(`${stack.suite.urls.storage}/assets/${asset.id}/files`, { headers: { 'x-tenant': 'crash' } });
+    const authorization = await serviceAuthorization('ingest-api', 'storage', stack.suite.identity);
+    const response = await fetch(`${stack.suite.urls.storage}/assets/${asset.id}/files`, { headers: { 'x-tenant': 'crash', authorization } });
     return ((await response.json()) as { items: unknown[] }).items.length;
   }
 

@@ -1,11 +1,11 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { describeConfigContract } from '@media/testing';
+import { describeConfigContract, identityEnv } from '@media/testing';
 import { loadEncoderConfig } from './encoder.config';
 
-describeConfigContract('encoder', loadEncoderConfig, { STORAGE_URL: 'http://storage:3001' });
+describeConfigContract('encoder', loadEncoderConfig, { STORAGE_URL: 'http://storage:3001', ...identityEnv('encoder') });
 
 describe('encoder job settings', () => {
-  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/media', KAFKA_BROKERS: '127.0.0.1:9092', STORAGE_URL: 'http://storage:3001' };
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/media', KAFKA_BROKERS: '127.0.0.1:9092', STORAGE_URL: 'http://storage:3001', ...identityEnv('encoder') };
 
   it('defaults to one worker per core, three attempts and bounded jobs', () => {
     expect(loadEncoderConfig(base)).toMatchObject({

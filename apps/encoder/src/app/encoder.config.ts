@@ -1,8 +1,10 @@
 import { availableParallelism, tmpdir } from 'node:os';
+import { serviceCallerConfigFields } from '@media/service-identity';
 import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
 import { z } from 'zod';
 
 export const encoderConfigSchema = baseConfigSchema(3002).extend({
+  ...serviceCallerConfigFields,
   STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
   // One per core by default, since each job is CPU-bound.
   ENCODER_WORKERS: configFields.positiveInt(availableParallelism()).meta({ description: 'jobs run at once by one process', defaultDoc: 'number of CPU cores' }),

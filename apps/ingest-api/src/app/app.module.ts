@@ -20,6 +20,7 @@ import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
 import { FANOUT_URL, FanoutClient } from '@media/internal-api';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: 'ingest-api', config }),
+        ServiceIdentityModule.forCaller({ service: 'ingest-api', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],

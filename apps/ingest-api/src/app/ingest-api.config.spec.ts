@@ -1,4 +1,4 @@
-import { describeConfigContract } from '@media/testing';
+import { describeConfigContract, identityEnv } from '@media/testing';
 import { loadIngestApiConfig } from './ingest-api.config';
 
 const required = {
@@ -6,12 +6,13 @@ const required = {
   STORAGE_URL: 'http://storage:3001',
   FANOUT_URL: 'http://fanout:3003',
   PUBLIC_BASE_URL: 'https://media.example.com',
+  ...identityEnv('ingest-api'),
 };
 
-describeConfigContract('ingest-api', loadIngestApiConfig, required, ['STORAGE_URL', 'FANOUT_URL', 'PUBLIC_BASE_URL']);
+describeConfigContract('ingest-api', loadIngestApiConfig, required, ['STORAGE_URL', 'FANOUT_URL', 'PUBLIC_BASE_URL', 'SERVICE_SIGNING_KEY']);
 
 describe('ingest-api token settings', () => {
-  const base = { MONGODB_URI: 'mongodb://db/media', KAFKA_BROKERS: 'k:9092', STORAGE_URL: required.STORAGE_URL, FANOUT_URL: required.FANOUT_URL, PUBLIC_BASE_URL: required.PUBLIC_BASE_URL };
+  const base = { MONGODB_URI: 'mongodb://db/media', KAFKA_BROKERS: 'k:9092', STORAGE_URL: required.STORAGE_URL, FANOUT_URL: required.FANOUT_URL, PUBLIC_BASE_URL: required.PUBLIC_BASE_URL, ...identityEnv('ingest-api') };
 
   it('needs exactly one key source', () => {
     expect(() => loadIngestApiConfig(base)).toThrow(/JWT_HS256_SECRET: set exactly one/);

@@ -1,3 +1,4 @@
+import { serviceCallerConfigFields } from '@media/service-identity';
 import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
 import { z } from 'zod';
 
@@ -5,6 +6,7 @@ const MiB = 1024 * 1024;
 
 export const ingestApiConfigSchema = baseConfigSchema(3000)
   .extend({
+    ...serviceCallerConfigFields,
     JWT_HS256_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters')

@@ -317,7 +317,7 @@ export class UploadsService {
         throw error;
       });
     if (stored.length === 0) {
-      await this.storage.deleteFile(stored.file_id).catch(() => undefined);
+      await this.storage.deleteFile(stored.file_id, tenant).catch(() => undefined);
       throw new DomainError(400, 'empty_file', 'Empty file', 'the source file has no bytes');
     }
     this.metrics.fileStored(stored.length);
