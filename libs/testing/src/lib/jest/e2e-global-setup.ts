@@ -1,3 +1,5 @@
+// Jest loads global setup with plain `require`, which knows nothing of the `@media/*` path aliases.
+import 'tsconfig-paths/register';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
