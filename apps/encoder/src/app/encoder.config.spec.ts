@@ -30,4 +30,10 @@ describe('encoder job settings', () => {
   ])('names %s when its value is bad', (variable, value) => {
     expect(() => loadEncoderConfig({ ...base, [variable]: value })).toThrow(new RegExp(`- ${variable}:`));
   });
+
+  it('refuses the crash failpoint in production and takes it elsewhere', () => {
+    const failpoint = { ENCODER_FAILPOINT_CRASH_ON_SHA256: 'a'.repeat(64) };
+    expect(() => loadEncoderConfig({ ...base, ...failpoint, NODE_ENV: 'production' })).toThrow(/- ENCODER_FAILPOINT_CRASH_ON_SHA256: is a test-only switch/);
+    expect(loadEncoderConfig({ ...base, ...failpoint, NODE_ENV: 'test' }).ENCODER_FAILPOINT_CRASH_ON_SHA256).toBe('a'.repeat(64));
+  });
 });

@@ -1,6 +1,6 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { serviceCallerConfigFields } from '@media/service-identity';
-import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
+import { baseConfigSchema, configFields, loadConfig, refuseTestSwitchesInProduction } from '@media/service-kit';
 import { z } from 'zod';
 
 export const encoderConfigSchema = baseConfigSchema(3002).extend({
@@ -27,8 +27,8 @@ export const encoderConfigSchema = baseConfigSchema(3002).extend({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
     .optional()
-    .describe('tests only, never in production: the process kills itself (SIGKILL) when it claims a job whose original has this sha256, as a file that crashes its worker every time would'),
-});
+    .describe('tests only, refused with `NODE_ENV=production`: the process kills itself (SIGKILL) when it claims a job whose original has this sha256, as a file that crashes its worker every time would'),
+}).superRefine(refuseTestSwitchesInProduction('ENCODER_FAILPOINT_CRASH_ON_SHA256'));
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;
 
 export function loadEncoderConfig(env: NodeJS.ProcessEnv = process.env): EncoderConfig {

@@ -104,3 +104,16 @@ export function kafkaConnection(config: BaseConfig, readFile: (path: string) => 
   if (problems.length > 0) throw new ConfigError(problems);
   return { saslSsl: { username: config.KAFKA_SASL_USERNAME as string, password: config.KAFKA_SASL_PASSWORD as string, ...(ca ? { ca } : {}) } };
 }
+
+/**
+ * Test-only switches (failpoints that hang or kill the process on purpose) stop a production process at
+ * boot: one left set by a copied environment would otherwise sabotage a live service silently.
+ */
+export function refuseTestSwitchesInProduction<T extends { NODE_ENV: string }>(...switches: (keyof T & string)[]) {
+  return (config: T, context: z.RefinementCtx): void => {
+    if (config.NODE_ENV !== 'production') return;
+    for (const name of switches) {
+      if (config[name] !== undefined) context.addIssue({ code: 'custom', path: [name], message: 'is a test-only switch and is refused with NODE_ENV=production' });
+    }
+  };
+}

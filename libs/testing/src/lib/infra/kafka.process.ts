@@ -375,7 +375,9 @@ async function makeBrokerSecurity(workDir: string, options: NonNullable<StartKaf
       ...(options.acls
         ? {
             'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-            'super.users': `User:${superUser.username}`,
+            // The controller listener is plaintext on loopback (no client can use it for data) and its
+            // peers are anonymous there; they must still register the broker (CLUSTER_ACTION).
+            'super.users': `User:${superUser.username};User:ANONYMOUS`,
             'allow.everyone.if.no.acl.found': false,
           }
         : {}),
