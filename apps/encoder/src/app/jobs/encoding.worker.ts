@@ -5,6 +5,7 @@ import { ClaimLoop, ShutdownAbort, ShutdownState } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
+import { resolveSandbox } from '../media/sandbox-isolation';
 import { InvalidOutputError, ResultUploader } from '../results/result-uploader';
 import { ProcessingResultsReporter } from '../results/processing-results.reporter';
 import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
@@ -65,7 +66,12 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       cpuSeconds: config.ENCODER_JOB_CPU_SECONDS,
       memoryBytes: config.ENCODER_JOB_MEMORY_MB * 1024 * 1024,
       maxPixels: config.ENCODER_MAX_PIXELS,
+      fileBytes: config.ENCODER_JOB_FILE_MB * 1024 * 1024,
+      processes: config.ENCODER_JOB_PROCESSES,
     };
+    const sandbox = resolveSandbox(config.ENCODER_SANDBOX, { uid: config.ENCODER_SANDBOX_UID, gid: config.ENCODER_SANDBOX_GID });
+    if (sandbox.isolation) this.limits.isolation = sandbox.isolation;
+    else this.logger.warn({ reason: sandbox.reason }, 'media tools run with resource limits only, not isolated');
     this.loop = new ClaimLoop<ClaimedJob>({
       concurrency: config.ENCODER_WORKERS,
       pollIntervalMs: config.ENCODER_POLL_INTERVAL_MS,
@@ -183,6 +189,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       if (downloaded === null) {
         return { kind: 'result', result: failedResult(record, 'original_not_found', 'the original file is no longer stored (the asset was deleted or replaced)') };
       }
+      await folder.handOver(this.limits.isolation);
       signal.throwIfAborted();
       let processed: ProcessingResult;
       try {
