@@ -23,6 +23,9 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     UPLOAD_TTL_SECONDS: configFields.positiveInt(24 * 60 * 60).describe('an unfinished upload expires after this'),
     UPLOAD_LEASE_SECONDS: configFields.positiveInt(30).describe('how long a transfer holds its upload without renewing (renewed while bytes flow)'),
     UPLOAD_EXPIRY_SWEEP_SECONDS: configFields.positiveInt(60).describe('how often expired uploads are looked for'),
+    OUTBOX_MAX_PENDING_EVENTS: configFields
+      .positiveInt(100)
+      .describe('events of one asset waiting for Kafka; a change that would add more is refused with 429 `pending_events_limit` (the outbox cannot grow without end while Kafka is away)'),
     /**
      * Test-only failpoint, off unless set: `hang-after-publish` stops the outbox relay for good after Kafka
      * acknowledged a batch and before the events are removed, so a test can kill the process exactly there.
