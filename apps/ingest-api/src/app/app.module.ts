@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
 import { AssetRepository } from './assets/asset.repository';
@@ -16,6 +17,8 @@ import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
 import { ProcessingResultsConsumer } from './processing/processing-results.consumer';
 import { ProcessingResultsService } from './processing/processing-results.service';
+import { RateLimitInterceptor } from './rate-limit/rate-limit.interceptor';
+import { RateLimitRepository } from './rate-limit/rate-limit.repository';
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
@@ -48,6 +51,8 @@ export class AppModule {
         UploadExpirySweeper,
         ProcessingResultsService,
         ProcessingResultsConsumer,
+        RateLimitRepository,
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
       ],
     };
   }
