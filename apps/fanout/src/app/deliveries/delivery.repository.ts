@@ -52,10 +52,16 @@ export class DeliveryRepository {
     }
   }
 
-  async claimDue(now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
+  /** The oldest due delivery not of an excluded tenant or endpoint (those at their fair share), leased to us. */
+  async claimDue(now: Date, leaseMs: number, exclude: { tenants: string[]; webhooks: string[] } = { tenants: [], webhooks: [] }): Promise<ClaimedDelivery | null> {
     const leaseToken = randomUUID();
     const record = await this.collection.findOneAndUpdate(
-      { status: 'pending', next_attempt_at: { $lte: now } },
+      {
+        status: 'pending',
+        next_attempt_at: { $lte: now },
+        ...(exclude.tenants.length > 0 ? { tenant: { $nin: exclude.tenants as TenantId[] } } : {}),
+        ...(exclude.webhooks.length > 0 ? { webhook_id: { $nin: exclude.webhooks } } : {}),
+      },
       { $set: { next_attempt_at: new Date(now.getTime() + leaseMs), lease_token: leaseToken } },
       { sort: { next_attempt_at: 1 }, returnDocument: 'after' },
     );
