@@ -11,6 +11,7 @@ import { CdnController } from './cdn/cdn.controller';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
+import { AssetReferencesController } from './internal/asset-references.controller';
 import { STORAGE_URL, StorageClient } from './storage/storage.client';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { UploadMetrics } from './uploads/upload.metrics';
@@ -35,7 +36,7 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, WebhooksController, AsyncApiController],
+      controllers: [AssetsController, MultipartController, CdnController, WebhooksController, AsyncApiController, AssetReferencesController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
