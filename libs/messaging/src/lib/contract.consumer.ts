@@ -32,6 +32,8 @@ export interface ConsumerDeclaration<S extends z.ZodType> {
   metricPrefix: string;
   /** What the messages are, for the metrics' help text. */
   describe: string;
+  /** Partitions handled at once, so a slow message of one key holds up only its own partition; 1 unless set. */
+  partitionsConcurrently?: number;
 }
 
 /** A message that passed its contract. */
@@ -82,6 +84,7 @@ export abstract class ContractConsumer<S extends z.ZodType> implements OnApplica
       logger: this.logger,
       up,
       registry,
+      partitionsConsumedConcurrently: declaration.partitionsConcurrently ?? 1,
       // The dead-letter producer is connected before the first message can need it.
       ...(deadLetterTopic && {
         connectExtras: async () => {

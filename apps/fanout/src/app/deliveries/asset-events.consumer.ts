@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AssetEventEnvelope, assetEventEnvelopeSchema, CONSUMER_GROUPS, TOPICS } from '@media/asset-model';
+import { type AssetEventEnvelope, assetEventEnvelopeSchema, CONSUMER_GROUPS, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { type ConsumedMessage, ContractConsumer, KafkaClient } from '@media/messaging';
 import { MetricsRegistry } from '@media/service-kit';
 import type { FanoutConfig } from '../fanout.config';
@@ -31,6 +31,8 @@ export class AssetEventsConsumer extends ContractConsumer<typeof assetEventEnvel
       onExhausted: 'dead_letter',
       metricPrefix: 'fanout_asset_events',
       describe: 'asset events, planned into webhook deliveries',
+      // One tenant's event with many subscriptions must not hold up another tenant's in another partition.
+      partitionsConcurrently: TOPIC_PARTITIONS[TOPICS.assetEvents],
     });
   }
 

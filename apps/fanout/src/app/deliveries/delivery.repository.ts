@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Collection, MongoServerError } from 'mongodb';
+import { type Collection, MongoBulkWriteError, MongoServerError } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
@@ -41,18 +41,20 @@ export class DeliveryRepository {
     this.manualRetries = config.WEBHOOK_MANUAL_RETRIES;
   }
 
-  /** Inserts unless this webhook already has this event (a redelivered Kafka message); true when new. */
-  async insertOnce(record: DeliveryRecord): Promise<boolean> {
+  /** Inserts those this webhook/event pair does not have yet (redelivered messages); the number inserted. */
+  async insertAllOnce(records: DeliveryRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
     try {
-      await this.collection.insertOne(record);
-      return true;
+      return (await this.collection.insertMany(records, { ordered: false })).insertedCount;
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      // Unordered: every record was tried; duplicates (already planned) are the only acceptable failure.
+      if (error instanceof MongoBulkWriteError && (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every((e) => e.code === DUPLICATE_KEY)) {
+        return error.insertedCount;
+      }
       throw error;
     }
   }
 
-  /** The oldest due delivery not of an excluded tenant or endpoint (those at their fair share), leased to us. */
   async claimDue(now: Date, leaseMs: number, exclude: { tenants: string[]; webhooks: string[] } = { tenants: [], webhooks: [] }): Promise<ClaimedDelivery | null> {
     const leaseToken = randomUUID();
     const record = await this.collection.findOneAndUpdate(
