@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Collection, MongoBulkWriteError, MongoServerError } from 'mongodb';
+import { type Collection, MongoBulkWriteError } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
