@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { type IsolatedStack, multipartBody, startIsolatedStack, tokenFor, waitFor } from '@media/testing';
+import { type IsolatedStack, multipartBody, serviceAuthorization, startIsolatedStack, tokenFor, waitFor } from '@media/testing';
 import { MongoClient, ObjectId } from 'mongodb';
 
 interface Asset {
@@ -39,6 +39,8 @@ describe('storage collects the bytes no asset references', () => {
   });
 
   const storage = () => stack.suite.urls.storage;
+  /** Storage is called as the caller that crashed would have called it: ingest-api, with its service token. */
+  const asIngest = () => serviceAuthorization('ingest-api', 'storage', stack.suite.identity);
   const db = () => mongo.db();
 
   async function uploadOneRequest(bytes: Buffer, name: string): Promise<Asset> {
@@ -64,7 +66,7 @@ describe('storage collects the bytes no asset references', () => {
   async function storeDirectly(assetId: string, role: string, bytes: Buffer): Promise<string> {
     const response = await fetch(`${storage()}/files?max_bytes=${bytes.length}`, {
       method: 'POST',
-      headers: { 'x-asset-id': assetId, 'x-tenant': tenant, 'x-file-name': `${role}.bin`, 'x-content-type': 'application/octet-stream', 'x-role': role, 'content-type': 'application/octet-stream' },
+      headers: { authorization: await asIngest(), 'x-asset-id': assetId, 'x-tenant': tenant, 'x-file-name': `${role}.bin`, 'x-content-type': 'application/octet-stream', 'x-role': role, 'content-type': 'application/octet-stream' },
       body: bytes,
     });
     expect(response.status).toBe(201);
@@ -97,7 +99,7 @@ describe('storage collects the bytes no asset references', () => {
     await waitFor('the deleted asset\'s upload removed by the event', async () => (await db().collection('uploads').countDocuments({ _id: doomedUpload as unknown as ObjectId })) === 0, { timeoutMs: 30_000 });
     const late = await fetch(`${storage()}/uploads/${doomedUpload}/chunks?offset=0&max_bytes=300000`, {
       method: 'PUT',
-      headers: { 'x-asset-id': doomed, 'x-tenant': tenant, 'content-type': 'application/octet-stream' },
+      headers: { authorization: await asIngest(), 'x-asset-id': doomed, 'x-tenant': tenant, 'content-type': 'application/octet-stream' },
       body: randomBytes(270_000),
     });
     expect(late.status).toBe(200);

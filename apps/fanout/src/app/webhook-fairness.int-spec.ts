@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AssetEventEnvelope, TOPICS } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
-import { bootService, integrationEnv, type RunningService, sampleAsset, waitFor } from '@media/testing';
+import { bootService, integrationEnv, type RunningService, sampleAsset, serviceAuthorization, waitFor } from '@media/testing';
 import type { Producer } from 'kafkajs';
 import { AppModule } from './app.module';
 import { loadFanoutConfig } from './fanout.config';
@@ -71,7 +71,7 @@ describe('fanout: fair delivery across tenants', () => {
   async function subscribe(tenant: string, url: string): Promise<void> {
     const answer = await fetch(`${running.baseUrl}/internal/webhooks`, {
       method: 'POST',
-      headers: { 'x-tenant': tenant, 'x-actor': 'int-spec', 'content-type': 'application/json' },
+      headers: { authorization: await serviceAuthorization('ingest-api', 'fanout'), 'x-tenant': tenant, 'x-actor': 'int-spec', 'content-type': 'application/json' },
       body: JSON.stringify({ url, events: ['*'] }),
     });
     expect(answer.status).toBe(201);

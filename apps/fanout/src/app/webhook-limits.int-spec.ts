@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AssetEventEnvelope, TOPICS } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
-import { bootService, integrationEnv, type RunningService, sampleAsset, waitFor } from '@media/testing';
+import { bootService, integrationEnv, type RunningService, sampleAsset, serviceAuthorization, waitFor } from '@media/testing';
 import type { Producer } from 'kafkajs';
 import { mongo } from 'mongoose';
 import { AppModule } from './app.module';
@@ -58,7 +58,7 @@ describe('fanout: limits and retention', () => {
   async function api<T>(method: string, path: string, tenant: string, body?: unknown): Promise<{ status: number; type: string | null; body: T }> {
     const response = await fetch(`${running.baseUrl}/internal/webhooks${path}`, {
       method,
-      headers: { 'x-tenant': tenant, 'x-actor': 'int-spec', ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: await serviceAuthorization('ingest-api', 'fanout'), 'x-tenant': tenant, 'x-actor': 'int-spec', ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mintHs256Token, SCOPES } from '@media/scopes';
-import { bootService, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, identityEnv, integrationEnv, type RunningService } from '@media/testing';
 import { mongo } from 'mongoose';
 import { AppModule } from './app.module';
 import { loadIngestApiConfig } from './ingest-api.config';
@@ -13,6 +13,7 @@ const SECRET = 'integration-secret-of-at-least-32-bytes';
  */
 describe('ingest-api: pending events per asset are bounded', () => {
   const env = integrationEnv('ingest-outbox-bound', {
+    ...identityEnv('ingest-api'),
     JWT_HS256_SECRET: SECRET,
     // Nothing listens there: the relay never publishes, so every event stays pending.
     KAFKA_BROKERS: '127.0.0.1:9',

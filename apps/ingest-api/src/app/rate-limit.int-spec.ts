@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mintHs256Token, SCOPES } from '@media/scopes';
-import { bootService, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, identityEnv, integrationEnv, type RunningService } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadIngestApiConfig } from './ingest-api.config';
 
@@ -9,6 +9,7 @@ const SECRET = 'integration-secret-of-at-least-32-bytes';
 /** Per-tenant token buckets shared by two replicas on one database, with limits low enough to hit. */
 describe('ingest-api: per-tenant rate limits', () => {
   const env = integrationEnv('ingest-rate-limits', {
+    ...identityEnv('ingest-api'),
     JWT_HS256_SECRET: SECRET,
     KAFKA_BROKERS: '127.0.0.1:9',
     STORAGE_URL: 'http://127.0.0.1:9',

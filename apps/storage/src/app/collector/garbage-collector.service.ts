@@ -92,8 +92,9 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
       // Files before uploads: a finished upload's id is its file's id, and the file decides.
       const files = await this.scan.oldFiles(cursors.files, before, batch);
       for (const id of await this.garbageOf(client, files)) {
+        // Deleted under the tenant its metadata names, like every other deletion of a tenant's bytes.
         const file = files.find((candidate) => candidate.id === id);
-        await this.gridFs.deleteFile(id, file?.tenant || undefined);
+        if (!(await this.gridFs.deleteFile(id, file?.tenant ?? ''))) continue;
         await this.uploads.forgetUpload(id);
         removed.files += 1;
       }
