@@ -11,6 +11,7 @@ import { GridFsRepository } from './files/grid-fs.repository';
 import type { StorageConfig } from './storage.config';
 import { ChunkedUploadRepository } from './uploads/chunked-upload.repository';
 import { ResumableUploadService } from './uploads/resumable-upload.service';
+import { RunningHashes } from './uploads/running-hashes';
 import { UploadsController } from './uploads/uploads.controller';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         FileUploadService,
         FileDownloadService,
         ResumableUploadService,
+        RunningHashes,
         AssetBytesService,
         AssetEventsConsumer,
       ],
