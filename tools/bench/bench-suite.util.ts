@@ -26,10 +26,6 @@ export async function startBenchSuite(name: string, env: SuiteOptions['env'] = {
   await mkdir(logs, { recursive: true });
   const infrastructure = await startInfrastructure({ repoRoot, log });
   const jwtSecret = randomUUID() + randomUUID();
-  // BENCH_CPU_PROF=<dir>: ingest-api and storage write V8 CPU profiles there when they stop (node --cpu-prof).
-  const profileDir = process.env['BENCH_CPU_PROF'] ? path.resolve(process.env['BENCH_CPU_PROF']) : undefined;
-  if (profileDir) await mkdir(profileDir, { recursive: true });
-  const profiled = (service: string) => (profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir} --cpu-prof-name=${service}.cpuprofile` } : {});
   try {
     const suite = await startSuite({
       repoRoot,
@@ -38,12 +34,7 @@ export async function startBenchSuite(name: string, env: SuiteOptions['env'] = {
       database: `bench_${name}_${Date.now()}`,
       jwtSecret,
       logs,
-      env: {
-        ...env,
-        all: { LOG_LEVEL: 'warn', ...env.all },
-        'ingest-api': { ...profiled('ingest-api'), ...env['ingest-api'] },
-        storage: { ...profiled('storage'), ...env.storage },
-      },
+      env: { ...env, all: { LOG_LEVEL: 'warn', ...env.all } },
     });
     return {
       suite,

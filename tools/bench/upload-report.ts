@@ -1,6 +1,7 @@
 /** The benchmark's result as data (upload.json) and as a page for people (upload.md). */
 import type { CpuUse } from './cpu-meter.util';
 import type { HashCost } from './hash-cost.util';
+import { type ReadPathResult, renderReadPath } from './read-path.measure';
 import type { Summary } from './stats.util';
 
 export const MiB = 1024 * 1024;
@@ -21,6 +22,8 @@ export interface MachineFacts {
 }
 
 export interface BenchConfig {
+  /** A smoke run (`--quick`): every measurement, fewer and smaller; ratios indicative only. */
+  quick?: boolean;
   largeBytes: number;
   chunkBytes: number;
   oneRequestBytes: number;
@@ -110,6 +113,7 @@ export interface BenchResult {
   finishLatency?: FinishLatencyResult;
   memory?: MemoryResult;
   hashCost?: HashCost;
+  readPath?: ReadPathResult;
   /** CPU over every run of one kind, added up. */
   cpu: Record<string, CpuUse & { bytes: number }>;
   analysis: string[];
@@ -133,6 +137,7 @@ export const CPU_KINDS: Record<string, string> = {
   'baseline-one-request': 'GridFS baseline, one-request size',
   'api-one-request': 'API one request',
   'api-concurrent': '8 concurrent clients',
+  'fastest-large': 'fastest direct writer, large file',
 };
 
 function cpuTable(result: BenchResult): string[] {
@@ -169,6 +174,7 @@ export function renderMarkdown(result: BenchResult): string {
     `same database server (chunk size ${config.gridFsChunkBytes} bytes, as storage writes). Throughput is MiB/s; medians with (min – max).`,
     '',
   );
+  if (config.quick) out.push('**Quick run** (`--quick`): fewer and smaller measurements to smoke-test the benchmark; its ratios are indicative only.', '');
   out.push('## Machine', '');
   out.push('| fact | value |', '|---|---|');
   out.push(`| date | ${machine.date} |`);
@@ -212,6 +218,7 @@ export function renderMarkdown(result: BenchResult): string {
   }
   out.push('');
 
+  out.push(...renderReadPath(result.readPath));
   out.push('## Every repetition', '');
   if (chunked) {
     out.push(`- 1, API chunked (MiB/s): ${list(chunked.api)}`);

@@ -7,6 +7,9 @@
  *
  * Knobs for a shorter run while working on it (the defaults are what the report's goals are about):
  * BENCH_LARGE_MIB (1024), BENCH_REPS (5), BENCH_FINISH_REPS (5). MONGO_JAVA_OPTS is honoured when set.
+ * `--quick` (or BENCH_QUICK=1): a smoke run of every measurement in a few minutes (256 MiB, one
+ * repetition, fewer reads and assets); its report says so and its ratios are indicative only.
+ * BENCH_CPU_PROF=<dir>: ingest-api and storage write V8 CPU profiles (node --cpu-prof) there.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +27,7 @@ import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from 
 import { measureHashCost } from './hash-cost.util';
 import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
+import { concurrentResult, measureDownloads, measureRanges, type ReadPathResult } from './read-path.measure';
 import { startRssSampler } from './rss-sampler';
 import { type Summary, summarize } from './stats.util';
 import {
@@ -48,13 +52,16 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+const QUICK = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
+
 const CONFIG: BenchConfig = {
-  largeBytes: Math.max(100, positiveInt('BENCH_LARGE_MIB', 1024)) * MiB,
+  quick: QUICK,
+  largeBytes: Math.max(100, positiveInt('BENCH_LARGE_MIB', QUICK ? 256 : 1024)) * MiB,
   chunkBytes: 50 * MiB, // the seed's (and the server's suggested) chunk size
   oneRequestBytes: 100 * MiB,
   smallBytes: 10 * MiB,
-  repetitions: positiveInt('BENCH_REPS', 5),
-  finishRepetitions: positiveInt('BENCH_FINISH_REPS', 5),
+  repetitions: positiveInt('BENCH_REPS', QUICK ? 1 : 5),
+  finishRepetitions: positiveInt('BENCH_FINISH_REPS', QUICK ? 1 : 5),
   concurrentClients: 8,
   chunksPerClient: 2,
   rssIntervalMs: 50,
@@ -62,7 +69,7 @@ const CONFIG: BenchConfig = {
   // number and size of chunk documents as the API path does, not the driver's 255 KiB default.
   gridFsChunkBytes: 262_144,
 };
-const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB };
+const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB, rangeP99Ratio: 1.5 };
 /** When the finish-latency goal is missed: large uploads whose finish waits this long after the last chunk. */
 const FINISH_DIAGNOSIS_REPS = 3;
 const FINISH_PAUSE_MS = 2_000;
@@ -100,6 +107,7 @@ interface Context {
   /** For deletes between runs, which are not measured. */
   api: MediaApiClient;
   db: Db;
+  storageUrl: string;
   sha256: string;
   prefixSha256: Map<number, string>;
   /** CPU is accounted for these processes (the services, the database server, Kafka). */
@@ -455,6 +463,71 @@ async function measure(context: Context): Promise<void> {
       result.errors.push('finish latency diagnosis skipped: the run had used up its time budget');
     }
   }
+  await measureReadPathAndConcurrency(context);
+}
+
+/** Downloads and ranges of the large original, the fastest direct writer, and 8 concurrent uploads vs 8 direct writers. */
+async function measureReadPathAndConcurrency(context: Context): Promise<void> {
+  const readPath: ReadPathResult = {};
+  context.result.readPath = readPath;
+  const fastest: number[] = [];
+  await section(context, `fastest direct writer: ${CONFIG.repetitions} × ${CONFIG.largeBytes / MiB} MiB`, async () => {
+    for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
+      await context.collectDatabaseGarbage?.();
+      const meter = startCpuMeter(context.pids);
+      const { seconds } = await context.load.run({ kind: 'fastest-baseline', bytes: CONFIG.largeBytes });
+      accountCpu(context, 'fastest-large', meter(), CONFIG.largeBytes);
+      await context.load.run({ kind: 'baseline-cleanup' });
+      fastest.push(mibPerSecond(CONFIG.largeBytes, seconds));
+    }
+    if (context.result.chunked) {
+      readPath.fastestUpload = { mibps: summarize(fastest), chunkedRatio: context.result.chunked.api.median / summarize(fastest).median };
+    }
+  });
+
+  await section(context, `downloads and ranges of a ${CONFIG.largeBytes / MiB} MiB original`, async () => {
+    const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: CONFIG.largeBytes, name: 'download-source.bin' });
+    const asset = timing.asset;
+    const url = asset.cdn_files?.items.find((item) => item.role === 'original')?.url;
+    const file = await context.db.collection<{ _id: string }>('fs.files').findOne({ 'metadata.asset_id': asset.id, 'metadata.role': 'original' });
+    if (!url || !file) throw new Error('the uploaded original has no /cdn url or no GridFS file');
+    try {
+      readPath.download = await measureDownloads({
+        db: context.db,
+        pids: context.pids,
+        cdnUrl: url,
+        storageUrl: context.storageUrl,
+        fileId: file._id,
+        bytes: CONFIG.largeBytes,
+        repetitions: CONFIG.repetitions,
+        goal: GOALS.throughputRatio,
+        beforeRun: context.collectDatabaseGarbage,
+      });
+      log(`  /cdn ${readPath.download.cdn.median.toFixed(1)} MiB/s, driver ${readPath.download.bucket.median.toFixed(1)}, fastest ${readPath.download.fastest.median.toFixed(1)}, storage ${readPath.download.storage.median.toFixed(1)}`);
+      readPath.ranges = await measureRanges({ db: context.db, cdnUrl: url, fileId: file._id, bytes: CONFIG.largeBytes, samples: CONFIG.quick ? 60 : 300, goal: GOALS.rangeP99Ratio });
+      log(`  ranges p99 /cdn ${readPath.ranges.cdnMs.p99.toFixed(1)} ms, driver ${readPath.ranges.bucketMs.p99.toFixed(1)} ms`);
+    } finally {
+      await deleteAsset(context, asset.id);
+    }
+  });
+
+  const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
+  const api: number[] = [];
+  const baseline: number[] = [];
+  await section(context, `${CONFIG.concurrentClients} concurrent chunked uploads vs ${CONFIG.concurrentClients} direct writers`, async () => {
+    const total = bytesPerClient * CONFIG.concurrentClients;
+    for (let rep = 0; rep < Math.max(1, Math.min(3, CONFIG.repetitions)); rep += 1) {
+      await context.collectDatabaseGarbage?.();
+      const apiRun = await context.load.run({ kind: 'concurrent-chunked', clients: CONFIG.concurrentClients, bytesPerClient });
+      for (const upload of apiRun.uploads) await deleteAsset(context, upload.asset.id);
+      await context.collectDatabaseGarbage?.();
+      const baselineRun = await context.load.run({ kind: 'concurrent-baseline', clients: CONFIG.concurrentClients, bytesPerClient });
+      api.push(mibPerSecond(total, apiRun.seconds));
+      baseline.push(mibPerSecond(total, baselineRun.seconds));
+      log(`  ${CONFIG.concurrentClients} concurrent: API ${api.at(-1)?.toFixed(1)} MiB/s, direct ${baseline.at(-1)?.toFixed(1)} MiB/s`);
+    }
+    readPath.concurrent = concurrentResult(CONFIG.concurrentClients, bytesPerClient, api, baseline, GOALS.throughputRatio);
+  });
 }
 
 const spreadOf = (summary: Summary): string => `${summary.median.toFixed(1)} (${summary.min.toFixed(1)} – ${summary.max.toFixed(1)})`;
@@ -675,6 +748,7 @@ async function withSuite(
       database: `bench_${randomBytes(4).toString('hex')}`,
       jwtSecret,
       logs: logDir,
+      env: profilingEnv(),
     });
     try {
       await run(suite, infra.mongodbUri, jwtSecret);
@@ -684,6 +758,14 @@ async function withSuite(
   } finally {
     await infra.stop();
   }
+}
+
+/** BENCH_CPU_PROF=<dir>: the services whose CPU per byte is judged write V8 CPU profiles there when they stop. */
+function profilingEnv(): Partial<Record<'ingest-api' | 'storage', NodeJS.ProcessEnv>> {
+  const dir = process.env['BENCH_CPU_PROF'];
+  if (!dir) return {};
+  const flags = (service: string) => ({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(dir)} --cpu-prof-name=${service}.${Date.now()}.cpuprofile` });
+  return { 'ingest-api': flags('ingest-api'), storage: flags('storage') };
 }
 
 async function main(): Promise<void> {
@@ -747,6 +829,7 @@ async function main(): Promise<void> {
           collectDatabaseGarbage: mongoGc,
           api: new MediaApiClient(suite.urls['ingest-api'], token),
           db: client.db(),
+          storageUrl: suite.urls.storage,
           sha256,
           prefixSha256,
           pids,

@@ -7,6 +7,7 @@ import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
 import { readMultipart } from '../uploads/multipart-reader';
+import { StoredUntilRefused } from '../uploads/stored-until-refused';
 import { type Actor, metadataChanges, type StoredOriginal, UploadsService } from '../uploads/uploads.service';
 import { assetNotFound, preconditionFailed, tooMuchContention } from './asset-errors';
 import { cleanFileName, updateAssetSchema } from './asset-input';
@@ -42,22 +43,23 @@ export class AssetsService {
   /** `PUT /assets/{id}`: metadata as JSON, or multipart whose optional `source` replaces the file. */
   async update(actor: Actor, id: string, request: IncomingMessage, jsonBody: unknown, ifMatch: string | undefined): Promise<AssetRecord> {
     const tenant = tenantIdOf(actor.principal);
-    let replacement: StoredOriginal | undefined;
-    let fields: unknown = jsonBody;
-    if (jsonBody === undefined) {
-      const current = await this.get(actor.principal, id);
-      this.checkIfMatch(current, ifMatch);
-      ({ fields } = await readMultipart(request, {
-        fileFields: ['source'],
-        onFile: async (part) => {
-          if (current.status === 'uploading') {
-            throw new DomainError(409, 'upload_not_open', 'Upload in progress', 'finish or delete the resumable upload before replacing its file');
-          }
-          replacement = await this.uploads.storeOriginal(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload');
-        },
-      }));
-    }
+    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.uploads.discardOriginal(original));
     try {
+      let fields: unknown = jsonBody;
+      if (jsonBody === undefined) {
+        const current = await this.get(actor.principal, id);
+        this.checkIfMatch(current, ifMatch);
+        ({ fields } = await readMultipart(request, {
+          fileFields: ['source'],
+          onFile: async (part) => {
+            if (current.status === 'uploading') {
+              throw new DomainError(409, 'upload_not_open', 'Upload in progress', 'finish or delete the resumable upload before replacing its file');
+            }
+            await kept.hold(this.uploads.storeOriginal(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload'));
+          },
+        }));
+      }
+      const replacement = kept.value;
       const metadata = parseOr400(updateAssetSchema, fields ?? {});
       const changes: AssetChanges = metadataChanges(metadata);
       if (replacement) {
@@ -79,8 +81,8 @@ export class AssetsService {
       if (replacement) await this.forgetFiles(before, after);
       return after;
     } catch (error) {
-      // The new bytes were stored for a change that did not happen: give them back.
-      if (replacement) await this.storage.deleteFile(replacement.file.storage_file_id).catch(() => undefined);
+      // The new bytes were stored for a change that did not happen (refused while or after they streamed): give them back.
+      await kept.refuse();
       throw error;
     }
   }

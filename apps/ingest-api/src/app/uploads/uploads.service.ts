@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ObjectId } from 'mongodb';
 import type { AssetEventType, AssetLabel } from '@media/asset-model';
 import type { Principal } from '@media/scopes';
@@ -40,6 +40,7 @@ import { StorageClient, StorageRefusal } from '../storage/storage.client';
 import { type FormFields, readMultipart } from './multipart-reader';
 import { peekHead } from './peek-head';
 import { refusalError } from './refusal.error';
+import { StoredUntilRefused } from './stored-until-refused';
 
 const CAS_ATTEMPTS = 8;
 
@@ -59,6 +60,8 @@ export interface Actor {
 /** The upload use cases: one-request uploads, the three phases of a resumable upload, file replacement. */
 @Injectable()
 export class UploadsService {
+  private readonly logger = new Logger(UploadsService.name);
+
   constructor(
     private readonly assets: AssetRepository,
     private readonly storage: StorageClient,
@@ -70,37 +73,51 @@ export class UploadsService {
   async createFromUpload(actor: Actor, request: IncomingMessage): Promise<AssetRecord> {
     const tenant = tenantIdOf(actor.principal);
     const assetId = randomUUID();
-    let original: StoredOriginal | undefined;
-    const { fields } = await readMultipart(request, {
-      fileFields: ['source'],
-      onFile: async (part) => {
-        if (part.fieldsBefore['upload_phase'] !== undefined) throw invalidPhase(part.fieldsBefore['upload_phase'], ['(none) with a source file']);
-        original = await this.storeOriginal(tenant, assetId, part.stream, cleanFileName(part.filename) ?? 'upload');
-      },
-    });
-    if (fields['upload_phase'] !== undefined) {
-      if (original) throw invalidPhase(fields['upload_phase'], ['(none) with a source file']);
-      return this.startUpload(actor, fields);
+    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.discardOriginal(original));
+    try {
+      const { fields } = await readMultipart(request, {
+        fileFields: ['source'],
+        onFile: async (part) => {
+          if (part.fieldsBefore['upload_phase'] !== undefined) throw invalidPhase(part.fieldsBefore['upload_phase'], ['(none) with a source file']);
+          await kept.hold(this.storeOriginal(tenant, assetId, part.stream, cleanFileName(part.filename) ?? 'upload'));
+        },
+      });
+      const original = kept.value;
+      if (fields['upload_phase'] !== undefined) {
+        if (original) throw invalidPhase(fields['upload_phase'], ['(none) with a source file']);
+        return await this.startUpload(actor, fields);
+      }
+      if (!original) throw missingField('source', 'a multipart field "source" with the file is required');
+      const metadata = parseOr400(assetMetadataSchema, fields);
+      const now = new Date();
+      return await this.assets.insert(
+        {
+          ...emptyAsset(assetId, tenant, now),
+          ...metadataChanges(metadata),
+          name: metadata.name ?? original.name,
+          label: original.kind.label,
+          mime_type: original.kind.mimeType,
+          original_name: original.name,
+          status: 'processing',
+          file_size: original.file.size,
+          sha256: original.sha256,
+          files: [original.file],
+        },
+        ['asset.created', 'asset.uploaded'],
+        this.eventContext(actor),
+      );
+    } catch (error) {
+      // Refused or failed after (or while) the bytes were streamed: none of them stays in storage.
+      await kept.refuse();
+      throw error;
     }
-    if (!original) throw missingField('source', 'a multipart field "source" with the file is required');
-    const metadata = parseOr400(assetMetadataSchema, fields);
-    const now = new Date();
-    return this.assets.insert(
-      {
-        ...emptyAsset(assetId, tenant, now),
-        ...metadataChanges(metadata),
-        name: metadata.name ?? original.name,
-        label: original.kind.label,
-        mime_type: original.kind.mimeType,
-        original_name: original.name,
-        status: 'processing',
-        file_size: original.file.size,
-        sha256: original.sha256,
-        files: [original.file],
-      },
-      ['asset.created', 'asset.uploaded'],
-      this.eventContext(actor),
-    );
+  }
+
+  /** Gives back the bytes of an original that no asset will point at; a failure is logged, never thrown. */
+  async discardOriginal(original: StoredOriginal): Promise<void> {
+    await this.storage.deleteFile(original.file.storage_file_id).catch((error: unknown) => {
+      this.logger.warn({ file: original.file.storage_file_id, error: String(error) }, 'could not delete the bytes of a refused upload');
+    });
   }
 
   /** `upload_phase=start`: an asset in `uploading` with its offsets. */
