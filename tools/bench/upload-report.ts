@@ -1,6 +1,7 @@
 /** The benchmark's result as data (upload.json) and as a page for people (upload.md). */
 import type { CpuUse } from './cpu-meter.util';
 import type { HashCost } from './hash-cost.util';
+import { type MetadataReadResult, renderMetadataReads } from './metadata-read.measure';
 import { type ReadPathResult, renderReadPath } from './read-path.measure';
 import type { Summary } from './stats.util';
 
@@ -114,6 +115,7 @@ export interface BenchResult {
   memory?: MemoryResult;
   hashCost?: HashCost;
   readPath?: ReadPathResult;
+  metadataReads?: MetadataReadResult;
   /** CPU over every run of one kind, added up. */
   cpu: Record<string, CpuUse & { bytes: number }>;
   analysis: string[];
@@ -219,6 +221,7 @@ export function renderMarkdown(result: BenchResult): string {
   out.push('');
 
   out.push(...renderReadPath(result.readPath));
+  out.push(...renderMetadataReads(result.metadataReads));
   out.push('## Every repetition', '');
   if (chunked) {
     out.push(`- 1, API chunked (MiB/s): ${list(chunked.api)}`);

@@ -27,6 +27,7 @@ import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from 
 import { measureHashCost } from './hash-cost.util';
 import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
+import { measureMetadataReads, seedAssets } from './metadata-read.measure';
 import { concurrentResult, measureDownloads, measureRanges, type ReadPathResult } from './read-path.measure';
 import { startRssSampler } from './rss-sampler';
 import { type Summary, summarize } from './stats.util';
@@ -69,7 +70,9 @@ const CONFIG: BenchConfig = {
   // number and size of chunk documents as the API path does, not the driver's 255 KiB default.
   gridFsChunkBytes: 262_144,
 };
-const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB, rangeP99Ratio: 1.5 };
+const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB, rangeP99Ratio: 1.5, metadataReadRatio: 0.6 };
+/** The metadata reads run as a tenant of their own, so the list counts only the assets seeded for them. */
+const READS_TENANT = 'bench-reads';
 /** When the finish-latency goal is missed: large uploads whose finish waits this long after the last chunk. */
 const FINISH_DIAGNOSIS_REPS = 3;
 const FINISH_PAUSE_MS = 2_000;
@@ -108,6 +111,9 @@ interface Context {
   api: MediaApiClient;
   db: Db;
   storageUrl: string;
+  gateway: string;
+  /** A token of READS_TENANT. */
+  readsToken: string;
   sha256: string;
   prefixSha256: Map<number, string>;
   /** CPU is accounted for these processes (the services, the database server, Kafka). */
@@ -464,6 +470,23 @@ async function measure(context: Context): Promise<void> {
     }
   }
   await measureReadPathAndConcurrency(context);
+  await section(context, `metadata reads with ${CONFIG.quick ? 1_000 : 10_000} assets`, async () => {
+    const count = CONFIG.quick ? 1_000 : 10_000;
+    const ids = await seedAssets(context.gateway, context.readsToken, count);
+    await context.collectDatabaseGarbage?.();
+    context.result.metadataReads = await measureMetadataReads({
+      gateway: context.gateway,
+      token: context.readsToken,
+      tenant: READS_TENANT,
+      db: context.db,
+      ids,
+      pids: context.pids,
+      seconds: CONFIG.quick ? 4 : 10,
+      goal: GOALS.metadataReadRatio,
+    });
+    const reads = context.result.metadataReads;
+    log(`  GET /assets/{id} ${reads.getOne.api.requestsPerSecond.toFixed(0)}/s vs driver ${reads.getOne.driver.requestsPerSecond.toFixed(0)}/s; list ${reads.list.api.requestsPerSecond.toFixed(0)}/s vs ${reads.list.driver.requestsPerSecond.toFixed(0)}/s`);
+  });
 }
 
 /** Downloads and ranges of the large original, the fastest direct writer, and 8 concurrent uploads vs 8 direct writers. */
@@ -748,7 +771,7 @@ async function withSuite(
       database: `bench_${randomBytes(4).toString('hex')}`,
       jwtSecret,
       logs: logDir,
-      env: profilingEnv(),
+      nodeArgs: profilingArgs(),
     });
     try {
       await run(suite, infra.mongodbUri, jwtSecret);
@@ -761,10 +784,10 @@ async function withSuite(
 }
 
 /** BENCH_CPU_PROF=<dir>: the services whose CPU per byte is judged write V8 CPU profiles there when they stop. */
-function profilingEnv(): Partial<Record<'ingest-api' | 'storage', NodeJS.ProcessEnv>> {
+function profilingArgs(): Partial<Record<'ingest-api' | 'storage', string[]>> {
   const dir = process.env['BENCH_CPU_PROF'];
   if (!dir) return {};
-  const flags = (service: string) => ({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(dir)} --cpu-prof-name=${service}.${Date.now()}.cpuprofile` });
+  const flags = (service: string) => ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${service}.${Date.now()}.cpuprofile`];
   return { 'ingest-api': flags('ingest-api'), storage: flags('storage') };
 }
 
@@ -830,6 +853,8 @@ async function main(): Promise<void> {
           api: new MediaApiClient(suite.urls['ingest-api'], token),
           db: client.db(),
           storageUrl: suite.urls.storage,
+          gateway: suite.urls['ingest-api'],
+          readsToken: await mintHs256Token({ secret: jwtSecret, tenant: READS_TENANT, scopes: SCOPES, subject: 'upload-bench' }),
           sha256,
           prefixSha256,
           pids,

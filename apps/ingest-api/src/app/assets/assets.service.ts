@@ -8,7 +8,9 @@ import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
 import { readMultipart } from '../uploads/multipart-reader';
 import { StoredUntilRefused } from '../uploads/stored-until-refused';
-import { type Actor, metadataChanges, type StoredOriginal, UploadsService } from '../uploads/uploads.service';
+import { OriginalStore, type StoredOriginal } from '../uploads/original-store';
+import { type Actor, UploadTransitions } from '../uploads/upload-transitions';
+import { metadataChanges } from './asset-factory';
 import { assetNotFound, preconditionFailed, tooMuchContention } from './asset-errors';
 import { cleanFileName, updateAssetSchema } from './asset-input';
 import type { AssetListQuery } from './asset-list.query';
@@ -25,7 +27,8 @@ export class AssetsService {
 
   constructor(
     private readonly assets: AssetRepository,
-    private readonly uploads: UploadsService,
+    private readonly originals: OriginalStore,
+    private readonly transitions: UploadTransitions,
     private readonly storage: StorageClient,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
@@ -43,7 +46,7 @@ export class AssetsService {
   /** `PUT /assets/{id}`: metadata as JSON, or multipart whose optional `source` replaces the file. */
   async update(actor: Actor, id: string, request: IncomingMessage, jsonBody: unknown, ifMatch: string | undefined): Promise<AssetRecord> {
     const tenant = tenantIdOf(actor.principal);
-    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.uploads.discardOriginal(original));
+    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.originals.discard(original));
     try {
       let fields: unknown = jsonBody;
       if (jsonBody === undefined) {
@@ -55,7 +58,7 @@ export class AssetsService {
             if (current.status === 'uploading') {
               throw new DomainError(409, 'upload_not_open', 'Upload in progress', 'finish or delete the resumable upload before replacing its file');
             }
-            await kept.hold(this.uploads.storeOriginal(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload'));
+            await kept.hold(this.originals.store(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload'));
           },
         }));
       }
@@ -96,7 +99,7 @@ export class AssetsService {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       const before = await this.get(actor.principal, id);
       this.checkIfMatch(before, ifMatch);
-      const after = await this.assets.compareAndSet(before, changes, events, this.uploads.eventContext(actor));
+      const after = await this.assets.compareAndSet(before, changes, events, this.transitions.eventContext(actor));
       if (after) return { before, after };
     }
     throw tooMuchContention();
