@@ -166,6 +166,48 @@ function cpuTable(result: BenchResult): string[] {
   return lines;
 }
 
+/**
+ * The byte path before its rework (commit 2e868d3, report of 2026-11-25 on a quiet machine, 1 GiB, 5
+ * repetitions): what every later run is set against in its "Before and after" table.
+ */
+const BEFORE = {
+  chunkedRatio: 0.456,
+  oneRequestRatio: 0.76,
+  ingestCpuPerGiB: 9.3,
+  storageCpuPerGiB: 18.19,
+  /** Measured by hand with curl against the same stack: 90 MiB/s through /cdn vs 1,200 MiB/s for a direct read (512 MiB). */
+  downloadRatio: 0.07,
+  getOneRps: '370–450',
+  listRps: '~150',
+};
+
+function beforeAfter(result: BenchResult): string[] {
+  const chunkedCpu = result.cpu['api-chunked'];
+  const perGiB = (name: string): number | undefined =>
+    chunkedCpu && chunkedCpu.bytes > 0 && chunkedCpu.cpuSeconds[name] !== undefined ? (chunkedCpu.cpuSeconds[name] as number) / (chunkedCpu.bytes / GiB) : undefined;
+  const now = (value: number | undefined, digits = 3): string => (value === undefined ? 'not measured' : fixed(value, digits));
+  const ingest = perGiB('ingest-api');
+  const storage = perGiB('storage');
+  const reads = result.metadataReads;
+  return [
+    '## Before and after',
+    '',
+    'Before: the byte path as it was at commit 2e868d3 (report of 2026-11-25, quiet machine, 1 GiB, 5 repetitions; the download ratio and read rates were measured by hand then, with curl and autocannon). After: this run.',
+    '',
+    '| measure | before | after (this run) | goal |',
+    '|---|---|---|---|',
+    `| chunked upload ÷ GridFSBucket | ${BEFORE.chunkedRatio} | ${now(result.chunked?.ratio)} | ≥ 0.85 |`,
+    `| one-request upload ÷ GridFSBucket | ${BEFORE.oneRequestRatio} | ${now(result.oneRequest?.ratio)} | ≥ 0.85 |`,
+    `| ingest-api + storage CPU s/GiB, chunked | ${fixed(BEFORE.ingestCpuPerGiB + BEFORE.storageCpuPerGiB)} (ingest-api ${BEFORE.ingestCpuPerGiB}, storage ${BEFORE.storageCpuPerGiB}) | ${ingest === undefined || storage === undefined ? 'not measured' : `${fixed(ingest + storage)} (ingest-api ${fixed(ingest)}, storage ${fixed(storage)})`} | ≤ 14 |`,
+    `| download through /cdn ÷ direct read | ${BEFORE.downloadRatio} | ${now(result.readPath?.download?.ratio)} | ≥ 0.85 |`,
+    `| 1 MiB range p99 /cdn ÷ driver | not measured | ${now(result.readPath?.ranges?.ratio, 2)} | ≤ 1.5 |`,
+    `| 8 concurrent chunked uploads ÷ 8 direct writers | not measured | ${now(result.readPath?.concurrent?.ratio)} | ≥ 0.85 |`,
+    `| GET /assets/{id} requests/s (÷ driver) | ${BEFORE.getOneRps} | ${reads ? `${fixed(reads.getOne.api.requestsPerSecond, 0)} (${fixed(reads.getOne.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
+    `| GET /assets?limit=100 requests/s (÷ driver) | ${BEFORE.listRps} | ${reads ? `${fixed(reads.list.api.requestsPerSecond, 0)} (${fixed(reads.list.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
+    '',
+  ];
+}
+
 export function renderMarkdown(result: BenchResult): string {
   const { machine, config } = result;
   const out: string[] = [];
@@ -220,6 +262,7 @@ export function renderMarkdown(result: BenchResult): string {
   }
   out.push('');
 
+  out.push(...beforeAfter(result));
   out.push(...renderReadPath(result.readPath));
   out.push(...renderMetadataReads(result.metadataReads));
   out.push('## Every repetition', '');
