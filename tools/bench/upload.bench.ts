@@ -457,7 +457,7 @@ async function measure(context: Context): Promise<void> {
       probes,
     };
     const finish = result.finishLatency;
-    if (!finish.met && Date.now() < context.diagnosisDeadline) {
+    if (!finish.met && !CONFIG.quick && Date.now() < context.diagnosisDeadline) {
       // Is it the finish's own work, or work the last transfer left behind (collections, deletes)?
       await section(context, `finish latency diagnosis: ${FINISH_DIAGNOSIS_REPS} × ${CONFIG.largeBytes / MiB} MiB, ${FINISH_PAUSE_MS} ms pause before the finish`, async () => {
         const pausedMs: number[] = [];
@@ -792,6 +792,13 @@ function profilingArgs(): Partial<Record<'ingest-api' | 'storage', string[]>> {
   return { 'ingest-api': flags('ingest-api'), storage: flags('storage') };
 }
 
+async function writeReports(reportDir: string, result: BenchResult): Promise<string> {
+  const markdownFile = path.join(reportDir, 'upload.md');
+  await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(markdownFile, renderMarkdown(result));
+  return markdownFile;
+}
+
 async function main(): Promise<void> {
   const began = Date.now();
   const repoRoot = findRepoRoot(__dirname);
@@ -868,6 +875,9 @@ async function main(): Promise<void> {
           if (result) result.hashCost = await measureHashCost();
         });
         result.analysis = analyse(result, result.machine.cores);
+        // Written now as well: stopping the servers afterwards has been seen to hang on a loaded machine.
+        result.machine.durationSeconds = (Date.now() - began) / 1000;
+        await writeReports(reportDir, result);
       } finally {
         await load.stop();
         await client.close();
@@ -878,9 +888,7 @@ async function main(): Promise<void> {
   }
   if (!result) throw new Error('nothing was measured');
   result.machine.durationSeconds = (Date.now() - began) / 1000;
-  const markdownFile = path.join(reportDir, 'upload.md');
-  await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(markdownFile, renderMarkdown(result));
+  const markdownFile = await writeReports(reportDir, result);
   printSummary(result, path.relative(repoRoot, markdownFile));
   if (result.errors.length > 0) process.exitCode = 1;
 }
