@@ -1,7 +1,7 @@
 /**
  * `npx tsx tools/bench/cpu-profile.summary.ts <file.cpuprofile> [top]`: the functions a V8 CPU profile
  * (node --cpu-prof, e.g. from `BENCH_CPU_PROF=<dir> npm run bench -- upload`) spent most self time in,
- * as a Markdown table: share of samples, milliseconds, function, and where it lives.
+ * as a Markdown table: share of the busy time (idle samples left out), milliseconds, function, and where.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,24 +16,25 @@ interface Profile {
   timeDeltas: number[];
 }
 
-export function topFrames(profile: Profile, top: number): { share: number; ms: number; frame: string }[] {
+export function topFrames(profile: Profile, top: number): { busyMs: number; rows: { share: number; ms: number; frame: string }[] } {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<string, number>();
   let total = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const delta = profile.timeDeltas[i] ?? 0;
-    if (!node || delta < 0) return;
+    if (!node || delta < 0 || node.callFrame.functionName === '(idle)') return;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url ? `${shortUrl(url)}:${lineNumber + 1}` : '';
     const key = `${functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
     selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
     total += delta;
   });
-  return [...selfUs.entries()]
+  const rows = [...selfUs.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([frame, us]) => ({ share: us / total, ms: us / 1000, frame }));
+  return { busyMs: total / 1000, rows };
 }
 
 /** node_modules/<package>/... or the file name: enough to tell the frames apart. */
@@ -46,7 +47,7 @@ function shortUrl(url: string): string {
 if (require.main === module) {
   const [file, top = '15'] = process.argv.slice(2);
   if (!file) throw new Error('usage: cpu-profile.summary.ts <file.cpuprofile> [top]');
-  const rows = topFrames(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(top));
-  const lines = ['| self % | self ms | function (where) |', '|---|---|---|', ...rows.map((row) => `| ${(row.share * 100).toFixed(1)} | ${row.ms.toFixed(0)} | \`${row.frame}\` |`)];
+  const { busyMs, rows } = topFrames(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(top));
+  const lines = [`Busy ${(busyMs / 1000).toFixed(1)} s in all.`, '', '| self % of busy | self ms | function (where) |', '|---|---|---|', ...rows.map((row) => `| ${(row.share * 100).toFixed(1)} | ${row.ms.toFixed(0)} | \`${row.frame}\` |`)];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -205,6 +205,8 @@ function beforeAfter(result: BenchResult): string[] {
     `| GET /assets/{id} requests/s (÷ driver) | ${BEFORE.getOneRps} | ${reads ? `${fixed(reads.getOne.api.requestsPerSecond, 0)} (${fixed(reads.getOne.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
     `| GET /assets?limit=100 requests/s (÷ driver) | ${BEFORE.listRps} | ${reads ? `${fixed(reads.list.api.requestsPerSecond, 0)} (${fixed(reads.list.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
     '',
+    'Where ingest-api and storage spend their CPU on these paths, before and after, from `node --cpu-prof` under this benchmark: [upload-profiles.md](upload-profiles.md).',
+    '',
   ];
 }
 
