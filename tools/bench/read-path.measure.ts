@@ -107,6 +107,7 @@ export async function measureDownloads(options: {
   pids: Record<string, number>;
   cdnUrl: string;
   storageUrl: string;
+  storageHeaders: () => Promise<Record<string, string>>;
   fileId: string;
   bytes: number;
   repetitions: number;
@@ -145,7 +146,8 @@ export async function measureDownloads(options: {
     }
     runs.paired.push(api / direct);
     await timed('fastest', () => fastestRead(db, fileId), 'fastest');
-    await timed('storage', async () => (await drainGet(`${options.storageUrl}/files/${fileId}`)).bytes);
+    const headers = await options.storageHeaders();
+    await timed('storage', async () => (await drainGet(`${options.storageUrl}/files/${fileId}`, headers)).bytes);
   }
   const total = (uses: CpuUse[]): CpuUse =>
     uses.reduce((sum, use) => ({

@@ -19,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Db, MongoClient } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
 import { mintHs256Token, SCOPES } from '@media/scopes';
+import { type PrivateServiceKey, ServiceTokenIssuer, serviceIdentityEnv } from '@media/service-identity';
 import { findRepoRoot, type RunningSuite, startInfrastructure, startSuite, waitFor } from '@media/testing';
 import { addCpuUse, type CpuUse, startCpuMeter } from './cpu-meter.util';
 import { LoadGenerator } from './load-generator';
@@ -112,6 +113,8 @@ interface Context {
   api: MediaApiClient;
   db: Db;
   storageUrl: string;
+  /** What a direct call to storage carries: ingest-api's service token and the tenant. */
+  storageHeaders: () => Promise<Record<string, string>>;
   gateway: string;
   /** A token of READS_TENANT. */
   readsToken: string;
@@ -521,6 +524,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
         pids: context.pids,
         cdnUrl: url,
         storageUrl: context.storageUrl,
+        storageHeaders: context.storageHeaders,
         fileId: file._id,
         bytes: CONFIG.largeBytes,
         repetitions: CONFIG.repetitions,
@@ -760,12 +764,16 @@ function printSummary(result: BenchResult, reportFile: string): void {
 async function withSuite(
   repoRoot: string,
   logDir: string,
-  run: (suite: RunningSuite, infraUri: string, jwtSecret: string) => Promise<void>,
+  run: (suite: RunningSuite, infraUri: string, jwtSecret: string, asIngestApi: ServiceTokenIssuer) => Promise<void>,
 ): Promise<void> {
   const infra = await startInfrastructure({ repoRoot, log: (line) => log(`[infra] ${line}`) });
   try {
     const jwtSecret = randomBytes(32).toString('base64url');
+    // The services' keys are made here so that the benchmark can call storage directly as ingest-api does.
+    const identity = serviceIdentityEnv();
+    const asIngestApi = new ServiceTokenIssuer('ingest-api', JSON.parse(identity['ingest-api']['SERVICE_SIGNING_KEY'] ?? '') as PrivateServiceKey);
     const suite = await startSuite({
+      identity,
       repoRoot,
       mongodbUri: infra.mongodbUri,
       kafkaBrokers: infra.kafkaBrokers,
@@ -775,7 +783,7 @@ async function withSuite(
       nodeArgs: profilingArgs(),
     });
     try {
-      await run(suite, infra.mongodbUri, jwtSecret);
+      await run(suite, infra.mongodbUri, jwtSecret, asIngestApi);
     } finally {
       await suite.stop();
     }
@@ -816,7 +824,7 @@ async function main(): Promise<void> {
     log(`writing ${CONFIG.largeBytes / MiB} MiB of random bytes to ${sourceFile}`);
     const { sha256, prefixSha256 } = await writeRandomFile(sourceFile, CONFIG.largeBytes, [CONFIG.smallBytes, CONFIG.oneRequestBytes]);
     log('starting Kafka, the database server and the services');
-    await withSuite(repoRoot, logDir, async (suite, infraUri, jwtSecret) => {
+    await withSuite(repoRoot, logDir, async (suite, infraUri, jwtSecret, asIngestApi) => {
       const mongoPort = new ConnectionString(infraUri).hosts[0]?.split(':')[1];
       const mongoPid = findChildPid((argv) => argv.includes('Launcher') && mongoPort !== undefined && argv.includes(mongoPort));
       const kafkaPid = findChildPid((argv) => argv.includes('kafka.Kafka'));
@@ -861,6 +869,7 @@ async function main(): Promise<void> {
           api: new MediaApiClient(suite.urls['ingest-api'], token),
           db: client.db(),
           storageUrl: suite.urls.storage,
+          storageHeaders: async () => ({ authorization: await asIngestApi.authorization('storage'), 'x-tenant': 'bench' }),
           gateway: suite.urls['ingest-api'],
           readsToken: await mintHs256Token({ secret: jwtSecret, tenant: READS_TENANT, scopes: SCOPES, subject: 'upload-bench' }),
           sha256,

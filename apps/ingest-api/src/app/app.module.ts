@@ -10,7 +10,7 @@ import { CdnController } from './cdn/cdn.controller';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
-import { STORAGE_URL, StorageClient } from './storage/storage.client';
+import { STORAGE_URL, StorageClient } from '@media/internal-api';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
@@ -26,7 +26,8 @@ import { TransferChunkUseCase } from './uploads/transfer-chunk.use-case';
 import { UploadFormsHandler } from './uploads/upload-forms.handler';
 import { UploadProgressUseCase } from './uploads/upload-progress.use-case';
 import { UploadTransitions } from './uploads/upload-transitions';
-import { FANOUT_URL, FanoutClient } from './webhooks/fanout.client';
+import { FANOUT_URL, FanoutClient } from '@media/internal-api';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
@@ -36,6 +37,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: 'ingest-api', config }),
+        ServiceIdentityModule.forCaller({ service: 'ingest-api', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
@@ -46,7 +46,7 @@ export class AssetsService {
   /** `PUT /assets/{id}`: metadata as JSON, or multipart whose optional `source` replaces the file. */
   async update(actor: Actor, id: string, request: IncomingMessage, jsonBody: unknown, ifMatch: string | undefined): Promise<AssetRecord> {
     const tenant = tenantIdOf(actor.principal);
-    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.originals.discard(original));
+    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.originals.discard(tenant, original));
     try {
       let fields: unknown = jsonBody;
       if (jsonBody === undefined) {
@@ -115,7 +115,7 @@ export class AssetsService {
   private async forgetFiles(before: AssetRecord, after: AssetRecord): Promise<void> {
     const kept = new Set(after.files.map((file) => file.storage_file_id));
     for (const file of before.files.filter((f) => !kept.has(f.storage_file_id))) {
-      await this.storage.deleteFile(file.storage_file_id).catch((error: unknown) => {
+      await this.storage.deleteFile(file.storage_file_id, before.tenant).catch((error: unknown) => {
         this.logger.warn({ file: file.storage_file_id, error: String(error) }, 'could not delete a replaced file');
       });
     }

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { checksumMismatch } from '../assets/asset-errors';
 import type { AssetRecord, StoredFile } from '../assets/asset.record';
 import { tenantIdOf } from '../assets/asset.record';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import { type Actor, UploadTransitions } from './upload-transitions';
 
 /** `upload_phase=finish`: storage makes the chunks one GridFS file (no copy), then the asset moves to processing. */

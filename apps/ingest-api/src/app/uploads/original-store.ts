@@ -6,7 +6,7 @@ import type { StoredFile, TenantId } from '../assets/asset.record';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { type MediaKind, SNIFF_BYTES, sniffMediaKind } from '../media/media-kind';
-import { StorageClient, StorageRefusal } from '../storage/storage.client';
+import { StorageClient, StorageRefusal } from '@media/internal-api';
 import { peekHead } from './peek-head';
 import { UploadMetrics } from './upload.metrics';
 
@@ -40,7 +40,7 @@ export class OriginalStore {
         throw error;
       });
     if (stored.length === 0) {
-      await this.storage.deleteFile(stored.file_id).catch(() => undefined);
+      await this.storage.deleteFile(stored.file_id, tenant).catch(() => undefined);
       throw new DomainError(400, 'empty_file', 'Empty file', 'the source file has no bytes');
     }
     this.metrics.fileStored(stored.length);
@@ -53,8 +53,8 @@ export class OriginalStore {
   }
 
   /** Gives back the bytes of an original no asset will point at; a failure is logged, never thrown. */
-  async discard(original: StoredOriginal): Promise<void> {
-    await this.storage.deleteFile(original.file.storage_file_id).catch((error: unknown) => {
+  async discard(tenant: TenantId, original: StoredOriginal): Promise<void> {
+    await this.storage.deleteFile(original.file.storage_file_id, tenant).catch((error: unknown) => {
       this.logger.warn({ file: original.file.storage_file_id, error: String(error) }, 'could not delete the bytes of a refused upload');
     });
   }

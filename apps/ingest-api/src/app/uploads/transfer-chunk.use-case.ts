@@ -11,7 +11,7 @@ import { AssetRepository } from '../assets/asset.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { type MediaKind, SNIFF_BYTES, sniffMediaKind } from '../media/media-kind';
-import { StorageClient, StorageRefusal } from '../storage/storage.client';
+import { StorageClient, StorageRefusal } from '@media/internal-api';
 import { peekHead } from './peek-head';
 import { refusalError } from './refusal.error';
 import { type Actor, UploadTransitions } from './upload-transitions';

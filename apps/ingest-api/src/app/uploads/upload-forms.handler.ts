@@ -44,7 +44,7 @@ export class UploadFormsHandler {
   async create(actor: Actor, request: IncomingMessage): Promise<AssetRecord> {
     const tenant = tenantIdOf(actor.principal);
     const assetId = randomUUID();
-    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.originals.discard(original));
+    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.originals.discard(tenant, original));
     try {
       const { fields } = await readMultipart(request, {
         fileFields: ['source'],
