@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@media/scopes';
-import { bootService, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, identityEnv, integrationEnv, type RunningService } from '@media/testing';
 import { AppModule } from '../app.module';
 import { tenantIdOf } from '../assets/asset.record';
 import { loadIngestApiConfig } from '../ingest-api.config';
@@ -26,6 +26,7 @@ describe('upload use cases on a real database', () => {
 
   beforeAll(async () => {
     const env = integrationEnv('ingest-upload-use-cases', {
+      ...identityEnv('ingest-api'),
       JWT_HS256_SECRET: 'integration-secret-of-at-least-32-bytes',
       STORAGE_URL: 'http://127.0.0.1:9',
       FANOUT_URL: 'http://127.0.0.1:9',
