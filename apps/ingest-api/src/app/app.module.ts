@@ -22,7 +22,14 @@ import { RateLimitInterceptor } from './rate-limit/rate-limit.interceptor';
 import { RateLimitRepository } from './rate-limit/rate-limit.repository';
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
-import { UploadsService } from './uploads/uploads.service';
+import { FinishUploadUseCase } from './uploads/finish-upload.use-case';
+import { OneRequestUploadUseCase } from './uploads/one-request-upload.use-case';
+import { OriginalStore } from './uploads/original-store';
+import { StartUploadUseCase } from './uploads/start-upload.use-case';
+import { TransferChunkUseCase } from './uploads/transfer-chunk.use-case';
+import { UploadFormsHandler } from './uploads/upload-forms.handler';
+import { UploadProgressUseCase } from './uploads/upload-progress.use-case';
+import { UploadTransitions } from './uploads/upload-transitions';
 import { FANOUT_URL, FanoutClient } from '@media/internal-api';
 import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -47,7 +54,14 @@ export class AppModule {
         FanoutClient,
         AssetRepository,
         AssetsService,
-        UploadsService,
+        UploadTransitions,
+        OriginalStore,
+        StartUploadUseCase,
+        OneRequestUploadUseCase,
+        TransferChunkUseCase,
+        FinishUploadUseCase,
+        UploadProgressUseCase,
+        UploadFormsHandler,
         UploadMetrics,
         OutboxSignal,
         OutboxRelay,

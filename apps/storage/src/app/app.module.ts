@@ -15,6 +15,7 @@ import type { StorageConfig } from './storage.config';
 import { STORAGE_CONFIG } from './storage-config.token';
 import { ChunkedUploadRepository } from './uploads/chunked-upload.repository';
 import { ResumableUploadService } from './uploads/resumable-upload.service';
+import { RunningHashes } from './uploads/running-hashes';
 import { UploadsController } from './uploads/uploads.controller';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
         FileUploadService,
         FileDownloadService,
         ResumableUploadService,
+        RunningHashes,
         AssetBytesService,
         AssetEventsConsumer,
         OrphanScanRepository,

@@ -36,8 +36,15 @@ export class AssetRepository {
     this.collection = assets.collection as unknown as Collection<AssetRecord>;
   }
 
+  /**
+   * By `_id` alone, then the tenant and deletion checked here: every server answers an `_id` lookup from
+   * its index, while the local stand-in scans the collection for `{_id, tenant}`. Another tenant's (or a
+   * deleted) asset is never returned, exactly as with the compound filter.
+   */
   async findOne(tenant: TenantId, id: string): Promise<AssetRecord | null> {
-    return this.assets.findOne({ _id: id, tenant, deleted_on: null }).lean<AssetRecord>().exec();
+    const record = await this.collection.findOne({ _id: id });
+    // A missing `deleted_on` counts as not deleted, as the filter `deleted_on: null` would.
+    return record && record.tenant === tenant && (record.deleted_on ?? null) === null ? (record as AssetRecord) : null;
   }
 
   /** Inserts a new asset together with its first events. */
