@@ -6,3 +6,4 @@ export * from './lib/topic.contracts';
 export * from './lib/topics';
 // The signature scheme lives in its own browser-safe lib so the client package can share it.
 export * from '@media/webhook-signature';
+export * from './lib/asset-references.schema';
