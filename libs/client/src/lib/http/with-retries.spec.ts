@@ -7,6 +7,9 @@ import { type RetryNotice, retryingFetch, withRetries } from './with-retries';
 // A real server behind a proxy that injects the network's faults; the retry logic is what is under test.
 const quick: RetryPolicy = { retries: 4, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 5000 };
 
+// Real sockets and a second's Retry-After: more than jest's 5 s default on a loaded machine.
+jest.setTimeout(30_000);
+
 let upstream: Server;
 let upstreamUrl: string;
 let received: { method: string; body: string }[];

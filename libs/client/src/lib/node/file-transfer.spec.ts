@@ -10,6 +10,9 @@ import { NodeMediaAssetsClient } from './file-transfer';
 
 // A plain file server with Range and If-Range behind the fault proxy: the download's resume logic is what is tested.
 const content = randomBytes(1024 * 1024 + 123);
+// Real sockets and a second's Retry-After: more than jest's 5 s default on a loaded machine.
+jest.setTimeout(30_000);
+
 let etag = '"v1"';
 let server: Server;
 let origin: string;
