@@ -33,7 +33,7 @@ export class AssetsService {
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
-  list(principal: Principal, query: AssetListQuery): Promise<{ total: number; items: AssetRecord[] }> {
+  list(principal: Principal, query: AssetListQuery): Promise<{ total: number; items: Omit<AssetRecord, 'pending_events'>[] }> {
     return this.assets.list(tenantIdOf(principal), query);
   }
 
