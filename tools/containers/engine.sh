@@ -1,0 +1,52 @@
+# Sourced by the tools/containers scripts: picks the container engine and, for podman, keeps its images,
+# layers and configuration inside the repository's git-ignored .cache/containers.
+#   CONTAINER_ENGINE=docker|podman   overrides the choice (default: docker when its daemon answers).
+# Podman here needs two settings the defaults get wrong on these machines: runc instead of crun (crun's
+# setrlimit of RLIMIT_NOFILE/NPROC is refused: "Operation not permitted"), and host networking for builds
+# (no bridge plugin setup is needed then, and the package registries are reached directly).
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+containers_cache="${repo_root}/.cache/containers"
+mkdir -p "${containers_cache}"
+
+if [[ -z "${CONTAINER_ENGINE:-}" ]]; then
+  if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+    CONTAINER_ENGINE=docker
+  else
+    CONTAINER_ENGINE=podman
+  fi
+fi
+export CONTAINER_ENGINE
+
+if [[ "${CONTAINER_ENGINE}" == podman ]]; then
+  # The storage lives in .cache so a rebuild reuses layers and `rm -rf .cache` forgets everything.
+  cat >"${containers_cache}/storage.conf" <<CONF
+[storage]
+driver = "overlay"
+graphroot = "${containers_cache}/storage"
+runroot = "${containers_cache}/run"
+CONF
+  cat >"${containers_cache}/containers.conf" <<CONF
+[engine]
+runtime = "runc"
+events_logger = "file"
+cgroup_manager = "cgroupfs"
+[containers]
+netns = "host"
+CONF
+  export CONTAINERS_STORAGE_CONF="${containers_cache}/storage.conf"
+  export CONTAINERS_CONF="${containers_cache}/containers.conf"
+fi
+
+engine() { "${CONTAINER_ENGINE}" "$@"; }
+
+# Builds with the engine's own flags: podman's chroot isolation and host network work without privileges
+# that these machines refuse; docker's BuildKit needs nothing extra.
+engine_build() {
+  if [[ "${CONTAINER_ENGINE}" == podman ]]; then
+    podman build --isolation chroot --network host --layers "$@"
+  else
+    DOCKER_BUILDKIT=1 docker build "$@"
+  fi
+}
+
+image_size() { engine image inspect --format '{{.Size}}' "$1" | awk '{ printf "%.0f MB", $1 / 1000000 }'; }
