@@ -1,9 +1,10 @@
 # Sourced by the tools/containers scripts: picks the container engine and, for podman, keeps its images,
 # layers and configuration inside the repository's git-ignored .cache/containers.
 #   CONTAINER_ENGINE=docker|podman   overrides the choice (default: docker when its daemon answers).
-# Podman here needs two settings the defaults get wrong on these machines: runc instead of crun (crun's
-# setrlimit of RLIMIT_NOFILE/NPROC is refused: "Operation not permitted"), and host networking for builds
-# (no bridge plugin setup is needed then, and the package registries are reached directly).
+# Podman here needs settings the defaults get wrong on these machines: runc instead of crun, limits below
+# the host's hard ones (both runtimes fail with "setrlimit RLIMIT_NOFILE/NPROC: Operation not permitted"
+# when asked for podman's default 1048576 open files), and host networking (no bridge setup needed, and
+# the package registries are reached directly).
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 containers_cache="${repo_root}/.cache/containers"
 mkdir -p "${containers_cache}"
@@ -32,6 +33,8 @@ events_logger = "file"
 cgroup_manager = "cgroupfs"
 [containers]
 netns = "host"
+# Raising a limit to the host's hard limit is refused here; lowering is always allowed.
+default_ulimits = ["nofile=16384:16384", "nproc=8192:8192"]
 CONF
   export CONTAINERS_STORAGE_CONF="${containers_cache}/storage.conf"
   export CONTAINERS_CONF="${containers_cache}/containers.conf"
@@ -41,11 +44,15 @@ engine() { "${CONTAINER_ENGINE}" "$@"; }
 
 # Builds with the engine's own flags: podman's chroot isolation and host network work without privileges
 # that these machines refuse; docker's BuildKit needs nothing extra.
+# A CA bundle the host trusts beyond the public ones (a proxy that re-signs TLS) reaches the recipe's
+# npm steps as the build secret `ca`, never as a layer. Docker format keeps the recipe's HEALTHCHECK.
 engine_build() {
+  local secret=()
+  [[ -n "${NODE_EXTRA_CA_CERTS:-}" && -f "${NODE_EXTRA_CA_CERTS}" ]] && secret=(--secret "id=ca,src=${NODE_EXTRA_CA_CERTS}")
   if [[ "${CONTAINER_ENGINE}" == podman ]]; then
-    podman build --isolation chroot --network host --layers "$@"
+    podman build --isolation chroot --network host --layers --format docker "${secret[@]}" "$@"
   else
-    DOCKER_BUILDKIT=1 docker build "$@"
+    DOCKER_BUILDKIT=1 docker build "${secret[@]}" "$@"
   fi
 }
 
