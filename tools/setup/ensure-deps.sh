@@ -17,6 +17,13 @@ command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v kcat >/dev/null || missing+=(kcat)
 # prlimit (util-linux) puts the encoder's tools under CPU and memory limits; minimal images may lack it.
 command -v prlimit >/dev/null || missing+=(util-linux)
+# promtool checks the alerting rules (tools/deploy/validate.sh); podman, runc and mmdebstrap build and run
+# the images and the containers tier (tools/containers). uidmap/slirp4netns/fuse-overlayfs are podman's
+# usual companions for when it runs rootless.
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v podman >/dev/null || missing+=(podman uidmap slirp4netns fuse-overlayfs)
+command -v runc >/dev/null || missing+=(runc)
+command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "[setup] please install: ${missing[*]} (needs root)" >&2
