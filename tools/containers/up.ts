@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     return true;
   }, { timeoutMs: 120_000, intervalMs: 500 });
   // What the manifests' kafka-topics Job does (create-topics.sh), through the admin API.
-  await admin.createTopics({ topics: Object.values(TOPICS).map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS, replicationFactor: 1 })) });
+  await admin.createTopics({ topics: Object.values(TOPICS).map((topic) => ({ topic, numPartitions: TOPIC_PARTITIONS[topic], replicationFactor: 1 })) });
   await admin.disconnect();
 
   const local = { STORAGE_URL: 'http://127.0.0.1:3001', FANOUT_URL: 'http://127.0.0.1:3003', MONGODB_URI: mongodbUri, KAFKA_BROKERS: kafkaBrokers };
