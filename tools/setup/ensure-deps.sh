@@ -22,6 +22,8 @@ command -v prlimit >/dev/null || missing+=(util-linux)
 # usual companions for when it runs rootless.
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v podman >/dev/null || missing+=(podman uidmap slirp4netns fuse-overlayfs)
+# catatonit: the pause process of podman pods (`podman kube play`).
+command -v catatonit >/dev/null || missing+=(catatonit)
 command -v runc >/dev/null || missing+=(runc)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 if [ ${#missing[@]} -gt 0 ]; then
