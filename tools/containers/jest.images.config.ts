@@ -7,7 +7,7 @@ import type { Config } from 'jest';
  */
 const config: Config = {
   displayName: 'images',
-  preset: '../../jest.preset.js',
+  preset: './jest.preset.js',
   rootDir: '../..',
   testMatch: ['<rootDir>/tools/containers/**/*.images-spec.ts'],
   maxWorkers: 1,

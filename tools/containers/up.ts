@@ -67,6 +67,9 @@ export interface ServiceRun {
 }
 
 const engine = process.env['CONTAINER_ENGINE'] ?? (existsSync('/var/run/docker.sock') ? 'docker' : 'podman');
+// An emptyDir belongs to the pod's fsGroup. podman ignores `mode=` on a tmpfs outside /tmp (root, 0755)
+// but chowns it to the container's user with `U`; docker honours `mode=`.
+const writableTmpfs = engine === 'podman' ? 'rw,U' : 'rw,mode=1777';
 
 /** Runs the engine with tools/containers/engine.sh's settings (podman: runc, limits, storage in .cache). */
 async function container(args: string[], options: { allowFailure?: boolean } = {}): Promise<string> {
@@ -136,8 +139,7 @@ function runArgs(run: ServiceRun): string[] {
     ...(run.readOnly ? ['--read-only'] : []),
     ...(run.noNewPrivileges ? ['--security-opt', 'no-new-privileges'] : []),
     ...run.dropCapabilities.map((capability) => `--cap-drop=${capability}`),
-    // An emptyDir is writable by the pod's fsGroup; a world-writable sticky tmpfs is the nearest here.
-    ...run.tmpfs.flatMap((mountPath) => ['--tmpfs', `${mountPath}:rw,nosuid,nodev,mode=1777,size=2g`]),
+    ...run.tmpfs.flatMap((mountPath) => ['--tmpfs', `${mountPath}:${writableTmpfs},nosuid,nodev,size=2g`]),
     ...Object.entries(run.env).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
     `localhost/media-assets/${run.service}:latest`,
   ];
@@ -152,14 +154,18 @@ async function removeAll(): Promise<void> {
   if (ids.length > 0) await container(['rm', '-f', '-t', '0', ...ids], { allowFailure: true });
 }
 
-interface StopResult { name: string; exitCode: number; seconds: number; graceSeconds: number }
+interface StopResult { name: string; exitCode: number; seconds: number; graceSeconds: number; cleanCodes: number[] }
 
-/** SIGTERM, then the time until the container exited and its exit code (the engine SIGKILLs after the grace). */
-async function stopAndMeasure(name: string, graceSeconds: number): Promise<StopResult> {
+/**
+ * SIGTERM, then the time until the container exited and its exit code (the engine SIGKILLs after the
+ * grace). The services must exit 0. The JVM stand-ins run their shutdown hooks and then end with 143
+ * (128 + SIGTERM), the JVM's way of saying it stopped on the signal, so 143 is clean for them.
+ */
+async function stopAndMeasure(name: string, graceSeconds: number, cleanCodes: number[] = [0]): Promise<StopResult> {
   const started = Date.now();
   await container(['stop', '-t', String(graceSeconds), name]);
   const exitCode = Number(await container(['inspect', '--format', '{{.State.ExitCode}}', name]));
-  return { name, exitCode, seconds: (Date.now() - started) / 1000, graceSeconds };
+  return { name, exitCode, seconds: (Date.now() - started) / 1000, graceSeconds, cleanCodes };
 }
 
 async function main(): Promise<void> {
@@ -185,7 +191,7 @@ async function main(): Promise<void> {
   console.error(`[up] ${engine}: broker and database stand-in`);
   await container(['run', '--detach', '--name', 'media-assets-mongodb', '--label', LABEL, '--network', 'host', '--env', `MONGO_PORT=${mongoPort}`, 'localhost/media-assets/mongo-java-server:latest']);
   await container([
-    'run', '--detach', '--name', 'media-assets-kafka', '--label', LABEL, '--network', 'host', '--tmpfs', '/var/lib/kafka:rw,mode=1777',
+    'run', '--detach', '--name', 'media-assets-kafka', '--label', LABEL, '--network', 'host', '--tmpfs', `/var/lib/kafka:${writableTmpfs}`,
     '--env', `KAFKA_PORT=${kafkaPort}`, '--env', `KAFKA_CONTROLLER_PORT=${controllerPort}`, '--env', 'KAFKA_AUTO_CREATE_TOPICS=false',
     'localhost/media-assets/kafka:latest',
   ]);
@@ -248,9 +254,9 @@ async function main(): Promise<void> {
     // Services first, in reverse start order (as a rollout would drain them), then the infrastructure.
     const results: StopResult[] = [];
     for (const run of [...runs].reverse()) results.push(await stopAndMeasure(`media-assets-${run.service}`, run.graceSeconds));
-    results.push(await stopAndMeasure('media-assets-kafka', 30), await stopAndMeasure('media-assets-mongodb', 30));
+    results.push(await stopAndMeasure('media-assets-kafka', 30, [0, 143]), await stopAndMeasure('media-assets-mongodb', 30, [0, 143]));
     const lines = results.map((result) => {
-      const ok = result.exitCode === 0 && result.seconds < result.graceSeconds;
+      const ok = result.cleanCodes.includes(result.exitCode) && result.seconds < result.graceSeconds;
       if (!ok) failed = true;
       return `| ${result.name} | ${result.exitCode} | ${result.seconds.toFixed(1)} | ${result.graceSeconds} | ${ok ? 'ok' : 'FAILED'} |`;
     });
