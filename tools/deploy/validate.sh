@@ -153,8 +153,10 @@ dashboard_queries() {
   ' deploy/monitoring/media-assets.dashboard.json >"$out/dashboard-queries.rules.json" &&
     promtool check rules "$out/dashboard-queries.rules.json"
 }
+# Fresh service keys as `npm run service-keys` prints them: real JWKs, so the config check can parse them.
+compose_service_keys=$(npx tsx tools/dev/service-keys.ts)
 compose() {
-  JWT_HS256_SECRET=$COMPOSE_STAND_IN_JWT_SECRET "$bin/deploy-check" compose "$@"
+  (eval "$compose_service_keys" && JWT_HS256_SECRET=$COMPOSE_STAND_IN_JWT_SECRET "$bin/deploy-check" compose "$@")
 }
 
 rm -rf "$out" && mkdir -p "$out"
