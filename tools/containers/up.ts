@@ -11,7 +11,7 @@
  * and gid, a read-only root filesystem, no capabilities, no privilege gain, its emptyDir mounts (as tmpfs)
  * and its terminationGracePeriodSeconds. Only addresses are changed: on the host network the cluster's
  * service names (storage, fanout, kafka-bootstrap, mongodb-0...) become 127.0.0.1 and the local broker
- * and database containers; the placeholder JWT secret becomes a random one; fanout may call webhooks on
+ * and database containers; the placeholder JWT secret and service keys become fresh ones; fanout may call webhooks on
  * loopback (WEBHOOK_ALLOWED_CIDRS), because the pass's receiver listens there.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -24,6 +24,7 @@ import { promisify } from 'node:util';
 import { loadAll } from 'js-yaml';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
+import { serviceIdentityEnv } from '@media/service-identity';
 import { freePort, waitFor } from '@media/testing';
 import { type Manifest, type ServiceRun, serviceRuns, START_ORDER } from './service-runs';
 
@@ -134,11 +135,13 @@ async function main(): Promise<void> {
   await admin.disconnect();
 
   const local = { STORAGE_URL: 'http://127.0.0.1:3001', FANOUT_URL: 'http://127.0.0.1:3003', MONGODB_URI: mongodbUri, KAFKA_BROKERS: kafkaBrokers };
+  // A fresh set of service keys in place of the manifests' placeholders (what `npm run service-keys` prints).
+  const identity = serviceIdentityEnv() as Record<string, Record<string, string>>;
   const runs = serviceRuns(await renderedManifests(), {
-    storage: local,
-    fanout: { ...local, WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' },
-    encoder: local,
-    'ingest-api': { ...local, JWT_HS256_SECRET: jwtSecret, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' },
+    storage: { ...local, ...identity['storage'] },
+    fanout: { ...local, ...identity['fanout'], WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' },
+    encoder: { ...local, ...identity['encoder'] },
+    'ingest-api': { ...local, ...identity['ingest-api'], JWT_HS256_SECRET: jwtSecret, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' },
   });
   for (const run of runs) {
     console.error(`[up] ${run.service}: user ${run.user}, read-only ${run.readOnly}, tmpfs ${run.tmpfs.join(',') || '-'}, grace ${run.graceSeconds}s`);
