@@ -9,7 +9,8 @@ rm -f "${socket}"
 podman system service --time=0 "unix://${socket}" &
 service=$!
 trap 'kill "${service}" 2>/dev/null; rm -f "${socket}"' EXIT TERM INT
-for _ in $(seq 1 100); do
+# Up to 60 s: a busy machine (or a build holding the storage lock) makes podman slow to start.
+for _ in $(seq 1 600); do
   [[ -S "${socket}" ]] && break
   kill -0 "${service}" 2>/dev/null || { echo "podman system service exited" >&2; exit 1; }
   sleep 0.1
