@@ -173,6 +173,7 @@ async function main(): Promise<void> {
         E2E_ENCODER_URL: 'http://127.0.0.1:3002',
         E2E_JWT_SECRET: jwtSecret,
         E2E_DATABASE_URI: mongodbUri,
+        E2E_SERVICE_IDENTITY: JSON.stringify(identity),
         KAFKA_BROKERS: kafkaBrokers,
       },
     });
