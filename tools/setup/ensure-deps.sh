@@ -17,6 +17,8 @@ command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v kcat >/dev/null || missing+=(kcat)
 # prlimit (util-linux) puts the encoder's tools under CPU and memory limits; minimal images may lack it.
 command -v prlimit >/dev/null || missing+=(util-linux)
+# unshare and setpriv (util-linux too) isolate those tools: no network, an unprivileged user.
+{ command -v unshare >/dev/null && command -v setpriv >/dev/null; } || missing+=(util-linux)
 # promtool checks the alerting rules (tools/deploy/validate.sh); podman, runc and mmdebstrap build and run
 # the images and the containers tier (tools/containers). uidmap/slirp4netns/fuse-overlayfs are podman's
 # usual companions for when it runs rootless.
