@@ -5,7 +5,10 @@
 #               OpenAPI document (the k8s.io/kubernetes Go module) because kubeconform's own download
 #               source is not reachable.
 #   Compose     docker-compose.yml loaded by compose-go, the loader of `docker compose` (deploy-check).
-#   Dockerfile  hadolint, then BuildKit's parser and lint rules plus this project's image rules (deploy-check).
+#   Dockerfile  hadolint, then BuildKit's parser and lint rules plus this project's image rules (deploy-check);
+#               hadolint also reads the Containerfiles of tools/containers.
+#   Monitoring  promtool (Debian's prometheus package) checks and unit-tests deploy/monitoring's alerting
+#               rules, and parses every query of the Grafana dashboard.
 # Each checker must then refuse a deliberately broken file (tools/deploy/fixtures): a checker that passes
 # everything fails the run. The rendered output lands in dist/deploy/ for the jest tier that compares it
 # with the code (tools/deploy/*.deploy-spec.ts).
@@ -139,6 +142,17 @@ kubeconform() {
 render() {
   "$bin/kustomize" build "deploy/$1" >"$out/$2.yaml" && "$bin/deploy-check" yaml2json <"$out/$2.yaml" >"$out/$2.json"
 }
+# The dashboard's queries, wrapped as recording rules so promtool's parser reads each one.
+dashboard_queries() {
+  node -e '
+    const dashboard = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+    if (exprs.length === 0) throw new Error("no queries in the dashboard");
+    const rules = exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr }));
+    console.log(JSON.stringify({ groups: [{ name: "dashboard", rules }] }));
+  ' deploy/monitoring/media-assets.dashboard.json >"$out/dashboard-queries.rules.json" &&
+    promtool check rules "$out/dashboard-queries.rules.json"
+}
 # Fresh service keys as `npm run service-keys` prints them: real JWKs, so the config check can parse them.
 compose_service_keys=$(npx tsx tools/dev/service-keys.ts)
 compose() {
@@ -152,10 +166,17 @@ check "kubeconform -strict (Kubernetes $K8S_VERSION)" kubeconform "$out/base.yam
 check "compose-go: docker-compose.yml" compose -o "$out/compose.json" docker-compose.yml
 check "hadolint: tools/docker/service.Dockerfile" "$bin/hadolint" --config tools/deploy/hadolint.yaml tools/docker/service.Dockerfile
 check "deploy-check: tools/docker/service.Dockerfile" "$bin/deploy-check" dockerfile tools/docker/service.Dockerfile
+for containerfile in tools/containers/*.Containerfile tools/containers/*/*.Containerfile; do
+  check "hadolint: $containerfile" "$bin/hadolint" --config tools/deploy/hadolint.yaml "$containerfile"
+done
+check "promtool check rules: deploy/monitoring" promtool check rules deploy/monitoring/media-assets.rules.yaml
+check "promtool test rules: deploy/monitoring" promtool test rules deploy/monitoring/media-assets.rules.test.yaml
+check "promtool parses the dashboard's queries" dashboard_queries
 
 refuse "kubeconform refuses fixtures/broken-manifests.yaml" "maxUnavailabel|replicas" kubeconform "$fixtures/broken-manifests.yaml"
 refuse "compose-go refuses fixtures/broken-compose.yml" "ports must be a array|undefined service" compose "$fixtures/broken-compose.yml"
 refuse "hadolint refuses fixtures/broken.Dockerfile" "DL3007|DL3020|DL3025" "$bin/hadolint" --config tools/deploy/hadolint.yaml "$fixtures/broken.Dockerfile"
+refuse "promtool refuses fixtures/broken.rules.yaml" "parse error|unclosed|not a valid duration" promtool check rules "$fixtures/broken.rules.yaml"
 refuse "deploy-check refuses fixtures/broken.Dockerfile" "no HEALTHCHECK|multi-stage|remote source|non-root" "$bin/deploy-check" dockerfile "$fixtures/broken.Dockerfile"
 
 log "done in $(seconds_since "$started") s, $failures failed"

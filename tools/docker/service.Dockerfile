@@ -14,7 +14,13 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /repo
 COPY package.json package-lock.json ./
 # No install scripts: the build needs none (native parts of nx, swc and sharp come as prebuilt packages).
-RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
+# The optional `ca` secret is a CA bundle for networks whose proxy re-signs TLS (tools/containers/images.sh
+# passes the host's NODE_EXTRA_CA_CERTS); it is mounted for the install only and never lands in a layer.
+# npm can print "Exit handler never called!" and still exit 0 after failed fetches: `npm ls` makes a
+# missing package fail the build here instead of at run time.
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca,target=/run/secrets/ca.crt \
+    NODE_EXTRA_CA_CERTS=/run/secrets/ca.crt npm ci --ignore-scripts --no-audit --no-fund \
+ && npm ls --depth=0 >/dev/null
 
 FROM deps AS build
 ARG APP
@@ -28,7 +34,9 @@ RUN NX_DAEMON=false npx nx build "${APP}" --skip-nx-cache \
  && cp "dist/apps/${APP}/main.js" "dist/apps/${APP}/package.json" "dist/apps/${APP}/package-lock.json" /out/
 WORKDIR /out
 # Optional dependencies stay: sharp's libvips binary for this platform is one.
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+RUN --mount=type=cache,target=/root/.npm --mount=type=secret,id=ca,target=/run/secrets/ca.crt \
+    NODE_EXTRA_CA_CERTS=/run/secrets/ca.crt npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm ls --omit=dev --depth=0 >/dev/null
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production

@@ -19,6 +19,15 @@ command -v kcat >/dev/null || missing+=(kcat)
 command -v prlimit >/dev/null || missing+=(util-linux)
 # unshare and setpriv (util-linux too) isolate those tools: no network, an unprivileged user.
 { command -v unshare >/dev/null && command -v setpriv >/dev/null; } || missing+=(util-linux)
+# promtool checks the alerting rules (tools/deploy/validate.sh); podman, runc and mmdebstrap build and run
+# the images and the containers tier (tools/containers). uidmap/slirp4netns/fuse-overlayfs are podman's
+# usual companions for when it runs rootless.
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v podman >/dev/null || missing+=(podman uidmap slirp4netns fuse-overlayfs)
+# catatonit: the pause process of podman pods (`podman kube play`).
+command -v catatonit >/dev/null || missing+=(catatonit)
+command -v runc >/dev/null || missing+=(runc)
+command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "[setup] please install: ${missing[*]} (needs root)" >&2

@@ -33,6 +33,11 @@ check deploy bash tools/deploy/validate.sh
 tier deploy -c tools/deploy/jest.deploy.config.ts
 tier unit -c jest.unit.config.ts
 tier integration -c jest.integration.config.ts --runInBand
+# A slice of the integration tier again, with Kafka and the database in containers started by testcontainers
+# (TEST_INFRA=containers: podman here, Docker where it runs), so that path cannot rot. A fresh machine
+# builds the two images first (Debian base by mmdebstrap, about 5 min); later runs reuse .cache/containers.
+TEST_INFRA=containers tier containers -c jest.integration.config.ts --runInBand \
+  libs/messaging/src/lib/kafka.int-spec.ts apps/encoder/src/app/jobs/encoding-job.repository.int-spec.ts
 
 # The end-to-end tier runs the built services as processes, as they run in production.
 echo "== building the services" >&2

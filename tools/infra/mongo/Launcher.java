@@ -58,7 +58,9 @@ public class Launcher {
                 backend.close();
             }
         }, "mongo-shutdown"));
-        server.bind("127.0.0.1", port);
+        // Loopback unless told otherwise: a container publishing the port needs -Dlauncher.host=0.0.0.0.
+        String host = System.getProperty("launcher.host", "127.0.0.1");
+        server.bind(host, port);
         if (Boolean.getBoolean("launcher.exitOnStdinEof")) {
             Thread watchdog = new Thread(() -> {
                 try {
@@ -74,7 +76,7 @@ public class Launcher {
             watchdog.setDaemon(true);
             watchdog.start();
         }
-        System.out.println("READY " + kind + " mongodb://127.0.0.1:" + port + "/");
+        System.out.println("READY " + kind + " mongodb://" + host + ":" + port + "/");
         System.out.flush();
     }
 }

@@ -120,6 +120,15 @@ export class EncodingJobRepository implements OnModuleInit {
     await this.collection.updateOne({ _id: jobId }, { $set: { reported_on: now } });
   }
 
+  /** Unfinished jobs and when the oldest was queued, for the queue gauges. */
+  async backlog(): Promise<{ count: number; oldest: Date | null }> {
+    const [count, oldest] = await Promise.all([
+      this.collection.countDocuments({ status: 'pending' }),
+      this.collection.findOne({ status: 'pending' }, { sort: { created_on: 1 }, projection: { created_on: 1 } }),
+    ]);
+    return { count, oldest: oldest?.created_on ?? null };
+  }
+
   findOne(jobId: string): Promise<EncodingJobRecord | null> {
     return this.collection.findOne({ _id: jobId });
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
-import { ClaimLoop, ShutdownAbort, ShutdownState } from '@media/service-kit';
+import { ClaimLoop, registerBacklogGauges, ShutdownAbort, ShutdownState } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
@@ -72,6 +72,13 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     const sandbox = resolveSandbox(config.ENCODER_SANDBOX, { uid: config.ENCODER_SANDBOX_UID, gid: config.ENCODER_SANDBOX_GID });
     if (sandbox.isolation) this.limits.isolation = sandbox.isolation;
     else this.logger.warn({ reason: sandbox.reason }, 'media tools run with resource limits only, not isolated');
+    // Queue age is what the encoder's objective is about: how long an upload waits for its renditions.
+    registerBacklogGauges(metrics.registry, {
+      countName: 'encoder_queue_jobs',
+      ageName: 'encoder_queue_oldest_age_seconds',
+      what: 'encoding jobs not finished yet (waiting or running)',
+      read: () => jobs.backlog(),
+    });
     this.loop = new ClaimLoop<ClaimedJob>({
       concurrency: config.ENCODER_WORKERS,
       pollIntervalMs: config.ENCODER_POLL_INTERVAL_MS,

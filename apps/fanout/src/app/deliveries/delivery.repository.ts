@@ -99,6 +99,15 @@ export class DeliveryRepository {
     return result.matchedCount === 1;
   }
 
+  /** Pending deliveries and when the oldest was planned, for the backlog gauges. */
+  async backlog(): Promise<{ count: number; oldest: Date | null }> {
+    const [count, oldest] = await Promise.all([
+      this.collection.countDocuments({ status: 'pending' }),
+      this.collection.findOne({ status: 'pending' }, { sort: { created_on: 1 }, projection: { created_on: 1 } }),
+    ]);
+    return { count, oldest: oldest?.created_on ?? null };
+  }
+
   findOne(tenant: TenantId, webhookId: string, id: string): Promise<DeliveryRecord | null> {
     return this.collection.findOne({ _id: id, tenant, webhook_id: webhookId });
   }

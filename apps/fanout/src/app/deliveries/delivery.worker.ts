@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { signWebhook } from '@media/asset-model';
-import { ClaimLoop, MetricsRegistry, ShutdownState } from '@media/service-kit';
+import { ClaimLoop, MetricsRegistry, registerBacklogGauges, ShutdownState } from '@media/service-kit';
 import { Counter } from 'prom-client';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
@@ -36,6 +36,13 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       registers: [metrics.registry],
     });
     this.share = new FairShare(config.WEBHOOK_TENANT_CONCURRENCY, config.WEBHOOK_ENDPOINT_CONCURRENCY);
+    // The webhook objective: deliveries that wait (due, retrying or in flight), and for how long.
+    registerBacklogGauges(metrics.registry, {
+      countName: 'fanout_webhook_backlog_deliveries',
+      ageName: 'fanout_webhook_backlog_oldest_age_seconds',
+      what: 'webhook deliveries not yet succeeded or given up (pending)',
+      read: () => deliveries.backlog(),
+    });
     this.loop = new ClaimLoop<ClaimedDelivery>({
       concurrency: config.WEBHOOK_CONCURRENCY,
       pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,

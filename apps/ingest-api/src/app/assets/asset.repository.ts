@@ -144,6 +144,20 @@ export class AssetRepository {
       .toArray();
   }
 
+  /**
+   * Assets with unpublished events, and the oldest event of the asset changed longest ago: the outbox's
+   * age as far as its own order tells (an event stuck behind newer changes of its asset is not seen).
+   */
+  async outboxBacklog(): Promise<{ count: number; oldest: Date | null }> {
+    const filter = { 'pending_events.id': { $exists: true } };
+    const [count, [first]] = await Promise.all([
+      this.collection.countDocuments(filter),
+      this.collection.find(filter, { projection: { pending_events: 1 } }).sort({ changed_on: 1 }).limit(1).toArray(),
+    ]);
+    const times = (first?.pending_events ?? []).map((event) => new Date(event.created_on).getTime());
+    return { count, oldest: times.length > 0 ? new Date(Math.min(...times)) : null };
+  }
+
   /** The given assets' pending events (a point lookup per id): the relay's path for its own commits. */
   async findPendingEventsOf(ids: readonly string[]): Promise<Pick<AssetRecord, '_id' | 'pending_events'>[]> {
     return this.collection

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ASSET_EVENT_SOURCE, assetEventEnvelopeSchema, type AssetEventEnvelope, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
+import { MetricsRegistry, registerBacklogGauges } from '@media/service-kit';
 import type { Producer } from 'kafkajs';
+import { Histogram } from 'prom-client';
 import type { AssetRecord, PendingEvent } from '../assets/asset.record';
 import { AssetRepository } from '../assets/asset.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
@@ -24,13 +26,29 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
   private running = false;
   private loop: Promise<void> | undefined;
   private lastSearch = 0;
+  private readonly publishLag: Histogram;
 
   constructor(
     private readonly assets: AssetRepository,
     private readonly kafka: KafkaClient,
     private readonly signal: OutboxSignal,
     @Inject(INGEST_CONFIG) private readonly config: Pick<IngestApiConfig, 'OUTBOX_FAILPOINT'>,
-  ) {}
+    metrics: MetricsRegistry,
+  ) {
+    // The events objective: how long a committed change waits before Kafka has its event.
+    this.publishLag = new Histogram({
+      name: 'ingest_outbox_publish_lag_seconds',
+      help: 'Time from the commit that recorded an event to Kafka acknowledging it',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [metrics.registry],
+    });
+    registerBacklogGauges(metrics.registry, {
+      countName: 'ingest_outbox_assets_pending',
+      ageName: 'ingest_outbox_oldest_pending_age_seconds',
+      what: 'assets with events not yet published to Kafka',
+      read: () => assets.outboxBacklog(),
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.running = true;
@@ -92,6 +110,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
         continue;
       }
       await producer.send({ topic: TOPICS.assetEvents, acks: -1, messages });
+      const acknowledged = Date.now();
+      for (const event of events) this.publishLag.observe(Math.max(0, acknowledged - new Date(event.created_on).getTime()) / 1000);
       if (this.config.OUTBOX_FAILPOINT === 'hang-after-publish') await this.hangForever(events);
       await this.assets.removePublishedEvents(document._id, events.map((event) => event.id));
     }

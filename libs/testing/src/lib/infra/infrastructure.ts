@@ -1,3 +1,4 @@
+import { startContainerInfrastructure } from './infrastructure.containers';
 import { startKafka } from './kafka.process';
 import { startMongo } from './mongo.process';
 
@@ -17,9 +18,13 @@ export interface InfrastructureOptions {
 
 /**
  * The servers tests and the local suite run against: the user's own when `MONGODB_URI` / `KAFKA_BROKERS`
- * are set, otherwise a real Kafka broker and the MongoDB-wire server started here as plain processes.
+ * are set; containers started by testcontainers with `TEST_INFRA=containers`; otherwise (the default,
+ * and faster here) a real Kafka broker and the MongoDB-wire server started here as plain processes.
  */
 export async function startInfrastructure({ repoRoot, env = process.env, log }: InfrastructureOptions): Promise<Infrastructure> {
+  if (env['TEST_INFRA'] === 'containers' && !env['MONGODB_URI'] && !env['KAFKA_BROKERS']) {
+    return startContainerInfrastructure({ repoRoot, log: log ?? (() => undefined) });
+  }
   const givenMongo = env['MONGODB_URI'];
   const givenKafka = env['KAFKA_BROKERS'];
   // Both start in parallel: the JVMs dominate start-up and the machine has two cores for two servers.
