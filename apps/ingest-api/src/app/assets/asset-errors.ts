@@ -1,6 +1,6 @@
 import { DomainError } from '@media/service-kit';
 
-/** Another tenant's asset and a missing one look exactly alike (SPEC §2). */
+/** Another tenant's asset and a missing one look exactly alike, so ids leak nothing across tenants. */
 export const assetNotFound = (id: string) => new DomainError(404, 'asset_not_found', 'Asset not found', `no asset ${id.slice(0, 64)}`);
 
 export const missingField = (field: string, detail = `"${field}" is required`) =>

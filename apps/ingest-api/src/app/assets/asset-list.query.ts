@@ -15,7 +15,7 @@ const SORTS = {
 /** A repeated query parameter (`?limit=1&limit=2`) counts once: the last one wins, as in most servers. */
 const single = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (Array.isArray(value) ? value.at(-1) : value), schema);
 
-/** `GET /assets` query parameters (SPEC §4). Anything out of range is a 400, never silently clamped. */
+/** `GET /assets` query parameters. Anything out of range is a 400, never silently clamped. */
 export const assetListQuerySchema = z.object({
   limit: single(z.coerce.number().int().min(1).max(MAX_LIST_LIMIT, `limit may be at most ${MAX_LIST_LIMIT}`).default(100)),
   skip: single(z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0)),

@@ -72,6 +72,8 @@ export class AssetsService {
           width: null,
           height: null,
           duration: null,
+          bitrate: null,
+          page_count: null,
           error: null,
         } satisfies AssetChanges);
       }

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { type BaseConfig, ConfigError } from '../config/load-config';
@@ -11,8 +11,11 @@ import { ShutdownState } from '../shutdown/shutdown.state';
 import { exitGracefullyOnSignals } from './graceful-shutdown';
 
 export interface ServiceOptions {
-  /** Publishes an OpenAPI 3 document generated from the controllers at /docs/openapi.json, viewer at /docs. */
-  openApi?: { title: string; description: string; version: string };
+  /**
+   * Publishes an OpenAPI 3 document at /docs/openapi.json, viewer at /docs: the given document, or one
+   * generated from the controllers' decorators.
+   */
+  openApi?: { document: () => Record<string, unknown> } | { title: string; description: string; version: string };
 }
 
 /** Builds a configured (not yet listening) application; shared by `main.ts` and the tests. */
@@ -24,7 +27,9 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.use(drainAware(app.get(ShutdownState)));
   answerUnparsableRequestsWithProblems(app);
   tuneForLongUploads(app.getHttpServer() as Server);
-  if (options.openApi) {
+  if (options.openApi && 'document' in options.openApi) {
+    SwaggerModule.setup('docs', app, options.openApi.document() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
+  } else if (options.openApi) {
     const config = new DocumentBuilder()
       .setTitle(options.openApi.title)
       .setDescription(options.openApi.description)
