@@ -60,6 +60,9 @@ async function main(): Promise<void> {
       database: `contract_${Date.now()}`,
       jwtSecret: secret,
       logs: workDir,
+      // The documented example receiver is a documentation address (RFC 5737); allowing it lets the run
+      // create subscriptions and follow them. Attempts to it fail, which only the delivery log sees.
+      env: { fanout: { WEBHOOK_ALLOWED_CIDRS: '192.0.2.0/24' } },
     });
     try {
       const token = await mintHs256Token({ secret, tenant: 'contract', scopes: [...SCOPES], ttlSeconds: 3600 });

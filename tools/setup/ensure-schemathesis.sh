@@ -7,7 +7,14 @@ version=4.32.5
 venv="$PWD/.cache/schemathesis-$version"
 # The stamp is written last: an install cut short is redone, not half-used.
 if [ ! -f "$venv/.installed" ]; then
-  command -v python3 >/dev/null || { echo "[setup] python3 (3.10+) is needed for schemathesis" >&2; exit 1; }
+  # Debian splits venv (and its pip) out of python3; install both when missing, as ensure-deps.sh does.
+  if ! command -v python3 >/dev/null || ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
+    sudo_cmd=""
+    [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
+    echo "[setup] installing Debian packages: python3 python3-venv" >&2
+    $sudo_cmd apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends python3 python3-venv >&2
+  fi
   echo "[setup] installing schemathesis $version into $venv" >&2
   rm -rf "$venv"
   python3 -m venv "$venv"

@@ -13,7 +13,8 @@ export type WebhookEventFilter = (typeof WEBHOOK_EVENT_FILTERS)[number];
 export const WEBHOOK_STATUSES = ['active', 'disabled'] as const;
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
-const url = z.string().min(1).max(2048);
+// The example is a documentation address (RFC 5737): real receivers are public http(s) URLs.
+const url = z.string().min(1).max(2048).meta({ description: 'the receiver: a public http or https URL', example: 'https://192.0.2.10/hooks/media-assets' });
 const events = z
   .array(z.enum(WEBHOOK_EVENT_FILTERS))
   .min(1, 'lists at least one event type or "*"')

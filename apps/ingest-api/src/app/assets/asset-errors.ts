@@ -17,6 +17,9 @@ export const invalidPhase = (phase: string | undefined, allowed: string[]) =>
 
 export const checksumMismatch = (detail: string) => new DomainError(400, 'checksum_mismatch', 'Checksum mismatch', detail);
 
+export const invalidIfMatch = () =>
+  new DomainError(400, 'invalid_if_match', 'Invalid If-Match', 'If-Match is "*" or a comma-separated list of ETags such as "<id>.<version>"', { field: 'If-Match' });
+
 export const preconditionFailed = () =>
   new DomainError(412, 'precondition_failed', 'Precondition failed', 'the asset changed since the ETag in If-Match was issued');
 

@@ -8,7 +8,8 @@ import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
 import { readMultipart } from '../uploads/multipart-reader';
 import { type Actor, metadataChanges, type StoredOriginal, UploadsService } from '../uploads/uploads.service';
-import { assetNotFound, preconditionFailed, tooMuchContention } from './asset-errors';
+import { parseIfMatch } from '../http/if-match';
+import { assetNotFound, invalidIfMatch, preconditionFailed, tooMuchContention } from './asset-errors';
 import { cleanFileName, updateAssetSchema } from './asset-input';
 import type { AssetListQuery } from './asset-list.query';
 import { assetEtag } from './asset.presenter';
@@ -104,8 +105,9 @@ export class AssetsService {
 
   private checkIfMatch(record: AssetRecord, ifMatch: string | undefined): void {
     if (ifMatch === undefined) return;
-    const accepted = ifMatch.split(',').map((tag) => tag.trim());
-    if (!accepted.includes('*') && !accepted.includes(assetEtag(record))) throw preconditionFailed();
+    const accepted = parseIfMatch(ifMatch);
+    if (accepted === null) throw invalidIfMatch();
+    if (accepted !== 'any' && !accepted.includes(assetEtag(record))) throw preconditionFailed();
   }
 
   /** Files the change left behind (a replaced original, its renditions) are deleted from storage. */

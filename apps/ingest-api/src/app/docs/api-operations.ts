@@ -14,6 +14,7 @@ import type { Scope } from '@media/scopes';
 import { z } from 'zod';
 import { assetMetadataSchema, startUploadSchema } from '../assets/asset-input';
 import { MAX_LIST_LIMIT } from '../assets/asset-list.query';
+import { IF_MATCH_PATTERN } from '../http/if-match';
 
 /**
  * Every public operation of the gateway with exactly the answers it can give: the success statuses and,
@@ -76,7 +77,7 @@ const ifMatch: Parameter = {
   in: 'header',
   required: false,
   description: 'the ETag of the version the change is based on (or `*`); another version answers 412',
-  schema: { type: 'string', minLength: 1 },
+  schema: { type: 'string', pattern: IF_MATCH_PATTERN },
 };
 
 /** Every route with a token: a missing or bad one is 401, a token without the scope 403 (RFC 6750). */
@@ -107,6 +108,8 @@ const assetLinks = {
   DeleteAsset: { operationId: 'deleteAsset', parameters: { id: '$response.body#/id' } },
   GetUploadProgress: { operationId: 'getUploadProgress', parameters: { id: '$response.body#/id' } },
   SendUploadPart: { operationId: 'sendUploadPart', parameters: { id: '$response.body#/id' } },
+  GetOriginal: { operationId: 'getCdnFile', parameters: { fileId: '$response.body#/cdn_files/items/0/id', name: '$response.body#/cdn_files/items/0/file' } },
+  HeadOriginal: { operationId: 'headCdnFile', parameters: { fileId: '$response.body#/cdn_files/items/0/id', name: '$response.body#/cdn_files/items/0/file' } },
 };
 const webhookLinks = {
   GetWebhook: { operationId: 'getWebhook', parameters: { id: '$response.body#/id' } },
@@ -196,7 +199,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     requestBody: { required: true, content: { 'application/json': 'AssetMetadata', 'multipart/form-data': 'AssetReplacement' } },
     successes: [{ status: 200, description: 'the changed asset', body: { component: 'Asset' }, headers: assetHeaders }],
     problems: problems(
-      { 400: [...MULTIPART_INPUT, 'invalid_request', 'empty_file'] },
+      { 400: [...MULTIPART_INPUT, 'invalid_request', 'empty_file', 'invalid_if_match'] },
       AUTH,
       { 404: ['asset_not_found'], 409: ['upload_not_open', 'concurrent_modification'], 412: ['precondition_failed'], 413: ['file_too_large'], 415: ['unsupported_content_type'] },
       BODY_PARSER,
@@ -212,7 +215,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     scope: 'assets_delete',
     parameters: [assetId, ifMatch],
     successes: [{ status: 204, description: 'deleted' }],
-    problems: problems(AUTH, { 404: ['asset_not_found'], 409: ['concurrent_modification'], 412: ['precondition_failed'] }),
+    problems: problems({ 400: ['invalid_if_match'] }, AUTH, { 404: ['asset_not_found'], 409: ['concurrent_modification'], 412: ['precondition_failed'] }),
   },
   {
     operationId: 'sendUploadPart',
