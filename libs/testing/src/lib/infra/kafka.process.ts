@@ -174,6 +174,7 @@ export async function startKafka(
   /** SIGTERM to the broker's group, SIGKILL after the grace period; true when it shut down on SIGTERM. */
   const terminate = async (): Promise<boolean> => {
     if (!broker.running()) return false;
+    broker.ref();
     signalGroup(broker.pid, 'SIGTERM');
     // Aborted afterwards: a pending grace timer would keep the caller's process alive for its full length.
     const grace = new AbortController();
@@ -244,6 +245,8 @@ export async function startKafka(
 interface BrokerProcess {
   pid: number;
   running: () => boolean;
+  /** Lets the pending exit keep Node alive (the child is unref'd): a caller awaiting stop() must not quit mid-stop. */
+  ref: () => void;
   /** Resolves with how the JVM ended. */
   exited: Promise<string>;
 }
@@ -270,7 +273,7 @@ async function spawnBroker(java: string, args: string[], workDir: string, logFil
   }
   // The JVM must not keep a test runner alive; the exit hook covers a forgotten stop().
   child.unref();
-  return { pid, running: () => running, exited };
+  return { pid, running: () => running, ref: () => child.ref(), exited };
 }
 
 /**
