@@ -84,7 +84,6 @@ const ifMatch: Parameter = {
 const AUTH = { 401: ['invalid_token'], 403: ['insufficient_scope'] } as const;
 const storageDown = { 503: ['storage_unavailable'] } as const;
 const webhooksDown = { 503: ['webhooks_unavailable'] } as const;
-const retryAfter = { 503: { 'Retry-After': 'seconds to wait before trying again' } };
 /** What Express's JSON and form parsers refuse before our code runs (malformed JSON, over 100 kB, a bad charset). */
 const BODY_PARSER = { 400: ['bad_request'], 413: ['payload_too_large'], 415: ['unsupported_media_type'] } as const;
 
@@ -278,7 +277,7 @@ export const API_OPERATIONS: readonly Operation[] = [
         { status: 304, description: 'the client’s copy is current' },
       ],
       problems: problems({ 404: ['file_not_found'], 416: ['range_not_satisfiable'] }, storageDown),
-      problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' }, ...retryAfter },
+      problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' } },
     }),
   ),
   {

@@ -17,7 +17,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const headerObjects = (headers: Record<string, string> | undefined) =>
-  headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {};
+  headers && Object.keys(headers).length > 0 ? { headers: Object.fromEntries(Object.entries(headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) } : {};
 
 function successResponse(success: Success): JsonSchema {
   const body = success.body;
@@ -44,15 +44,18 @@ function problemResponse(status: number, codes: readonly string[], headers: Reco
 function operationObject(operation: Operation): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const success of operation.successes) responses[String(success.status)] = successResponse(success);
-  const authHeaders: Record<number, Record<string, string>> = operation.scope
-    ? {
-        401: { 'WWW-Authenticate': 'Bearer challenge with error="invalid_token" (RFC 6750)' },
-        403: { 'WWW-Authenticate': 'Bearer challenge with error="insufficient_scope" and the scope needed' },
-      }
-    : {};
+  const standardHeaders: Record<number, Record<string, string>> = {
+    ...(operation.scope
+      ? {
+          401: { 'WWW-Authenticate': 'Bearer challenge with error="invalid_token" (RFC 6750)' },
+          403: { 'WWW-Authenticate': 'Bearer challenge with error="insufficient_scope" and the scope needed' },
+        }
+      : {}),
+    503: { 'Retry-After': 'seconds to wait before trying again' },
+  };
   for (const [status, codes] of Object.entries(operation.problems)) {
     const code = Number(status);
-    responses[status] = problemResponse(code, codes, { ...authHeaders[code], ...operation.problemHeaders?.[code] });
+    responses[status] = problemResponse(code, codes, { ...standardHeaders[code], ...operation.problemHeaders?.[code] });
   }
   if (operation.links) {
     const first = operation.successes[0];
