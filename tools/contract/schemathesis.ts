@@ -84,7 +84,8 @@ async function main(): Promise<void> {
       ];
       log(`${st} ${args.join(' ').replace(token, '<token>')}`);
       const status = await new Promise<number>((resolve, reject) => {
-        const child = spawn(st, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+        // In the report folder: Schemathesis keeps a cache (.schemathesis/) where it runs.
+        const child = spawn(st, args, { cwd: workDir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
         child.once('error', reject);
         child.once('exit', (code) => resolve(code ?? 1));
       });

@@ -44,15 +44,11 @@ function problemResponse(status: number, codes: readonly string[], headers: Reco
 function operationObject(operation: Operation): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const success of operation.successes) responses[String(success.status)] = successResponse(success);
-  const standardHeaders: Record<number, Record<string, string>> = {
-    ...(operation.scope
-      ? {
-          401: { 'WWW-Authenticate': 'Bearer challenge with error="invalid_token" (RFC 6750)' },
-          403: { 'WWW-Authenticate': 'Bearer challenge with error="insufficient_scope" and the scope needed' },
-        }
-      : {}),
-    503: { 'Retry-After': 'seconds to wait before trying again' },
-  };
+  const standardHeaders: Record<number, Record<string, string>> = { 503: { 'Retry-After': 'seconds to wait before trying again' } };
+  if (operation.scope) {
+    standardHeaders[401] = { 'WWW-Authenticate': 'Bearer challenge with error="invalid_token" (RFC 6750)' };
+    standardHeaders[403] = { 'WWW-Authenticate': 'Bearer challenge with error="insufficient_scope" and the scope needed' };
+  }
   for (const [status, codes] of Object.entries(operation.problems)) {
     const code = Number(status);
     responses[status] = problemResponse(code, codes, { ...standardHeaders[code], ...operation.problemHeaders?.[code] });

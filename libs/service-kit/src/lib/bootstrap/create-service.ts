@@ -25,6 +25,10 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.disable('x-powered-by');
   app.use(app.get(MetricsRegistry).httpMiddleware());
   app.use(drainAware(app.get(ShutdownState)));
+  // Express's 100 kB default would cut a valid body (64 KiB of text may be 384 KiB as escaped JSON) with a
+  // bare 413; at 1 MiB every body the schemas allow is parsed, so an overlong field gets a 400 naming it.
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: true });
   answerUnparsableRequestsWithProblems(app);
   tuneForLongUploads(app.getHttpServer() as Server);
   if (options.openApi && 'document' in options.openApi) {
@@ -102,6 +106,8 @@ function answerUnparsableRequestsWithProblems(app: INestApplication): void {
     );
   });
 }
+
+const BODY_LIMIT = '1mb';
 
 /** A connection that moves no byte for this long is dropped (a stalled upload's lease then runs out). */
 const IDLE_SOCKET_MS = 120_000;
