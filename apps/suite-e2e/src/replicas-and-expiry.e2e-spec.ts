@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { e2eContext, findRepoRoot, freePort, launchService, multipartBody, sendAndCut, tokenFor, waitFor } from '@media/testing';
+import { e2eContext, findRepoRoot, freePort, identityEnv, launchService, multipartBody, sendAndCut, tokenFor, waitFor } from '@media/testing';
 
 const context = e2eContext();
 
@@ -36,6 +36,7 @@ describe('a second ingest-api replica', () => {
         STORAGE_URL: context.storage,
         FANOUT_URL: context.fanout,
         PUBLIC_BASE_URL: context.gateway,
+        ...identityEnv('ingest-api', context.identity),
         UPLOAD_TTL_SECONDS: '3',
         UPLOAD_EXPIRY_SWEEP_SECONDS: '1',
       },

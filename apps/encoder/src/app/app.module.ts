@@ -12,14 +12,19 @@ import { MediaModule } from './media/media.module';
 import { MediaProcessor } from './media/media-processor';
 import { ProcessingResultsReporter } from './results/processing-results.reporter';
 import { ResultUploader } from './results/result-uploader';
-import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
+import { EncoderStorageClient, STORAGE_URL } from '@media/internal-api';
+import { ServiceIdentityModule } from '@media/service-identity';
 
 @Module({})
 export class AppModule {
   static register(config: EncoderConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: 'encoder', config }), MediaModule],
+      imports: [
+        ServiceKitModule.forRoot({ service: 'encoder', config }),
+        ServiceIdentityModule.forCaller({ service: 'encoder', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
+        MediaModule,
+      ],
       providers: [
         { provide: ENCODER_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },

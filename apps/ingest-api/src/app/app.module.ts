@@ -10,7 +10,7 @@ import { CdnController } from './cdn/cdn.controller';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
-import { STORAGE_URL, StorageClient } from './storage/storage.client';
+import { STORAGE_URL, StorageClient } from '@media/internal-api';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
@@ -19,7 +19,8 @@ import { ProcessingResultsService } from './processing/processing-results.servic
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
-import { FANOUT_URL, FanoutClient } from './webhooks/fanout.client';
+import { FANOUT_URL, FanoutClient } from '@media/internal-api';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: 'ingest-api', config }),
+        ServiceIdentityModule.forCaller({ service: 'ingest-api', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],

@@ -2,7 +2,7 @@ import { Controller, Delete, Get, Param, Post, Put, Req, Res, UseGuards } from '
 import { BearerAuthGuard, CurrentPrincipal, type Principal, RequireScopes } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
-import { FanoutClient } from './fanout.client';
+import { FanoutClient } from '@media/internal-api';
 
 /**
  * Subscriptions and their delivery log. Authentication and the tenant are decided here; the

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { AllowCallers } from '@media/service-identity';
 import type { Request, Response } from 'express';
 import { assertOctetStream, consumingBody, declaredContentLength } from '../http/request-body.reader';
 import { headerValue, requestInput } from '../http/request-input.util';
@@ -7,6 +8,7 @@ import { type CompletedUpload, ResumableUploadService, type TransferReceipt } fr
 
 /** Resumable uploads: all-or-nothing chunk transfers, then a completion that makes them one file. */
 @Controller('uploads')
+@AllowCallers('ingest-api')
 export class UploadsController {
   constructor(private readonly uploads: ResumableUploadService) {}
 
