@@ -6,3 +6,4 @@ export * from './lib/topic.contracts';
 export * from './lib/topics';
 export * from './lib/webhook-signature';
 export * from './lib/webhook-api.schema';
+export * from './lib/query-params';

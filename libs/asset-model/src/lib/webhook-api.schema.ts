@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ASSET_EVENT_TYPES } from './asset-event.schema';
+import { wholeNumberParam } from './query-params';
 
 /**
  * The webhook subscription API on the wire: what a client sends to `/webhooks` and what it gets back.
@@ -35,8 +36,8 @@ export const updateWebhookSchema = z.strictObject({
 export type UpdateWebhookRequest = z.infer<typeof updateWebhookSchema>;
 
 export const deliveryListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  skip: z.coerce.number().int().min(0).default(0),
+  limit: wholeNumberParam(1, 1000, 100),
+  skip: wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 0),
 });
 
 const timestamp = z.iso.datetime({ offset: true });

@@ -1,4 +1,4 @@
-import { assetLabelSchema, assetStatusSchema } from '@media/asset-model';
+import { assetLabelSchema, assetStatusSchema, wholeNumberParam } from '@media/asset-model';
 import { z } from 'zod';
 
 export const MAX_LIST_LIMIT = 1000;
@@ -17,8 +17,8 @@ const single = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (Arra
 
 /** `GET /assets` query parameters. Anything out of range is a 400, never silently clamped. */
 export const assetListQuerySchema = z.object({
-  limit: single(z.coerce.number().int().min(1).max(MAX_LIST_LIMIT, `limit may be at most ${MAX_LIST_LIMIT}`).default(100)),
-  skip: single(z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0)),
+  limit: single(wholeNumberParam(1, MAX_LIST_LIMIT, 100)),
+  skip: single(wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 0)),
   sort: single(
     z
       .enum(Object.keys(SORTS) as [keyof typeof SORTS, ...(keyof typeof SORTS)[]])

@@ -348,7 +348,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     parameters: [
       webhookId,
       { name: 'limit', in: 'query', required: false, description: 'page size, at most 1000', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-      { name: 'skip', in: 'query', required: false, description: 'how many to skip', schema: { type: 'integer', minimum: 0, default: 0 } },
+      { name: 'skip', in: 'query', required: false, description: 'how many to skip', schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
     ],
     successes: [{ status: 200, description: 'one page of deliveries', body: { component: 'DeliveryList' } }],
     problems: problems({ 400: ['invalid_query'] }, AUTH, { 404: ['webhook_not_found'] }, webhooksDown),
