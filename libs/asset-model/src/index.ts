@@ -7,3 +7,4 @@ export * from './lib/topics';
 export * from './lib/webhook-signature';
 export * from './lib/webhook-api.schema';
 export * from './lib/query-params';
+export * from './lib/asset-references.schema';

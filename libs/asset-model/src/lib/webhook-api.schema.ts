@@ -37,7 +37,8 @@ export type UpdateWebhookRequest = z.infer<typeof updateWebhookSchema>;
 
 export const deliveryListQuerySchema = z.object({
   limit: wholeNumberParam(1, 1000, 100),
-  skip: wholeNumberParam(0, Number.MAX_SAFE_INTEGER, 0),
+  // Bounded: a deep skip makes the server walk (and discard) that many documents.
+  skip: wholeNumberParam(0, 100_000, 0),
 });
 
 const timestamp = z.iso.datetime({ offset: true });

@@ -7,7 +7,7 @@ import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
 import { actorOf, isAssetId, parsedBody } from '../http/request-context';
-import { UploadsService } from '../uploads/uploads.service';
+import { UploadFormsHandler } from '../uploads/upload-forms.handler';
 import { assetNotFound } from './asset-errors';
 import { assetListQuerySchema } from './asset-list.query';
 import { assetEtag, presentAsset } from './asset.presenter';
@@ -22,7 +22,7 @@ const unsupportedBody = () =>
 export class AssetsController {
   constructor(
     private readonly assets: AssetsService,
-    private readonly uploads: UploadsService,
+    private readonly uploadForms: UploadFormsHandler,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
@@ -32,7 +32,7 @@ export class AssetsController {
     const actor = actorOf(principal, request);
     const body = parsedBody(request);
     if (body === null) throw unsupportedBody();
-    const record = body === undefined ? await this.uploads.createFromUpload(actor, request) : await this.uploads.startUpload(actor, body);
+    const record = body === undefined ? await this.uploadForms.create(actor, request) : await this.uploadForms.start(actor, body);
     response.status(201).location(`/assets/${record._id}`);
     return this.present(record, response);
   }

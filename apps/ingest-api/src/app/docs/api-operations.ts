@@ -13,7 +13,7 @@ import {
 import type { Scope } from '@media/scopes';
 import { z } from 'zod';
 import { assetMetadataSchema, startUploadSchema } from '../assets/asset-input';
-import { MAX_LIST_LIMIT } from '../assets/asset-list.query';
+import { MAX_LIST_LIMIT, MAX_LIST_SKIP } from '../assets/asset-list.query';
 import { IF_MATCH_PATTERN } from '../http/if-match';
 
 /**
@@ -159,7 +159,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     scope: 'assets',
     parameters: [
       { name: 'limit', in: 'query', required: false, description: `page size, at most ${MAX_LIST_LIMIT}`, schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: 100 } },
-      { name: 'skip', in: 'query', required: false, description: 'how many to skip', schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
+      { name: 'skip', in: 'query', required: false, description: `how many to skip, at most ${MAX_LIST_SKIP}`, schema: { type: 'integer', minimum: 0, maximum: MAX_LIST_SKIP, default: 0 } },
       {
         name: 'sort',
         in: 'query',
@@ -290,7 +290,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     parameters: [],
     requestBody: { required: true, content: { 'application/json': 'WebhookCreate' } },
     successes: [{ status: 201, description: 'the subscription and its secret', body: { component: 'CreatedWebhook' } }],
-    problems: problems({ 400: ['invalid_request', 'webhook_url_forbidden'] }, AUTH, { 415: ['unsupported_content_type'] }, BODY_PARSER, webhooksDown),
+    problems: problems({ 400: ['invalid_request', 'webhook_url_forbidden'] }, AUTH, { 409: ['webhook_limit_reached'], 415: ['unsupported_content_type'] }, BODY_PARSER, webhooksDown),
     links: webhookLinks,
   },
   {
@@ -348,7 +348,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     parameters: [
       webhookId,
       { name: 'limit', in: 'query', required: false, description: 'page size, at most 1000', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
-      { name: 'skip', in: 'query', required: false, description: 'how many to skip', schema: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
+      { name: 'skip', in: 'query', required: false, description: 'how many to skip, at most 100000', schema: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 } },
     ],
     successes: [{ status: 200, description: 'one page of deliveries', body: { component: 'DeliveryList' } }],
     problems: problems({ 400: ['invalid_query'] }, AUTH, { 404: ['webhook_not_found'] }, webhooksDown),
@@ -362,7 +362,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     scope: 'webhooks',
     parameters: [webhookId, { name: 'delivery_id', in: 'path', required: true, description: 'the delivery id (a UUID)', schema: uuid }],
     successes: [{ status: 202, description: 'queued: the delivery, due now', body: { component: 'Delivery' } }],
-    problems: problems(AUTH, { 404: ['webhook_not_found', 'delivery_not_found'] }, webhooksDown),
+    problems: problems(AUTH, { 404: ['webhook_not_found', 'delivery_not_found'], 409: ['retry_limit_reached'] }, webhooksDown),
   },
 ];
 
