@@ -1,4 +1,4 @@
-/** The public API calls the benchmark makes, exactly as a client would (SPEC §4), with timings. */
+/** The public API calls the benchmark makes, exactly as a client would, with timings. */
 
 export interface UploadOffsets {
   id: string;

@@ -658,7 +658,7 @@ function analyse(result: BenchResult, cores: number): string[] {
   }
 
   // Even within the goal, a completion query that grows with the chunk count breaks "finishing costs the
-  // same for 1 MB and 10 GB" (SPEC §4) at larger sizes, so it is reported whenever it shows.
+  // same for 1 MB and 10 GB" at larger sizes, so it is reported whenever it shows.
   const small = finish?.probes[0];
   const large = finish?.probes.at(-1);
   if (finish && small && large && small !== large) {

@@ -3,10 +3,11 @@
  * services wired together, each waited for until ready. Ctrl-C stops everything it started.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startInfrastructure, startSuite } from '@media/testing';
-import { devSecretFile, devStateDir } from './dev-paths';
+import { parseArgs } from 'node:util';
+import { devDataDir, devSecretFile, devStateDir } from './dev-paths';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -22,7 +23,14 @@ function devSecret(): string {
 
 async function main(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[suite] ${line}\n`);
-  const infra = await startInfrastructure({ repoRoot, log });
+  const { values } = parseArgs({ options: { fresh: { type: 'boolean', default: false }, 'in-memory': { type: 'boolean', default: false } } });
+  // Yesterday's uploads are still there after a restart: the data lives under .cache/dev/data.
+  const dataDir = devDataDir(repoRoot);
+  if (values.fresh) {
+    log(`--fresh: emptying ${dataDir}`);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const infra = await startInfrastructure({ repoRoot, log, ...(values['in-memory'] ? {} : { dataDir }) });
   const stopInfra = async () => infra.stop();
   const suite = await startSuite({
     repoRoot,
@@ -59,6 +67,7 @@ async function main(): Promise<void> {
       `  fanout:                ${suite.urls.fanout}`,
       `  MongoDB:               ${suite.mongodbUri}`,
       `  Kafka:                 ${infra.kafkaBrokers}`,
+      values['in-memory'] ? '  Data:                  in memory (gone at Ctrl-C)' : `  Data:                  ${dataDir} (kept; \`npm start -- --fresh\` starts empty)`,
       '',
       'A development token:',
       '  TOKEN=$(npm run -s token -- --tenant acme --scopes assets,assets_publish,assets_delete,webhooks)',

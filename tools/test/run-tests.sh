@@ -44,6 +44,10 @@ echo "== building the services" >&2
 check build env NX_DAEMON=false npx nx run-many -t build --projects=tag:type:app --outputStyle=static --skip-nx-cache
 if grep -q '"failed":0' "$reports/build.check.json"; then
   tier e2e -c jest.e2e.config.ts --runInBand
+  # The contract tier: Schemathesis against the running suite; each API operation counts as one test.
+  echo "== contract tests (Schemathesis)" >&2
+  npx tsx tools/contract/schemathesis.ts --reports "$reports" >&2
+  [ -f "$reports/schemathesis.check.json" ] || echo '{"name":"schemathesis","passed":0,"failed":1}' >"$reports/schemathesis.check.json"
 fi
 
 node tools/test/summarize.mjs "$reports"

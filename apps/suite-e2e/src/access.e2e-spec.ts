@@ -21,7 +21,7 @@ async function call(method: string, path: string, token?: string, body?: unknown
   return { response, body: text ? (JSON.parse(text) as Problem & Record<string, unknown>) : undefined };
 }
 
-/** Every guarded route with the one scope it needs (SPEC §4). */
+/** Every guarded route with the one scope it needs. */
 const ROUTES: { method: string; path: string; scope: Scope; body?: unknown }[] = [
   { method: 'POST', path: '/assets', scope: 'assets_publish', body: { upload_phase: 'start', file_size: 10 } },
   { method: 'GET', path: '/assets', scope: 'assets' },
@@ -33,7 +33,7 @@ const ROUTES: { method: string; path: string; scope: Scope; body?: unknown }[] =
 ];
 const SCOPES: Scope[] = ['assets', 'assets_publish', 'assets_delete', 'webhooks'];
 
-describe('tokens (SPEC §2)', () => {
+describe('tokens', () => {
   const secret = () => new TextEncoder().encode(e2eContext().jwtSecret);
 
   it.each([

@@ -12,7 +12,7 @@ interface Received {
 }
 
 /** An internal service's view: a plain Kafka consumer outside the services reads assets.events.v1. */
-describe('asset events on Kafka (SPEC §5)', () => {
+describe('asset events on Kafka', () => {
   let consumer: Consumer;
   const received: Received[] = [];
   let token: string;

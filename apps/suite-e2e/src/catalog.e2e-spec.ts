@@ -15,7 +15,7 @@ interface Asset {
   cdn_files: { items: { url: string; role: string }[] };
 }
 
-describe('read and change assets (SPEC §4)', () => {
+describe('read and change assets', () => {
   let token: string;
   const auth = () => ({ Authorization: `Bearer ${token}` });
 

@@ -25,7 +25,7 @@ import {
 const run = promisify(execFile);
 const context = e2eContext();
 
-/** Upload → processing → ready (or failed), through the public API and the encoder, SPEC §6. */
+/** Upload → processing → ready (or failed), through the public API and the encoder. */
 describe('processing: every kind of asset goes from upload to ready with its files', () => {
   let token: string;
   let dir: string;
@@ -79,6 +79,8 @@ describe('processing: every kind of asset goes from upload to ready with its fil
     expect(asset).toMatchObject({ status: 'ready', label: 'Video', width: 640, height: 360, error: null });
     expect(asset.duration).toBeGreaterThan(3.5);
     expect(asset.duration).toBeLessThan(4.5);
+    expect(asset.bitrate).toBeGreaterThan(0);
+    expect(asset.page_count).toBeNull();
     expect([...roles(asset)]).toEqual(expect.arrayContaining(['original', 'hls', 'rendition', 'poster']));
     expectUniqueIds(asset);
     await expectReachable(asset.cdn_files.items);
@@ -104,6 +106,7 @@ describe('processing: every kind of asset goes from upload to ready with its fil
     const asset = await settled((await upload(audio)).id);
     expect(asset).toMatchObject({ status: 'ready', label: 'Audio', error: null });
     expect(asset.duration).toBeGreaterThan(2.5);
+    expect(asset.bitrate).toBeGreaterThan(0);
     expect([...roles(asset)]).toEqual(expect.arrayContaining(['original', 'rendition', 'waveform']));
     expectUniqueIds(asset);
     await expectReachable(asset.cdn_files.items);
@@ -126,7 +129,7 @@ describe('processing: every kind of asset goes from upload to ready with its fil
   it('a PDF: a first-page preview', async () => {
     const pdf = await makePdf(dir, { pages: 3, name: 'report.pdf' });
     const asset = await settled((await upload(pdf)).id);
-    expect(asset).toMatchObject({ status: 'ready', label: 'Document', error: null });
+    expect(asset).toMatchObject({ status: 'ready', label: 'Document', error: null, page_count: 3, bitrate: null });
     expect([...roles(asset)]).toEqual(expect.arrayContaining(['original', 'preview']));
     expectUniqueIds(asset);
     await expectReachable(asset.cdn_files.items);

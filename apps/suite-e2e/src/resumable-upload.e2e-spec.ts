@@ -9,7 +9,7 @@ interface Offsets {
   file_size: number;
 }
 
-describe('resumable upload rules (SPEC §4)', () => {
+describe('resumable upload rules', () => {
   let token: string;
   const auth = () => ({ Authorization: `Bearer ${token}` });
 

@@ -37,7 +37,7 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
   }
 }
 
-/** Customer webhooks through the gateway (SPEC §4, §5): a receiver on loopback, which the suite allow-lists. */
+/** Customer webhooks through the gateway: a receiver on loopback, which the suite allow-lists. */
 describe('webhooks', () => {
   const received: Received[] = [];
   const replies = new Map<string, (response: ServerResponse) => void>();

@@ -6,4 +6,6 @@ export * from './lib/topic.contracts';
 export * from './lib/topics';
 // The signature scheme lives in its own browser-safe lib so the client package can share it.
 export * from '@media/webhook-signature';
+export * from './lib/webhook-api.schema';
+export * from './lib/query-params';
 export * from './lib/asset-references.schema';

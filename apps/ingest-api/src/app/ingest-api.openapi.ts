@@ -1,10 +1,5 @@
 import type { ServiceOptions } from '@media/service-kit';
+import { buildOpenApiDocument } from './docs/openapi.document';
 
-/** The public API's OpenAPI identity; the paths come from the controllers' decorators. */
-export const ingestApiDocs: ServiceOptions = {
-  openApi: {
-    title: 'Media asset service',
-    description: 'Upload, read, change and delete media assets. See SPEC §4 for status codes and problem codes.',
-    version: '1',
-  },
-};
+/** The public API's OpenAPI document: built from the operation table and the zod contract, not decorators. */
+export const ingestApiDocs: ServiceOptions = { openApi: { document: buildOpenApiDocument } };

@@ -19,6 +19,8 @@ const asset: Asset = {
   width: null,
   height: null,
   duration: null,
+  page_count: null,
+  bitrate: null,
   cdn_files: { total: 0, items: [] },
   error: null,
 };
@@ -33,7 +35,7 @@ const envelope = {
 };
 
 describe('asset event envelope', () => {
-  it('accepts the SPEC §5 shape', () => {
+  it('accepts the documented envelope', () => {
     expect(assetEventEnvelopeSchema.parse(envelope)).toEqual(envelope);
   });
 

@@ -5,7 +5,7 @@ export const ASSET_EVENT_TYPES = ['asset.created', 'asset.uploaded', 'asset.chan
 export const assetEventTypeSchema = z.enum(ASSET_EVENT_TYPES);
 export type AssetEventType = z.infer<typeof assetEventTypeSchema>;
 
-/** The envelope on `assets.events.v1` and in webhook bodies (SPEC §5). Key = asset id. */
+/** The envelope on `assets.events.v1` and in webhook bodies. Key = asset id. */
 export const assetEventEnvelopeSchema = z.object({
   id: z.uuid(),
   created_on: z.iso.datetime({ offset: true }),

@@ -37,7 +37,7 @@ export const uploadOffsetsSchema = z.object({
   expires_on: timestamp,
 });
 
-/** The asset as it appears on the wire (SPEC §3): in HTTP responses, event payloads and webhooks. */
+/** The asset as it appears on the wire: in HTTP responses, event payloads and webhooks. */
 export const assetSchema = z.object({
   id: z.string().min(1),
   created_on: timestamp,
@@ -56,6 +56,10 @@ export const assetSchema = z.object({
   width: z.number().int().positive().nullable(),
   height: z.number().int().positive().nullable(),
   duration: z.number().nonnegative().nullable(),
+  /** Documents: how many pages the processing counted; null for other kinds or before processing. */
+  page_count: z.number().int().positive().nullable(),
+  /** Audio and video: overall bits per second the processing measured; null otherwise or before. */
+  bitrate: z.number().int().positive().nullable(),
   upload: uploadOffsetsSchema.optional(),
   cdn_files: z.object({ total: z.number().int().nonnegative(), items: z.array(cdnFileSchema) }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),

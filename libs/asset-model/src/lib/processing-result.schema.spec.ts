@@ -11,6 +11,8 @@ const ready: ProcessingResultMessage = {
   width: 1280,
   height: 720,
   duration: 4.02,
+  bitrate: 2_500_000,
+  page_count: null,
   files: [
     { id: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', storage_file_id: '65a1', role: 'poster', file: 'poster.jpg', mime_type: 'image/jpeg', size: 1234, width: 1280, height: 720 },
   ],
@@ -20,6 +22,13 @@ const ready: ProcessingResultMessage = {
 describe('processing result contract', () => {
   it('accepts a ready result with its files', () => {
     expect(processingResultSchema.parse(ready)).toEqual(ready);
+  });
+
+  it('reads a result from an encoder that predates bitrate and page_count as knowing neither', () => {
+    const older: Record<string, unknown> = { ...ready };
+    delete older['bitrate'];
+    delete older['page_count'];
+    expect(processingResultSchema.parse(older)).toMatchObject({ bitrate: null, page_count: null });
   });
 
   it('accepts a failed result with a reason and no files', () => {
@@ -35,6 +44,8 @@ describe('processing result contract', () => {
     ['duplicate file ids', { files: [ready.files[0], ready.files[0]] }],
     ['a non-uuid file id', { files: [{ ...ready.files[0], id: 'f1' }] }],
     ['an unknown outcome', { outcome: 'done' }],
+    ['a page count of zero', { page_count: 0 }],
+    ['a fractional bitrate', { bitrate: 1.5 }],
   ])('refuses %s', (_name, changes) => {
     expect(processingResultSchema.safeParse({ ...ready, ...changes }).success).toBe(false);
   });

@@ -44,6 +44,10 @@ export const processingResultSchema = z
     height: z.number().int().positive().nullable(),
     /** Seconds. */
     duration: z.number().nonnegative().nullable(),
+    /** Bits per second (audio, video); a result from an encoder that predates the field reads as null. */
+    bitrate: z.number().int().positive().nullable().default(null),
+    /** Pages (documents); absent in older results, read as null. */
+    page_count: z.number().int().positive().nullable().default(null),
     files: z.array(producedFileSchema),
     error: z.object({ code: z.string().min(1), message: z.string() }).nullable(),
   })

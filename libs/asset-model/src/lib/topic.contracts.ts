@@ -96,7 +96,7 @@ const assetIdKey = { description: 'the asset id: every message of one asset land
 export const TOPIC_CONTRACTS: Readonly<Record<Topic, TopicContract>> = {
   [TOPICS.assetEvents]: {
     visibility: 'public',
-    description: 'Asset lifecycle events (SPEC §5) for internal consumers and webhook fan-out. Delivery is at least once: deduplicate by event id.',
+    description: 'Asset lifecycle events for internal consumers and webhook fan-out. Delivery is at least once: deduplicate by event id.',
     message: {
       name: 'assetEvent',
       title: 'Asset event',

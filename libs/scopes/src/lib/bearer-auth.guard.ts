@@ -18,6 +18,11 @@ const REQUIRED_SCOPES = Symbol('REQUIRED_SCOPES');
 /** Declares what a route needs. A guarded route without it is refused: access is opt-in, never implied. */
 export const RequireScopes = (...scopes: [Scope, ...Scope[]]) => SetMetadata(REQUIRED_SCOPES, scopes);
 
+/** The scopes a route handler (or its controller) declared with `RequireScopes`, for checks of the API's documents. */
+export function declaredScopes(handler: object, controller: object): Scope[] | undefined {
+  return (Reflect.getMetadata(REQUIRED_SCOPES, handler) ?? Reflect.getMetadata(REQUIRED_SCOPES, controller)) as Scope[] | undefined;
+}
+
 type AuthenticatedRequest = Request & { principal?: Principal };
 
 /** The verified caller of the current request; only valid behind `BearerAuthGuard`. */
@@ -29,7 +34,7 @@ export const CurrentPrincipal = createParamDecorator((_: unknown, context: Execu
 
 const REALM = 'media-assets';
 
-/** Bearer token → Principal, then the route's scopes (SPEC §2: 401 vs 403 with RFC 6750 challenges). */
+/** Bearer token → Principal, then the route's scopes (401 vs 403 with RFC 6750 challenges). */
 @Injectable()
 export class BearerAuthGuard implements CanActivate {
   constructor(

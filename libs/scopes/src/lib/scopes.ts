@@ -1,4 +1,4 @@
-/** The scope vocabulary (SPEC §2): the seed's three plus `webhooks` for subscription management. */
+/** The scope vocabulary: the seed's three plus `webhooks` for subscription management. */
 export const SCOPES = ['assets', 'assets_publish', 'assets_delete', 'webhooks'] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Asset, AssetEventEnvelope } from '@media/asset-model';
 
-/** A valid wire asset (SPEC §3) to build test messages from; override what the test is about. */
+/** A valid wire asset to build test messages from; override what the test is about. */
 export function sampleAsset(changes: Partial<Asset> = {}): Asset {
   return {
     id: randomUUID(),
@@ -21,13 +21,15 @@ export function sampleAsset(changes: Partial<Asset> = {}): Asset {
     width: null,
     height: null,
     duration: null,
+    page_count: null,
+    bitrate: null,
     cdn_files: { total: 0, items: [] },
     error: null,
     ...changes,
   };
 }
 
-/** A valid event envelope (SPEC §5) around an asset. */
+/** A valid event envelope around an asset. */
 export function sampleEnvelope(event: AssetEventEnvelope['event'], payload: Asset, tenant = 'acme'): AssetEventEnvelope {
   return { id: randomUUID(), created_on: '2026-11-25T10:00:05Z', event, tenant, performed_by: 'tester', payload };
 }

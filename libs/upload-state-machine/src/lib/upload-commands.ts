@@ -7,7 +7,7 @@ export type UploadCommand =
   | { kind: 'finish'; now: number }
   | { kind: 'expire'; now: number };
 
-/** Events the asset emits as a consequence of a transition (SPEC §5). */
+/** Events the asset emits as a consequence of a transition (published on `assets.events.v1`). */
 export type UploadEvent = 'asset.created' | 'asset.uploaded' | 'asset.changed';
 
 export type RefusalCode =

@@ -33,7 +33,7 @@ export interface UploadOffsets {
   file_size: number;
 }
 
-/** What a client is told to send next (SPEC "Resumable upload rules"). */
+/** What a client is told to send next (the resumable upload rules in the README). */
 export function offsetsOf(session: Pick<UploadSession, 'received' | 'chunkSize' | 'fileSize'>): UploadOffsets {
   return {
     start_offset: session.received,

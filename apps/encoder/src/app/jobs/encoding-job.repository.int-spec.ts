@@ -33,6 +33,8 @@ function readyResult(job: NewEncodingJob): ProcessingResultMessage {
     original_file_id: job.original_file_id,
     outcome: 'ready',
     width: 640,
+    bitrate: null,
+    page_count: null,
     height: 360,
     duration: 1,
     files: [],

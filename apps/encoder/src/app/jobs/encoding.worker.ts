@@ -288,7 +288,7 @@ function baseResult(record: EncodingJobRecord) {
 }
 
 export function failedResult(record: EncodingJobRecord, code: string, message: string): ProcessingResultMessage {
-  return { ...baseResult(record), outcome: 'failed', width: null, height: null, duration: null, files: [], error: { code, message } };
+  return { ...baseResult(record), outcome: 'failed', width: null, height: null, duration: null, bitrate: null, page_count: null, files: [], error: { code, message } };
 }
 
 function readyResult(record: EncodingJobRecord, processed: ProcessingResult, files: ProducedFileMessage[]): ProcessingResultMessage {
@@ -299,6 +299,8 @@ function readyResult(record: EncodingJobRecord, processed: ProcessingResult, fil
     width: dimension(processed.width),
     height: dimension(processed.height),
     duration: processed.duration !== null && processed.duration >= 0 ? processed.duration : null,
+    bitrate: dimension(processed.bitrate),
+    page_count: dimension(processed.pageCount),
     files,
     error: null,
   };

@@ -8,7 +8,7 @@ import { processPhoto } from './photo.processor';
 import { processVideo } from './video.processor';
 
 /**
- * Turns one original into its renditions (SPEC §6). Every tool runs sandboxed under the job's limits;
+ * Turns one original into its renditions. Every tool runs sandboxed under the job's limits;
  * a file that cannot be processed rejects with MediaRejectedError (its `code` is the asset's reason),
  * an abort rejects with the signal's reason, anything else is the machine's fault and worth a retry.
  */

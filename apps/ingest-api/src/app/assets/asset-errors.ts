@@ -1,6 +1,6 @@
 import { DomainError } from '@media/service-kit';
 
-/** Another tenant's asset and a missing one look exactly alike (SPEC §2). */
+/** Another tenant's asset and a missing one look exactly alike, so ids leak nothing across tenants. */
 export const assetNotFound = (id: string) => new DomainError(404, 'asset_not_found', 'Asset not found', `no asset ${id.slice(0, 64)}`);
 
 export const missingField = (field: string, detail = `"${field}" is required`) =>
@@ -16,6 +16,9 @@ export const invalidPhase = (phase: string | undefined, allowed: string[]) =>
   );
 
 export const checksumMismatch = (detail: string) => new DomainError(400, 'checksum_mismatch', 'Checksum mismatch', detail);
+
+export const invalidIfMatch = () =>
+  new DomainError(400, 'invalid_if_match', 'Invalid If-Match', 'If-Match is "*" or a comma-separated list of ETags such as "<id>.<version>"', { field: 'If-Match' });
 
 export const preconditionFailed = () =>
   new DomainError(412, 'precondition_failed', 'Precondition failed', 'the asset changed since the ETag in If-Match was issued');

@@ -20,6 +20,8 @@ export function emptyAsset(id: string, tenant: TenantId, now: Date): Omit<AssetR
     width: null,
     height: null,
     duration: null,
+    bitrate: null,
+    page_count: null,
     error: null,
     files: [],
     upload: null,

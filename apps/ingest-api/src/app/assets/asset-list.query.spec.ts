@@ -35,6 +35,8 @@ describe('GET /assets query', () => {
     [{ limit: 'ten' }],
     [{ skip: '-1' }],
     [{ skip: '1e400' }],
+    [{ skip: '' }],
+    [{ limit: ' 5' }],
     [{ sort: 'size' }],
     [{ label: 'Hologram' }],
     [{ status: 'done' }],

@@ -1,4 +1,4 @@
-import { assetLabelSchema, assetStatusSchema } from '@media/asset-model';
+import { assetLabelSchema, assetStatusSchema, wholeNumberParam } from '@media/asset-model';
 import { z } from 'zod';
 
 export const MAX_LIST_LIMIT = 1000;
@@ -20,10 +20,10 @@ const SORTS = {
 /** A repeated query parameter (`?limit=1&limit=2`) counts once: the last one wins, as in most servers. */
 const single = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (Array.isArray(value) ? value.at(-1) : value), schema);
 
-/** `GET /assets` query parameters (SPEC §4). Anything out of range is a 400, never silently clamped. */
+/** `GET /assets` query parameters. Anything out of range is a 400, never silently clamped. */
 export const assetListQuerySchema = z.object({
-  limit: single(z.coerce.number().int().min(1).max(MAX_LIST_LIMIT, `limit may be at most ${MAX_LIST_LIMIT}`).default(100)),
-  skip: single(z.coerce.number().int().min(0).max(MAX_LIST_SKIP, `skip may be at most ${MAX_LIST_SKIP}`).default(0)),
+  limit: single(wholeNumberParam(1, MAX_LIST_LIMIT, 100)),
+  skip: single(wholeNumberParam(0, MAX_LIST_SKIP, 0)),
   sort: single(
     z
       .enum(Object.keys(SORTS) as [keyof typeof SORTS, ...(keyof typeof SORTS)[]])

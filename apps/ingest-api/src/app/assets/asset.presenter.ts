@@ -7,7 +7,7 @@ export function cdnUrl(publicBaseUrl: string, file: Pick<StoredFile, 'id' | 'fil
   return `${publicBaseUrl.replace(/\/+$/, '')}/cdn/${file.id}/${encodeURIComponent(file.file)}`;
 }
 
-/** Renders a stored asset as the wire object of SPEC §3 (HTTP bodies, event payloads, webhooks). */
+/** Renders a stored asset as the wire object (HTTP bodies, event payloads, webhooks). */
 export function presentAsset(record: Omit<AssetRecord, 'pending_events'>, publicBaseUrl: string): Asset {
   const items: CdnFile[] = record.files.map((file) => ({
     id: file.id,
@@ -40,6 +40,8 @@ export function presentAsset(record: Omit<AssetRecord, 'pending_events'>, public
     width: record.width,
     height: record.height,
     duration: record.duration,
+    page_count: record.page_count ?? null,
+    bitrate: record.bitrate ?? null,
     ...(upload
       ? { upload: { ...offsetsOf(upload), chunk_size: upload.chunkSize, expires_on: iso(new Date(upload.expiresAt)) } }
       : {}),

@@ -60,6 +60,9 @@ export interface AssetRecord {
   width: number | null;
   height: number | null;
   duration: number | null;
+  /** Absent on documents written before the field existed: read as null. */
+  bitrate?: number | null;
+  page_count?: number | null;
   error: { code: string; message: string } | null;
   files: StoredFile[];
   upload: OpenUpload | null;

@@ -26,6 +26,8 @@ export const assetSchema = new Schema<AssetRecord>(
     width: Number,
     height: Number,
     duration: Number,
+    bitrate: Number,
+    page_count: Number,
     error: Schema.Types.Mixed,
     files: [Schema.Types.Mixed],
     upload: Schema.Types.Mixed,

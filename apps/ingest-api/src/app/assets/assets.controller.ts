@@ -1,12 +1,10 @@
-import { applyDecorators, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Asset } from '@media/asset-model';
 import { BearerAuthGuard, CurrentPrincipal, type Principal, RequireScopes } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { assetListOpenApi, assetOpenApi, createAssetOpenApi, problemOpenApi, startUploadOpenApi } from '../http/openapi-schemas';
 import { parseOr400 } from '../http/request-parsing';
 import { actorOf, isAssetId, parsedBody } from '../http/request-context';
 import { UploadFormsHandler } from '../uploads/upload-forms.handler';
@@ -19,15 +17,8 @@ import { AssetsService } from './assets.service';
 const unsupportedBody = () =>
   new DomainError(415, 'unsupported_content_type', 'Unsupported content type', 'send multipart/form-data, application/json or application/x-www-form-urlencoded');
 
-const problems = (...statuses: number[]) =>
-  applyDecorators(...statuses.map((status) => ApiResponse({ status, description: 'problem+json', content: { 'application/problem+json': { schema: problemOpenApi } } })));
-const assetResponse = (status: number, description: string) => ApiResponse({ status, description, schema: assetOpenApi });
-
-@ApiTags('assets')
-@ApiBearerAuth()
 @Controller('assets')
 @UseGuards(BearerAuthGuard)
-@problems(400, 401, 403, 404, 409, 412, 413, 415, 422)
 export class AssetsController {
   constructor(
     private readonly assets: AssetsService,
@@ -37,10 +28,6 @@ export class AssetsController {
 
   @Post()
   @RequireScopes('assets_publish')
-  @ApiOperation({ summary: 'Upload a file (multipart "source"), or start a resumable upload (upload_phase=start)' })
-  @ApiConsumes('multipart/form-data', 'application/json', 'application/x-www-form-urlencoded')
-  @ApiBody({ schema: { oneOf: [createAssetOpenApi, startUploadOpenApi] } })
-  @assetResponse(201, 'the new asset (processing, or uploading with offsets)')
   async create(@CurrentPrincipal() principal: Principal, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<Asset> {
     const actor = actorOf(principal, request);
     const body = parsedBody(request);
@@ -52,16 +39,6 @@ export class AssetsController {
 
   @Get()
   @RequireScopes('assets')
-  @ApiOperation({ summary: 'List assets: limit, skip, sort, label, status, reference_id, tags, q' })
-  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } })
-  @ApiQuery({ name: 'skip', required: false, schema: { type: 'integer', minimum: 0, default: 0 } })
-  @ApiQuery({ name: 'sort', required: false, schema: { type: 'string', enum: ['created_on', '-created_on', 'changed_on', '-changed_on', 'name', '-name'] } })
-  @ApiQuery({ name: 'label', required: false, schema: { type: 'string', enum: ['Photo', 'Video', 'Audio', 'Document', 'File'] } })
-  @ApiQuery({ name: 'status', required: false, schema: { type: 'string', enum: ['uploading', 'processing', 'ready', 'failed'] } })
-  @ApiQuery({ name: 'reference_id', required: false, schema: { type: 'string' } })
-  @ApiQuery({ name: 'tags', required: false, schema: { type: 'string' }, description: 'comma-separated; the asset must carry all' })
-  @ApiQuery({ name: 'q', required: false, schema: { type: 'string' }, description: 'name contains (case-insensitive)' })
-  @ApiResponse({ status: 200, schema: assetListOpenApi })
   async list(@CurrentPrincipal() principal: Principal, @Query() query: Record<string, unknown>) {
     const parsed = parseOr400(assetListQuerySchema, query, 'invalid_query');
     const { total, items } = await this.assets.list(principal, parsed);
@@ -70,8 +47,6 @@ export class AssetsController {
 
   @Get(':id')
   @RequireScopes('assets')
-  @ApiOperation({ summary: 'Read one asset (ETag for If-Match)' })
-  @assetResponse(200, 'the asset')
   async get(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Res({ passthrough: true }) response: Response): Promise<Asset> {
     if (!isAssetId(id)) throw assetNotFound(id);
     return this.present(await this.assets.get(principal, id), response);
@@ -79,10 +54,6 @@ export class AssetsController {
 
   @Put(':id')
   @RequireScopes('assets_publish')
-  @ApiOperation({ summary: 'Change metadata (JSON or multipart); a multipart "source" replaces the file' })
-  @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiBody({ schema: createAssetOpenApi })
-  @assetResponse(200, 'the changed asset')
   async update(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -99,8 +70,6 @@ export class AssetsController {
   @Delete(':id')
   @HttpCode(204)
   @RequireScopes('assets_delete')
-  @ApiOperation({ summary: 'Delete an asset; its bytes are removed soon after' })
-  @ApiResponse({ status: 204, description: 'deleted' })
   async remove(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Headers('if-match') ifMatch: string | undefined, @Req() request: Request): Promise<void> {
     if (!isAssetId(id)) throw assetNotFound(id);
     await this.assets.remove(actorOf(principal, request), id, ifMatch);

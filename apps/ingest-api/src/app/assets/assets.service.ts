@@ -11,7 +11,8 @@ import { StoredUntilRefused } from '../uploads/stored-until-refused';
 import { OriginalStore, type StoredOriginal } from '../uploads/original-store';
 import { type Actor, UploadTransitions } from '../uploads/upload-transitions';
 import { metadataChanges } from './asset-factory';
-import { assetNotFound, preconditionFailed, tooMuchContention } from './asset-errors';
+import { parseIfMatch } from '../http/if-match';
+import { assetNotFound, invalidIfMatch, preconditionFailed, tooMuchContention } from './asset-errors';
 import { cleanFileName, updateAssetSchema } from './asset-input';
 import type { AssetListQuery } from './asset-list.query';
 import { assetEtag } from './asset.presenter';
@@ -77,6 +78,8 @@ export class AssetsService {
           width: null,
           height: null,
           duration: null,
+          bitrate: null,
+          page_count: null,
           error: null,
         } satisfies AssetChanges);
       }
@@ -107,8 +110,9 @@ export class AssetsService {
 
   private checkIfMatch(record: AssetRecord, ifMatch: string | undefined): void {
     if (ifMatch === undefined) return;
-    const accepted = ifMatch.split(',').map((tag) => tag.trim());
-    if (!accepted.includes('*') && !accepted.includes(assetEtag(record))) throw preconditionFailed();
+    const accepted = parseIfMatch(ifMatch);
+    if (accepted === null) throw invalidIfMatch();
+    if (accepted !== 'any' && !accepted.includes(assetEtag(record))) throw preconditionFailed();
   }
 
   /** Files the change left behind (a replaced original, its renditions) are deleted from storage. */

@@ -1,6 +1,5 @@
 import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DomainError } from '@media/service-kit';
 import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
@@ -20,7 +19,6 @@ const INLINE = /^(image\/(png|jpeg|gif|webp|avif)|video\/|audio\/|application\/(
  * `GET /cdn/{file id}/{name}`: streams a stored file. The id is an unguessable capability (no token);
  * the trailing name makes relative URLs inside HLS playlists resolve next to it.
  */
-@ApiTags('cdn')
 @Controller('cdn')
 export class CdnController {
   constructor(
@@ -29,7 +27,6 @@ export class CdnController {
   ) {}
 
   @Get(':fileId/:name')
-  @ApiOperation({ summary: 'Stream a stored file (Range, ETag, If-None-Match)' })
   get(@Param('fileId') fileId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.serve(fileId, 'GET', request, response);
   }

@@ -17,10 +17,12 @@ const ready: ProcessingResultMessage = {
   width: 1280,
   height: 720,
   duration: 4,
+  bitrate: 1_200_000,
+  page_count: null,
   files: [poster],
   error: null,
 };
-const failed: ProcessingResultMessage = { ...ready, outcome: 'failed', width: null, height: null, duration: null, files: [], error: { code: 'invalid_media', message: 'not a video' } };
+const failed: ProcessingResultMessage = { ...ready, outcome: 'failed', width: null, height: null, duration: null, bitrate: null, files: [], error: { code: 'invalid_media', message: 'not a video' } };
 
 const asset = (changes: Partial<Pick<AssetRecord, 'status' | 'files'>> = {}): Pick<AssetRecord, 'status' | 'files'> => ({ status: 'processing', files: [original], ...changes });
 
@@ -34,6 +36,8 @@ describe('applying a processing result to an asset', () => {
         width: 1280,
         height: 720,
         duration: 4,
+        bitrate: 1_200_000,
+        page_count: null,
         files: [original, { ...poster, created_on: now }],
       },
     });
@@ -42,7 +46,7 @@ describe('applying a processing result to an asset', () => {
   it('makes a processing asset failed with the reason, keeping its files', () => {
     expect(decideProcessingResult(asset(), failed, now)).toEqual({
       kind: 'apply',
-      changes: { status: 'failed', error: { code: 'invalid_media', message: 'not a video' }, width: null, height: null, duration: null },
+      changes: { status: 'failed', error: { code: 'invalid_media', message: 'not a video' }, width: null, height: null, duration: null, bitrate: null, page_count: null },
     });
   });
 

@@ -30,19 +30,22 @@ export function decideProcessingResult(
     return stale(`the asset is ${asset.status}, not processing`);
   }
   if (result.outcome === 'failed') {
-    return { kind: 'apply', changes: { status: 'failed', error: result.error, width: result.width, height: result.height, duration: result.duration } };
+    return { kind: 'apply', changes: { status: 'failed', error: result.error, ...facts(result) } };
   }
   return {
     kind: 'apply',
     changes: {
       status: 'ready',
       error: null,
-      width: result.width,
-      height: result.height,
-      duration: result.duration,
+      ...facts(result),
       files: [...asset.files, ...result.files.map((file) => storedFile(file, now))],
     },
   };
+}
+
+/** What the processing learnt about the file, copied onto the asset as it is. */
+function facts(result: ProcessingResultMessage): Pick<AssetChanges, 'width' | 'height' | 'duration' | 'bitrate' | 'page_count'> {
+  return { width: result.width, height: result.height, duration: result.duration, bitrate: result.bitrate, page_count: result.page_count };
 }
 
 function storedFile(file: ProducedFileMessage, now: Date): StoredFile {

@@ -1,6 +1,4 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { assetOpenApi, offsetsOpenApi, transferOpenApi } from '../http/openapi-schemas';
 import { BearerAuthGuard, CurrentPrincipal, type Principal, RequireScopes } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
@@ -12,8 +10,6 @@ import { INGEST_CONFIG } from '../ingest-config.token';
 import { UploadFormsHandler } from './upload-forms.handler';
 import { UploadProgressUseCase } from './upload-progress.use-case';
 
-@ApiTags('resumable uploads')
-@ApiBearerAuth()
 @Controller('assets/:id/multipart')
 @UseGuards(BearerAuthGuard)
 export class MultipartController {
@@ -26,10 +22,6 @@ export class MultipartController {
   @Post()
   @HttpCode(200)
   @RequireScopes('assets_publish')
-  @ApiOperation({ summary: 'upload_phase=transfer (multipart, file_chunk) appends a chunk; upload_phase=finish completes' })
-  @ApiConsumes('multipart/form-data', 'application/json', 'application/x-www-form-urlencoded')
-  @ApiBody({ schema: transferOpenApi })
-  @ApiResponse({ status: 200, description: 'transfer: the next offsets; finish: the asset', schema: { oneOf: [offsetsOpenApi, assetOpenApi] } })
   async post(@CurrentPrincipal() principal: Principal, @Param('id') id: string, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     if (!isAssetId(id)) throw assetNotFound(id);
     const body = parsedBody(request);
@@ -44,8 +36,6 @@ export class MultipartController {
 
   @Get()
   @RequireScopes('assets_publish')
-  @ApiOperation({ summary: 'Where to resume: start_offset, end_offset, file_size' })
-  @ApiResponse({ status: 200, schema: offsetsOpenApi })
   progress(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     if (!isAssetId(id)) throw assetNotFound(id);
     return this.progressOf.execute(principal, id);

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { type BaseConfig, ConfigError } from '../config/load-config';
@@ -11,8 +11,11 @@ import { ShutdownState } from '../shutdown/shutdown.state';
 import { exitGracefullyOnSignals } from './graceful-shutdown';
 
 export interface ServiceOptions {
-  /** Publishes an OpenAPI 3 document generated from the controllers at /docs/openapi.json, viewer at /docs. */
-  openApi?: { title: string; description: string; version: string };
+  /**
+   * Publishes an OpenAPI 3 document at /docs/openapi.json, viewer at /docs: the given document, or one
+   * generated from the controllers' decorators.
+   */
+  openApi?: { document: () => Record<string, unknown> } | { title: string; description: string; version: string };
 }
 
 /** Builds a configured (not yet listening) application; shared by `main.ts` and the tests. */
@@ -22,9 +25,15 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.disable('x-powered-by');
   app.use(app.get(MetricsRegistry).httpMiddleware());
   app.use(drainAware(app.get(ShutdownState)));
+  // Express's 100 kB default would cut a valid body (64 KiB of text may be 384 KiB as escaped JSON) with a
+  // bare 413; at 1 MiB every body the schemas allow is parsed, so an overlong field gets a 400 naming it.
+  app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: true });
   answerUnparsableRequestsWithProblems(app);
   tuneForLongUploads(app.getHttpServer() as Server);
-  if (options.openApi) {
+  if (options.openApi && 'document' in options.openApi) {
+    SwaggerModule.setup('docs', app, options.openApi.document() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
+  } else if (options.openApi) {
     const config = new DocumentBuilder()
       .setTitle(options.openApi.title)
       .setDescription(options.openApi.description)
@@ -97,6 +106,8 @@ function answerUnparsableRequestsWithProblems(app: INestApplication): void {
     );
   });
 }
+
+const BODY_LIMIT = '1mb';
 
 /** A connection that moves no byte for this long is dropped (a stalled upload's lease then runs out). */
 const IDLE_SOCKET_MS = 120_000;

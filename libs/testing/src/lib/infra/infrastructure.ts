@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { startContainerInfrastructure } from './infrastructure.containers';
 import { startKafka } from './kafka.process';
 import { startMongo } from './mongo.process';
@@ -14,6 +15,11 @@ export interface InfrastructureOptions {
   repoRoot: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /**
+   * Keep the database's and the broker's data in this folder (`mongo/`, `kafka/`), so servers started
+   * again on it have everything the last ones had; unset, both run throwaway (the database in memory).
+   */
+  dataDir?: string;
 }
 
 /**
@@ -21,7 +27,7 @@ export interface InfrastructureOptions {
  * are set; containers started by testcontainers with `TEST_INFRA=containers`; otherwise (the default,
  * and faster here) a real Kafka broker and the MongoDB-wire server started here as plain processes.
  */
-export async function startInfrastructure({ repoRoot, env = process.env, log }: InfrastructureOptions): Promise<Infrastructure> {
+export async function startInfrastructure({ repoRoot, env = process.env, log, dataDir }: InfrastructureOptions): Promise<Infrastructure> {
   if (env['TEST_INFRA'] === 'containers' && !env['MONGODB_URI'] && !env['KAFKA_BROKERS']) {
     return startContainerInfrastructure({ repoRoot, log: log ?? (() => undefined) });
   }
@@ -29,8 +35,8 @@ export async function startInfrastructure({ repoRoot, env = process.env, log }: 
   const givenKafka = env['KAFKA_BROKERS'];
   // Both start in parallel: the JVMs dominate start-up and the machine has two cores for two servers.
   const [mongo, kafka] = await Promise.all([
-    givenMongo ? { uri: givenMongo, stop: async () => undefined, local: false } : startMongo({ repoRoot, log }).then((m) => ({ ...m, local: true })),
-    givenKafka ? { brokers: givenKafka, stop: async () => undefined, local: false } : startKafka({ repoRoot, log }).then((k) => ({ ...k, local: true })),
+    givenMongo ? { uri: givenMongo, stop: async () => undefined, local: false } : startMongo({ repoRoot, log, dataDir: dataDir === undefined ? undefined : path.join(dataDir, 'mongo') }).then((m) => ({ ...m, local: true })),
+    givenKafka ? { brokers: givenKafka, stop: async () => undefined, local: false } : startKafka({ repoRoot, log, ...(dataDir === undefined ? {} : { stateDir: path.join(dataDir, 'kafka') }) }).then((k) => ({ ...k, local: true })),
   ]);
   return {
     mongodbUri: mongo.uri,

@@ -39,6 +39,11 @@ export interface StartKafkaOptions {
   cacheDir?: string;
   /** Parent folder of the broker's throwaway working dir; defaults to the OS temp dir. */
   dataDir?: string;
+  /**
+   * A folder the broker keeps between runs (topics, offsets, its ports): a broker started again on the
+   * same folder has every message of the last one. Unset, everything is thrown away at stop().
+   */
+  stateDir?: string;
   log?: (line: string) => void;
   /**
    * Clients must use TLS and SASL/SCRAM-SHA-512 (no plaintext listener is opened): a CA and a broker
@@ -72,7 +77,7 @@ const TOOL_JVM_FLAGS = [
  * outlive the run, as they sit in their own process group. One shared listener instead of one per broker
  * keeps Node's max-listeners warning away.
  */
-const liveBrokers = new Map<number, string>();
+const liveBrokers = new Map<number, string | null>(); // pid → throwaway work dir (null: a kept one)
 process.on('exit', () => {
   for (const [pid, workDir] of liveBrokers) {
     try {
@@ -80,6 +85,7 @@ process.on('exit', () => {
     } catch {
       // Already gone.
     }
+    if (workDir === null) continue;
     try {
       rmSync(workDir, { recursive: true, force: true });
     } catch {
@@ -103,14 +109,25 @@ export async function startKafka(
   const classpath = join(libsDir, '*');
   const log4jConfig = `-Dlog4j2.configurationFile=${join(options.repoRoot, 'tools', 'infra', 'kafka', 'log4j2.xml')}`;
 
-  const parentDir = options.dataDir ?? tmpdir();
-  await mkdir(parentDir, { recursive: true });
-  const workDir = await mkdtemp(join(parentDir, 'kafka-'));
+  const persistent = options.stateDir !== undefined;
+  let workDir: string;
+  if (options.stateDir !== undefined) {
+    workDir = options.stateDir;
+    await mkdir(workDir, { recursive: true });
+  } else {
+    const parentDir = options.dataDir ?? tmpdir();
+    await mkdir(parentDir, { recursive: true });
+    workDir = await mkdtemp(join(parentDir, 'kafka-'));
+  }
   const logFile = join(workDir, 'broker.log');
   const propsFile = join(workDir, 'server.properties');
   const cds = classDataSharing(libsDir, workDir);
+  const removeWorkDir = () => (persistent ? Promise.resolve() : rm(workDir, { recursive: true, force: true }));
 
-  const [port, controllerPort] = await twoFreePorts();
+  // A kept broker keeps its ports: the controller's address is written into the formatted quorum log.
+  const kept = persistent ? await keptPorts(workDir) : undefined;
+  const [port, controllerPort] = kept ?? (await twoFreePorts());
+  const formatted = persistent && existsSync(join(workDir, 'data', 'meta.properties'));
   let security: BrokerSecurity | undefined;
   try {
     if (options.saslSsl) security = await makeBrokerSecurity(workDir, options.saslSsl);
@@ -118,7 +135,14 @@ export async function startKafka(
       propsFile,
       serverProperties({ port, controllerPort, logDir: join(workDir, 'data'), security }),
     );
+    if (persistent) await writeFile(join(workDir, 'ports.json'), JSON.stringify({ port, controllerPort }));
+    if (!formatted) await formatStorage();
+  } catch (error) {
+    await removeWorkDir();
+    throw error;
+  }
 
+  async function formatStorage(): Promise<void> {
     await execFileAsync(
       java,
       [
@@ -144,9 +168,6 @@ export async function startKafka(
       );
     });
     log(`storage formatted in ${Date.now() - startStart} ms`);
-  } catch (error) {
-    await rm(workDir, { recursive: true, force: true });
-    throw error;
   }
 
   const brokerArgs = [...JVM_FLAGS, ...cds.brokerFlags, log4jConfig, '-cp', classpath, 'kafka.Kafka', propsFile];
@@ -155,14 +176,15 @@ export async function startKafka(
   try {
     broker = await spawnBroker(java, brokerArgs, workDir, logFile);
   } catch (error) {
-    await rm(workDir, { recursive: true, force: true });
+    await removeWorkDir();
     throw error;
   }
-  liveBrokers.set(broker.pid, workDir);
+  liveBrokers.set(broker.pid, persistent ? null : workDir);
 
   /** SIGTERM to the broker's group, SIGKILL after the grace period; true when it shut down on SIGTERM. */
   const terminate = async (): Promise<boolean> => {
     if (!broker.running()) return false;
+    broker.ref();
     signalGroup(broker.pid, 'SIGTERM');
     // Aborted afterwards: a pending grace timer would keep the caller's process alive for its full length.
     const grace = new AbortController();
@@ -186,7 +208,7 @@ export async function startKafka(
       // Only a JVM that shut down on our SIGTERM has finished writing a class-data archive.
       const graceful = await terminate();
       if (graceful) await cds.keepTrainedArchive();
-      await rm(workDir, { recursive: true, force: true });
+      await removeWorkDir();
     })();
     return stopping;
   };
@@ -224,7 +246,7 @@ export async function startKafka(
     resume: async () => {
       if (broker.running()) return;
       broker = await spawnBroker(java, brokerArgs, workDir, logFile);
-      liveBrokers.set(broker.pid, workDir);
+      liveBrokers.set(broker.pid, persistent ? null : workDir);
       await serving();
       log(`broker ${brokers} (pid ${broker.pid}) resumed`);
     },
@@ -234,6 +256,8 @@ export async function startKafka(
 interface BrokerProcess {
   pid: number;
   running: () => boolean;
+  /** Lets the pending exit keep Node alive (the child is unref'd): a caller awaiting stop() must not quit mid-stop. */
+  ref: () => void;
   /** Resolves with how the JVM ended. */
   exited: Promise<string>;
 }
@@ -260,7 +284,7 @@ async function spawnBroker(java: string, args: string[], workDir: string, logFil
   }
   // The JVM must not keep a test runner alive; the exit hook covers a forgotten stop().
   child.unref();
-  return { pid, running: () => running, exited };
+  return { pid, running: () => running, ref: () => child.ref(), exited };
 }
 
 /**
@@ -435,6 +459,25 @@ function serverProperties({
   return `${Object.entries(props)
     .map(([key, value]) => `${key}=${String(value)}`)
     .join('\n')}\n`;
+}
+
+/** The ports a kept broker used last time, if both are still free. */
+async function keptPorts(workDir: string): Promise<[number, number] | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(join(workDir, 'ports.json'), 'utf8')) as { port: number; controllerPort: number };
+    if ((await portIsFree(saved.port)) && (await portIsFree(saved.controllerPort))) return [saved.port, saved.controllerPort];
+  } catch {
+    // No kept ports yet.
+  }
+  return undefined;
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise<boolean>((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function twoFreePorts(): Promise<[number, number]> {

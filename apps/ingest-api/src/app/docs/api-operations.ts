@@ -1,0 +1,448 @@
+import {
+  assetLabelSchema,
+  assetSchema,
+  assetStatusSchema,
+  createdWebhookSchema,
+  createWebhookSchema,
+  deliveryListSchema,
+  deliverySchema,
+  updateWebhookSchema,
+  webhookListSchema,
+  webhookSchema,
+} from '@media/asset-model';
+import type { Scope } from '@media/scopes';
+import { z } from 'zod';
+import { assetMetadataSchema, startUploadSchema } from '../assets/asset-input';
+import { MAX_LIST_LIMIT, MAX_LIST_SKIP } from '../assets/asset-list.query';
+import { IF_MATCH_PATTERN } from '../http/if-match';
+
+/**
+ * Every public operation of the gateway with exactly the answers it can give: the success statuses and,
+ * per error status, the problem `code`s that status carries. The OpenAPI document is built from this
+ * table (`openapi.document.ts`) and a unit test holds it against the controllers' routes and scopes, so
+ * a route without an entry, or an entry without a route, fails the build instead of drifting.
+ */
+
+export type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema (OpenAPI 3.0 dialect) of a zod schema, as a client sends it (`input`) or receives it (`output`). */
+export const jsonSchema = (schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema =>
+  z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as JsonSchema;
+
+export interface Parameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required: boolean;
+  description: string;
+  schema: JsonSchema;
+}
+
+export interface Success {
+  status: number;
+  description: string;
+  /** A named component (`Asset`) or an inline JSON body schema; absent for an empty body. */
+  body?: { component: string } | { oneOf: string[] } | { binary: true };
+  /** Response headers that come with it, by name: their description. */
+  headers?: Record<string, string>;
+}
+
+export interface Operation {
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'delete' | 'head';
+  /** OpenAPI path template, e.g. `/assets/{id}`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** The scope the bearer token needs, or null for an unauthenticated route. */
+  scope: Scope | null;
+  parameters: Parameter[];
+  /** Request bodies by media type: a named component each. */
+  requestBody?: { required: boolean; content: Record<string, string> };
+  successes: Success[];
+  /** Error statuses and the problem codes each can carry. */
+  problems: Record<number, readonly string[]>;
+  /** Response headers of error answers, by status. */
+  problemHeaders?: Record<number, Record<string, string>>;
+  /** Operations whose parameters the success answer supplies (OpenAPI links: the stateful phase follows them). */
+  links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
+}
+
+const uuid = { type: 'string', format: 'uuid' };
+
+const assetId: Parameter = { name: 'id', in: 'path', required: true, description: 'the asset id (a UUID)', schema: uuid };
+const webhookId: Parameter = { name: 'id', in: 'path', required: true, description: 'the subscription id (a UUID)', schema: uuid };
+const ifMatch: Parameter = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description: 'the ETag of the version the change is based on (or `*`); another version answers 412',
+  schema: { type: 'string', pattern: IF_MATCH_PATTERN },
+};
+
+/** Every route with a token: a missing or bad one is 401, a token without the scope 403 (RFC 6750). */
+const AUTH = { 401: ['invalid_token'], 403: ['insufficient_scope'] } as const;
+const storageDown = { 503: ['storage_unavailable'] } as const;
+const webhooksDown = { 503: ['webhooks_unavailable'] } as const;
+/** What Express's JSON and form parsers refuse before our code runs (malformed JSON, over 100 kB, a bad charset). */
+const BODY_PARSER = { 400: ['bad_request'], 413: ['payload_too_large'], 415: ['unsupported_media_type'] } as const;
+
+const assetHeaders = { ETag: 'the version of the asset, for If-Match' };
+
+/** Merges problem maps, joining the code lists of a status both name. */
+function problems(...maps: Record<number, readonly string[]>[]): Record<number, readonly string[]> {
+  const merged: Record<number, string[]> = {};
+  for (const map of maps) {
+    for (const [status, codes] of Object.entries(map)) {
+      const list = (merged[Number(status)] ??= []);
+      for (const code of codes) if (!list.includes(code)) list.push(code);
+    }
+  }
+  return merged;
+}
+
+const assetLinks = {
+  GetAsset: { operationId: 'getAsset', parameters: { id: '$response.body#/id' } },
+  UpdateAsset: { operationId: 'updateAsset', parameters: { id: '$response.body#/id' } },
+  DeleteAsset: { operationId: 'deleteAsset', parameters: { id: '$response.body#/id' } },
+  GetUploadProgress: { operationId: 'getUploadProgress', parameters: { id: '$response.body#/id' } },
+  SendUploadPart: { operationId: 'sendUploadPart', parameters: { id: '$response.body#/id' } },
+  GetOriginal: { operationId: 'getCdnFile', parameters: { fileId: '$response.body#/cdn_files/items/0/id', name: '$response.body#/cdn_files/items/0/file' } },
+  HeadOriginal: { operationId: 'headCdnFile', parameters: { fileId: '$response.body#/cdn_files/items/0/id', name: '$response.body#/cdn_files/items/0/file' } },
+};
+const webhookLinks = {
+  GetWebhook: { operationId: 'getWebhook', parameters: { id: '$response.body#/id' } },
+  UpdateWebhook: { operationId: 'updateWebhook', parameters: { id: '$response.body#/id' } },
+  DeleteWebhook: { operationId: 'deleteWebhook', parameters: { id: '$response.body#/id' } },
+  ListDeliveries: { operationId: 'listDeliveries', parameters: { id: '$response.body#/id' } },
+};
+
+const CDN_HEADERS = {
+  ETag: 'the stored file’s version',
+  'Accept-Ranges': '`bytes`',
+  'Content-Disposition': 'inline for types a browser may show, else attachment; RFC 6266 file name',
+  'X-Content-Type-Options': '`nosniff`',
+  'Content-Security-Policy': 'a sandbox: nothing served here runs as a page',
+};
+
+const MULTIPART_INPUT = ['malformed_multipart', 'unexpected_file', 'request_aborted'] as const;
+
+export const API_OPERATIONS: readonly Operation[] = [
+  {
+    operationId: 'createAsset',
+    method: 'post',
+    path: '/assets',
+    tag: 'assets',
+    summary: 'Upload a file in one request, or open a resumable upload',
+    description:
+      'multipart/form-data with the file in `source` (and optional metadata fields) stores the file and answers the asset, `processing`. ' +
+      'JSON or a form with `upload_phase=start` and `file_size` opens a resumable upload: the asset answers `uploading` with the offsets of the first part to send.',
+    scope: 'assets_publish',
+    parameters: [],
+    requestBody: { required: true, content: { 'multipart/form-data': 'AssetUpload', 'application/json': 'UploadStart', 'application/x-www-form-urlencoded': 'UploadStartForm' } },
+    successes: [{ status: 201, description: 'the new asset', body: { component: 'Asset' }, headers: { ...assetHeaders, Location: 'the path of the new asset' } }],
+    problems: problems(
+      { 400: [...MULTIPART_INPUT, 'missing_field', 'invalid_upload_phase', 'invalid_request', 'invalid_file_size', 'empty_file'] },
+      AUTH,
+      { 413: ['file_too_large'], 415: ['unsupported_content_type'] },
+      BODY_PARSER,
+      storageDown,
+    ),
+    links: assetLinks,
+  },
+  {
+    operationId: 'listAssets',
+    method: 'get',
+    path: '/assets',
+    tag: 'assets',
+    summary: "List the tenant's assets, newest first unless sorted otherwise",
+    scope: 'assets',
+    parameters: [
+      { name: 'limit', in: 'query', required: false, description: `page size, at most ${MAX_LIST_LIMIT}`, schema: { type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: 100 } },
+      { name: 'skip', in: 'query', required: false, description: `how many to skip, at most ${MAX_LIST_SKIP}`, schema: { type: 'integer', minimum: 0, maximum: MAX_LIST_SKIP, default: 0 } },
+      {
+        name: 'sort',
+        in: 'query',
+        required: false,
+        description: 'order; `-` for descending',
+        schema: { type: 'string', enum: ['created_on', '-created_on', 'changed_on', '-changed_on', 'name', '-name'], default: '-created_on' },
+      },
+      { name: 'label', in: 'query', required: false, description: 'only this kind', schema: jsonSchema(assetLabelSchema) },
+      { name: 'status', in: 'query', required: false, description: 'only this status', schema: jsonSchema(assetStatusSchema) },
+      { name: 'reference_id', in: 'query', required: false, description: 'only assets with this reference id', schema: { type: 'string', maxLength: 256 } },
+      { name: 'tags', in: 'query', required: false, description: 'comma-separated; the asset must carry all of them', schema: { type: 'string' } },
+      { name: 'q', in: 'query', required: false, description: 'the name contains this (case-insensitive)', schema: { type: 'string', maxLength: 256 } },
+    ],
+    successes: [{ status: 200, description: 'one page of assets', body: { component: 'AssetList' } }],
+    problems: problems({ 400: ['invalid_query'] }, AUTH),
+  },
+  {
+    operationId: 'getAsset',
+    method: 'get',
+    path: '/assets/{id}',
+    tag: 'assets',
+    summary: 'Read one asset',
+    scope: 'assets',
+    parameters: [assetId],
+    successes: [{ status: 200, description: 'the asset', body: { component: 'Asset' }, headers: assetHeaders }],
+    problems: problems(AUTH, { 404: ['asset_not_found'] }),
+  },
+  {
+    operationId: 'updateAsset',
+    method: 'put',
+    path: '/assets/{id}',
+    tag: 'assets',
+    summary: 'Change metadata; a multipart `source` replaces the file and processes it again',
+    scope: 'assets_publish',
+    parameters: [assetId, ifMatch],
+    requestBody: { required: true, content: { 'application/json': 'AssetMetadata', 'multipart/form-data': 'AssetReplacement' } },
+    successes: [{ status: 200, description: 'the changed asset', body: { component: 'Asset' }, headers: assetHeaders }],
+    problems: problems(
+      { 400: [...MULTIPART_INPUT, 'invalid_request', 'empty_file', 'invalid_if_match'] },
+      AUTH,
+      { 404: ['asset_not_found'], 409: ['upload_not_open', 'concurrent_modification'], 412: ['precondition_failed'], 413: ['file_too_large'], 415: ['unsupported_content_type'] },
+      BODY_PARSER,
+      storageDown,
+    ),
+  },
+  {
+    operationId: 'deleteAsset',
+    method: 'delete',
+    path: '/assets/{id}',
+    tag: 'assets',
+    summary: 'Delete an asset: it answers 404 at once, its stored bytes go soon after',
+    scope: 'assets_delete',
+    parameters: [assetId, ifMatch],
+    successes: [{ status: 204, description: 'deleted' }],
+    problems: problems({ 400: ['invalid_if_match'] }, AUTH, { 404: ['asset_not_found'], 409: ['concurrent_modification'], 412: ['precondition_failed'] }),
+  },
+  {
+    operationId: 'sendUploadPart',
+    method: 'post',
+    path: '/assets/{id}/multipart',
+    tag: 'resumable uploads',
+    summary: 'Send one part (`upload_phase=transfer`, multipart with `file_chunk`) or finish the upload (`upload_phase=finish`)',
+    description:
+      'A transfer answers the offsets of the next part; a finish answers the asset, `processing`. A part is kept whole or not at all. ' +
+      'A `start_offset` other than the server’s is 409 `offset_mismatch` with the server’s offsets; a finish before every byte arrived is 422 with them.',
+    scope: 'assets_publish',
+    parameters: [assetId],
+    requestBody: { required: true, content: { 'multipart/form-data': 'UploadPart', 'application/json': 'UploadFinish', 'application/x-www-form-urlencoded': 'UploadFinish' } },
+    successes: [{ status: 200, description: 'transfer: where the next part starts; finish: the asset', body: { oneOf: ['UploadOffsets', 'Asset'] } }],
+    problems: problems(
+      { 400: [...MULTIPART_INPUT, 'missing_field', 'invalid_upload_phase', 'invalid_request', 'empty_chunk', 'checksum_mismatch'] },
+      AUTH,
+      {
+        404: ['asset_not_found'],
+        409: ['offset_mismatch', 'transfer_in_progress', 'transfer_lost', 'upload_not_open', 'concurrent_modification'],
+        410: ['upload_expired'],
+        413: ['chunk_too_large', 'chunk_exceeds_file_size'],
+        415: ['unsupported_content_type', 'unsupported_media_type'],
+        422: ['upload_incomplete'],
+      },
+      BODY_PARSER,
+      storageDown,
+    ),
+    links: { GetAsset: assetLinks.GetAsset },
+  },
+  {
+    operationId: 'getUploadProgress',
+    method: 'get',
+    path: '/assets/{id}/multipart',
+    tag: 'resumable uploads',
+    summary: 'Where to resume: the offsets of the next part',
+    scope: 'assets_publish',
+    parameters: [assetId],
+    successes: [{ status: 200, description: 'the next part to send', body: { component: 'UploadOffsets' } }],
+    problems: problems(AUTH, { 404: ['asset_not_found'], 409: ['upload_not_open'], 410: ['upload_expired'] }),
+  },
+  ...(['get', 'head'] as const).map(
+    (method): Operation => ({
+      operationId: method === 'get' ? 'getCdnFile' : 'headCdnFile',
+      method,
+      path: '/cdn/{fileId}/{name}',
+      tag: 'cdn',
+      summary: method === 'get' ? 'Stream a stored file (an asset’s `cdn_files[].url`)' : 'The headers of a stored file, without its bytes',
+      description: 'No token: the file id is an unguessable capability. `name` is the file’s name, so relative URLs inside HLS playlists resolve next to it.',
+      scope: null,
+      parameters: [
+        { name: 'fileId', in: 'path', required: true, description: 'the id of the stored file', schema: uuid },
+        { name: 'name', in: 'path', required: true, description: 'the file name (any name serves the file; the URL carries the real one)', schema: { type: 'string', minLength: 1 } },
+        { name: 'Range', in: 'header', required: false, description: 'one byte range, e.g. `bytes=0-1023` (RFC 9110)', schema: { type: 'string' } },
+        { name: 'If-None-Match', in: 'header', required: false, description: 'an ETag the client holds; unchanged answers 304', schema: { type: 'string' } },
+      ],
+      successes: [
+        { status: 200, description: 'the whole file', body: { binary: true }, headers: CDN_HEADERS },
+        { status: 206, description: 'the requested range', body: { binary: true }, headers: { ...CDN_HEADERS, 'Content-Range': 'the range sent and the file size' } },
+        { status: 304, description: 'the client’s copy is current' },
+      ],
+      problems: problems({ 404: ['file_not_found'], 416: ['range_not_satisfiable'] }, storageDown),
+      problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' } },
+    }),
+  ),
+  {
+    operationId: 'createWebhook',
+    method: 'post',
+    path: '/webhooks',
+    tag: 'webhooks',
+    summary: 'Subscribe a URL to asset events; the signing secret is in this answer only',
+    scope: 'webhooks',
+    parameters: [],
+    requestBody: { required: true, content: { 'application/json': 'WebhookCreate' } },
+    successes: [{ status: 201, description: 'the subscription and its secret', body: { component: 'CreatedWebhook' } }],
+    problems: problems({ 400: ['invalid_request', 'webhook_url_forbidden'] }, AUTH, { 409: ['webhook_limit_reached'], 415: ['unsupported_content_type'] }, BODY_PARSER, webhooksDown),
+    links: webhookLinks,
+  },
+  {
+    operationId: 'listWebhooks',
+    method: 'get',
+    path: '/webhooks',
+    tag: 'webhooks',
+    summary: "The tenant's subscriptions",
+    scope: 'webhooks',
+    parameters: [],
+    successes: [{ status: 200, description: 'every subscription', body: { component: 'WebhookList' } }],
+    problems: problems(AUTH, webhooksDown),
+  },
+  {
+    operationId: 'getWebhook',
+    method: 'get',
+    path: '/webhooks/{id}',
+    tag: 'webhooks',
+    summary: 'One subscription (without its secret)',
+    scope: 'webhooks',
+    parameters: [webhookId],
+    successes: [{ status: 200, description: 'the subscription', body: { component: 'Webhook' } }],
+    problems: problems(AUTH, { 404: ['webhook_not_found'] }, webhooksDown),
+  },
+  {
+    operationId: 'updateWebhook',
+    method: 'put',
+    path: '/webhooks/{id}',
+    tag: 'webhooks',
+    summary: 'Change `url`, `events`, `description` or `status` (`active` re-enables a subscription a 410 disabled)',
+    scope: 'webhooks',
+    parameters: [webhookId],
+    requestBody: { required: true, content: { 'application/json': 'WebhookUpdate' } },
+    successes: [{ status: 200, description: 'the changed subscription', body: { component: 'Webhook' } }],
+    problems: problems({ 400: ['invalid_request', 'webhook_url_forbidden'] }, AUTH, { 404: ['webhook_not_found'], 415: ['unsupported_content_type'] }, BODY_PARSER, webhooksDown),
+  },
+  {
+    operationId: 'deleteWebhook',
+    method: 'delete',
+    path: '/webhooks/{id}',
+    tag: 'webhooks',
+    summary: 'Remove a subscription and its delivery log',
+    scope: 'webhooks',
+    parameters: [webhookId],
+    successes: [{ status: 204, description: 'removed' }],
+    problems: problems(AUTH, { 404: ['webhook_not_found'] }, webhooksDown),
+  },
+  {
+    operationId: 'listDeliveries',
+    method: 'get',
+    path: '/webhooks/{id}/deliveries',
+    tag: 'webhooks',
+    summary: 'The delivery log, newest first: each delivery with every attempt (time, status code or error, duration)',
+    scope: 'webhooks',
+    parameters: [
+      webhookId,
+      { name: 'limit', in: 'query', required: false, description: 'page size, at most 1000', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+      { name: 'skip', in: 'query', required: false, description: 'how many to skip, at most 100000', schema: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 } },
+    ],
+    successes: [{ status: 200, description: 'one page of deliveries', body: { component: 'DeliveryList' } }],
+    problems: problems({ 400: ['invalid_query'] }, AUTH, { 404: ['webhook_not_found'] }, webhooksDown),
+  },
+  {
+    operationId: 'retryDelivery',
+    method: 'post',
+    path: '/webhooks/{id}/deliveries/{delivery_id}/retry',
+    tag: 'webhooks',
+    summary: 'Send a delivery again now, also one whose retries ran out',
+    scope: 'webhooks',
+    parameters: [webhookId, { name: 'delivery_id', in: 'path', required: true, description: 'the delivery id (a UUID)', schema: uuid }],
+    successes: [{ status: 202, description: 'queued: the delivery, due now', body: { component: 'Delivery' } }],
+    problems: problems(AUTH, { 404: ['webhook_not_found', 'delivery_not_found'], 409: ['retry_limit_reached'] }, webhooksDown),
+  },
+];
+
+
+/** Multipart and form bodies: every field a string, files as binary parts, so generators can type them. */
+const metadataFields = {
+  name: { type: 'string', minLength: 1, maxLength: 512 },
+  body: { type: 'string', maxLength: 65536 },
+  author: { type: 'string', maxLength: 256 },
+  reference_id: { type: 'string', maxLength: 256 },
+  tags: { type: 'string', description: 'comma-separated, or a JSON array' },
+};
+
+/** Named schemas of the document (`#/components/schemas/<name>`). */
+export function componentSchemas(): Record<string, JsonSchema> {
+  return {
+    Asset: jsonSchema(assetSchema),
+    AssetList: jsonSchema(z.object({ total: z.number().int().nonnegative(), skip: z.number().int().nonnegative(), limit: z.number().int().positive(), items: z.array(assetSchema) })),
+    UploadOffsets: jsonSchema(z.object({ id: z.string(), start_offset: z.number().int().nonnegative(), end_offset: z.number().int().nonnegative(), file_size: z.number().int().positive() })),
+    AssetMetadata: { ...jsonSchema(assetMetadataSchema.strict(), 'input'), description: 'the fields to change; anything else is refused' },
+    AssetUpload: {
+      type: 'object',
+      properties: { source: { type: 'string', format: 'binary', description: 'the file' }, ...metadataFields },
+      required: ['source'],
+    },
+    AssetReplacement: {
+      type: 'object',
+      properties: { source: { type: 'string', format: 'binary', description: 'a new file, processed again' }, ...metadataFields },
+    },
+    UploadStart: { ...jsonSchema(startUploadSchema, 'input'), description: 'opens a resumable upload' },
+    UploadStartForm: {
+      type: 'object',
+      properties: {
+        upload_phase: { type: 'string', enum: ['start'] },
+        file_size: { type: 'string', pattern: '^[1-9][0-9]{0,15}$', description: 'bytes' },
+        label: { description: 'what the file is meant to be; the first part is checked against it', ...jsonSchema(assetLabelSchema) },
+        original_name: { type: 'string', maxLength: 512 },
+        ...metadataFields,
+      },
+      required: ['upload_phase', 'file_size'],
+    },
+    UploadPart: {
+      type: 'object',
+      properties: {
+        upload_phase: { type: 'string', enum: ['transfer', 'finish'] },
+        file_chunk: { type: 'string', format: 'binary', description: 'transfer: the bytes of this part' },
+        start_offset: { type: 'string', pattern: '^[0-9]{1,16}$', description: 'transfer: where the part starts (must equal the server’s)' },
+        original_name: { type: 'string', maxLength: 512 },
+        checksum: { type: 'string', pattern: '^sha256:[A-Za-z0-9+/]{43}=$', description: 'transfer: sha256 of the part, base64' },
+        sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'finish: sha256 of the whole file, hex' },
+      },
+      required: ['upload_phase'],
+    },
+    UploadFinish: {
+      type: 'object',
+      properties: {
+        upload_phase: { type: 'string', enum: ['finish'] },
+        sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'sha256 of the whole file, hex; a mismatch is 400' },
+      },
+      required: ['upload_phase'],
+    },
+    Webhook: jsonSchema(webhookSchema),
+    CreatedWebhook: jsonSchema(createdWebhookSchema),
+    WebhookList: jsonSchema(webhookListSchema),
+    WebhookCreate: jsonSchema(createWebhookSchema, 'input'),
+    WebhookUpdate: jsonSchema(updateWebhookSchema, 'input'),
+    Delivery: jsonSchema(deliverySchema),
+    DeliveryList: jsonSchema(deliveryListSchema),
+    Problem: {
+      type: 'object',
+      description: 'RFC 9457 problem details; `code` is stable and machine-readable, other fields help (offsets, scope, errors)',
+      properties: {
+        type: { type: 'string' },
+        title: { type: 'string' },
+        status: { type: 'integer' },
+        detail: { type: 'string' },
+        code: { type: 'string' },
+      },
+      required: ['type', 'title', 'status', 'code'],
+      additionalProperties: true,
+    },
+  };
+}
