@@ -12,11 +12,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List assets: limit, skip, sort, label, status, reference_id, tags, q */
-        get: operations["AssetsController_list"];
+        /** List the tenant's assets, newest first unless sorted otherwise */
+        get: operations["listAssets"];
         put?: never;
-        /** Upload a file (multipart "source"), or start a resumable upload (upload_phase=start) */
-        post: operations["AssetsController_create"];
+        /**
+         * Upload a file in one request, or open a resumable upload
+         * @description multipart/form-data with the file in `source` (and optional metadata fields) stores the file and answers the asset, `processing`. JSON or a form with `upload_phase=start` and `file_size` opens a resumable upload: the asset answers `uploading` with the offsets of the first part to send.
+         */
+        post: operations["createAsset"];
         delete?: never;
         options?: never;
         head?: never;
@@ -30,13 +33,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one asset (ETag for If-Match) */
-        get: operations["AssetsController_get"];
-        /** Change metadata (JSON or multipart); a multipart "source" replaces the file */
-        put: operations["AssetsController_update"];
+        /** Read one asset */
+        get: operations["getAsset"];
+        /** Change metadata; a multipart `source` replaces the file and processes it again */
+        put: operations["updateAsset"];
         post?: never;
-        /** Delete an asset; its bytes are removed soon after */
-        delete: operations["AssetsController_remove"];
+        /** Delete an asset: it answers 404 at once, its stored bytes go soon after */
+        delete: operations["deleteAsset"];
         options?: never;
         head?: never;
         patch?: never;
@@ -49,11 +52,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where to resume: start_offset, end_offset, file_size */
-        get: operations["MultipartController_progress"];
+        /** Where to resume: the offsets of the next part */
+        get: operations["getUploadProgress"];
         put?: never;
-        /** upload_phase=transfer (multipart, file_chunk) appends a chunk; upload_phase=finish completes */
-        post: operations["MultipartController_post"];
+        /**
+         * Send one part (`upload_phase=transfer`, multipart with `file_chunk`) or finish the upload (`upload_phase=finish`)
+         * @description A transfer answers the offsets of the next part; a finish answers the asset, `processing`. A part is kept whole or not at all. A `start_offset` other than the server’s is 409 `offset_mismatch` with the server’s offsets; a finish before every byte arrived is 422 with them.
+         */
+        post: operations["sendUploadPart"];
         delete?: never;
         options?: never;
         head?: never;
@@ -67,13 +73,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Stream a stored file (Range, ETag, If-None-Match) */
-        get: operations["CdnController_get"];
+        /**
+         * Stream a stored file (an asset’s `cdn_files[].url`)
+         * @description No token: the file id is an unguessable capability. `name` is the file’s name, so relative URLs inside HLS playlists resolve next to it.
+         */
+        get: operations["getCdnFile"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
-        head: operations["CdnController_head"];
+        /**
+         * The headers of a stored file, without its bytes
+         * @description No token: the file id is an unguessable capability. `name` is the file’s name, so relative URLs inside HLS playlists resolve next to it.
+         */
+        head: operations["headCdnFile"];
         patch?: never;
         trace?: never;
     };
@@ -84,11 +97,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's subscriptions */
-        get: operations["WebhooksController_list"];
+        /** The tenant's subscriptions */
+        get: operations["listWebhooks"];
         put?: never;
-        /** Subscribe a URL to events (`url`, `events`, `description`); the signing secret is returned once */
-        post: operations["WebhooksController_create"];
+        /** Subscribe a URL to asset events; the signing secret is in this answer only */
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -103,12 +116,12 @@ export interface paths {
             cookie?: never;
         };
         /** One subscription (without its secret) */
-        get: operations["WebhooksController_get"];
-        /** Change `url`, `events`, `description` or `status` (active re-enables) */
-        put: operations["WebhooksController_update"];
+        get: operations["getWebhook"];
+        /** Change `url`, `events`, `description` or `status` (`active` re-enables a subscription a 410 disabled) */
+        put: operations["updateWebhook"];
         post?: never;
         /** Remove a subscription and its delivery log */
-        delete: operations["WebhooksController_remove"];
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         patch?: never;
@@ -121,8 +134,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery log: each delivery with every attempt (time, status code or error, duration); `limit`, `skip` */
-        get: operations["WebhooksController_deliveries"];
+        /** The delivery log, newest first: each delivery with every attempt (time, status code or error, duration) */
+        get: operations["listDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -131,7 +144,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/webhooks/{id}/deliveries/{deliveryId}/retry": {
+    "/webhooks/{id}/deliveries/{delivery_id}/retry": {
         parameters: {
             query?: never;
             header?: never;
@@ -140,56 +153,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now (also an exhausted one) */
-        post: operations["WebhooksController_retry"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/live": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["HealthController_live"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/health/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["HealthController_ready"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/metrics": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get: operations["MetricsController_scrape"];
-        put?: never;
-        post?: never;
+        /** Send a delivery again now, also one whose retries ran out */
+        post: operations["retryDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -199,28 +164,395 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Asset: {
+            id: string;
+            /** Format: date-time */
+            created_on: string;
+            /** Format: date-time */
+            changed_on: string;
+            /** @enum {string} */
+            label: "Photo" | "Video" | "Audio" | "Document" | "File";
+            name: string;
+            body: string | null;
+            author: string | null;
+            reference_id: string | null;
+            tags: string[];
+            /** @enum {string} */
+            status: "uploading" | "processing" | "ready" | "failed";
+            original_name: string | null;
+            mime_type: string | null;
+            file_size: number | null;
+            checksum: {
+                sha256: string;
+            } | null;
+            width: number | null;
+            height: number | null;
+            duration: number | null;
+            page_count: number | null;
+            bitrate: number | null;
+            upload?: {
+                start_offset: number;
+                end_offset: number;
+                file_size: number;
+                chunk_size: number;
+                /** Format: date-time */
+                expires_on: string;
+            };
+            cdn_files: {
+                total: number;
+                items: {
+                    id: string;
+                    /** Format: date-time */
+                    created_on: string;
+                    /** @enum {string} */
+                    label: "CdnFile";
+                    /** @enum {string} */
+                    role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
+                    file: string;
+                    mime_type: string;
+                    size: number;
+                    /** Format: uri */
+                    url: string;
+                    width?: number;
+                    height?: number;
+                }[];
+            };
+            error: {
+                code: string;
+                message: string;
+            } | null;
+        };
+        AssetList: {
+            total: number;
+            skip: number;
+            limit: number;
+            items: {
+                id: string;
+                /** Format: date-time */
+                created_on: string;
+                /** Format: date-time */
+                changed_on: string;
+                /** @enum {string} */
+                label: "Photo" | "Video" | "Audio" | "Document" | "File";
+                name: string;
+                body: string | null;
+                author: string | null;
+                reference_id: string | null;
+                tags: string[];
+                /** @enum {string} */
+                status: "uploading" | "processing" | "ready" | "failed";
+                original_name: string | null;
+                mime_type: string | null;
+                file_size: number | null;
+                checksum: {
+                    sha256: string;
+                } | null;
+                width: number | null;
+                height: number | null;
+                duration: number | null;
+                page_count: number | null;
+                bitrate: number | null;
+                upload?: {
+                    start_offset: number;
+                    end_offset: number;
+                    file_size: number;
+                    chunk_size: number;
+                    /** Format: date-time */
+                    expires_on: string;
+                };
+                cdn_files: {
+                    total: number;
+                    items: {
+                        id: string;
+                        /** Format: date-time */
+                        created_on: string;
+                        /** @enum {string} */
+                        label: "CdnFile";
+                        /** @enum {string} */
+                        role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
+                        file: string;
+                        mime_type: string;
+                        size: number;
+                        /** Format: uri */
+                        url: string;
+                        width?: number;
+                        height?: number;
+                    }[];
+                };
+                error: {
+                    code: string;
+                    message: string;
+                } | null;
+            }[];
+        };
+        UploadOffsets: {
+            id: string;
+            start_offset: number;
+            end_offset: number;
+            file_size: number;
+        };
+        /** @description the fields to change; anything else is refused */
+        AssetMetadata: {
+            name?: string;
+            body?: string | null;
+            author?: string | null;
+            reference_id?: string | null;
+            tags?: string[] | string;
+        };
+        AssetUpload: {
+            /**
+             * Format: binary
+             * @description the file
+             */
+            source: string;
+            name?: string;
+            body?: string;
+            author?: string;
+            reference_id?: string;
+            /** @description comma-separated, or a JSON array */
+            tags?: string;
+        };
+        AssetReplacement: {
+            /**
+             * Format: binary
+             * @description a new file, processed again
+             */
+            source?: string;
+            name?: string;
+            body?: string;
+            author?: string;
+            reference_id?: string;
+            /** @description comma-separated, or a JSON array */
+            tags?: string;
+        };
+        /** @description opens a resumable upload */
+        UploadStart: {
+            name?: string;
+            body?: string | null;
+            author?: string | null;
+            reference_id?: string | null;
+            tags?: string[] | string;
+            /** @enum {string} */
+            upload_phase: "start";
+            file_size: number | string;
+            /** @enum {string} */
+            label?: "Photo" | "Video" | "Audio" | "Document" | "File";
+            original_name?: string;
+        };
+        UploadStartForm: {
+            /** @enum {string} */
+            upload_phase: "start";
+            /** @description bytes */
+            file_size: string;
+            /**
+             * @description what the file is meant to be; the first part is checked against it
+             * @enum {string}
+             */
+            label?: "Photo" | "Video" | "Audio" | "Document" | "File";
+            original_name?: string;
+            name?: string;
+            body?: string;
+            author?: string;
+            reference_id?: string;
+            /** @description comma-separated, or a JSON array */
+            tags?: string;
+        };
+        UploadPart: {
+            /** @enum {string} */
+            upload_phase: "transfer" | "finish";
+            /**
+             * Format: binary
+             * @description transfer: the bytes of this part
+             */
+            file_chunk?: string;
+            /** @description transfer: where the part starts (must equal the server’s) */
+            start_offset?: string;
+            original_name?: string;
+            /** @description transfer: sha256 of the part, base64 */
+            checksum?: string;
+            /** @description finish: sha256 of the whole file, hex */
+            sha256?: string;
+        };
+        UploadFinish: {
+            /** @enum {string} */
+            upload_phase: "finish";
+            /** @description sha256 of the whole file, hex; a mismatch is 400 */
+            sha256?: string;
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("*" | "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted")[];
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_on: string;
+            /** Format: date-time */
+            changed_on: string;
+        };
+        CreatedWebhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            events: ("*" | "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted")[];
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "disabled";
+            disabled_reason: string | null;
+            /** Format: date-time */
+            created_on: string;
+            /** Format: date-time */
+            changed_on: string;
+            secret: string;
+        };
+        WebhookList: {
+            total: number;
+            items: {
+                /** Format: uuid */
+                id: string;
+                url: string;
+                events: ("*" | "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted")[];
+                description: string | null;
+                /** @enum {string} */
+                status: "active" | "disabled";
+                disabled_reason: string | null;
+                /** Format: date-time */
+                created_on: string;
+                /** Format: date-time */
+                changed_on: string;
+            }[];
+        };
+        WebhookCreate: {
+            /**
+             * @description the receiver: a public http or https URL
+             * @example https://192.0.2.10/hooks/media-assets
+             */
+            url: string;
+            events?: ("*" | "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted")[];
+            description?: string | null;
+        };
+        WebhookUpdate: {
+            /**
+             * @description the receiver: a public http or https URL
+             * @example https://192.0.2.10/hooks/media-assets
+             */
+            url?: string;
+            events?: ("*" | "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted")[];
+            description?: string | null;
+            /** @enum {string} */
+            status?: "active" | "disabled";
+        };
+        Delivery: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            webhook_id: string;
+            event_id: string;
+            /** @enum {string} */
+            event: "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted";
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            last_error: string | null;
+            /** Format: date-time */
+            created_on: string;
+            attempts: {
+                /** Format: date-time */
+                at: string;
+                status_code: number | null;
+                error: string | null;
+                duration_ms: number;
+            }[];
+        };
+        DeliveryList: {
+            total: number;
+            skip: number;
+            limit: number;
+            items: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                webhook_id: string;
+                event_id: string;
+                /** @enum {string} */
+                event: "asset.created" | "asset.uploaded" | "asset.changed" | "asset.deleted";
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed";
+                /** Format: date-time */
+                next_attempt_at: string | null;
+                last_error: string | null;
+                /** Format: date-time */
+                created_on: string;
+                attempts: {
+                    /** Format: date-time */
+                    at: string;
+                    status_code: number | null;
+                    error: string | null;
+                    duration_ms: number;
+                }[];
+            }[];
+        };
+        /** @description RFC 9457 problem details; `code` is stable and machine-readable, other fields help (offsets, scope, errors) */
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            code: string;
+        } & {
+            [key: string]: unknown;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
     headers: never;
     pathItems: never;
 }
+export type SchemaAsset = components['schemas']['Asset'];
+export type SchemaAssetList = components['schemas']['AssetList'];
+export type SchemaUploadOffsets = components['schemas']['UploadOffsets'];
+export type SchemaAssetMetadata = components['schemas']['AssetMetadata'];
+export type SchemaAssetUpload = components['schemas']['AssetUpload'];
+export type SchemaAssetReplacement = components['schemas']['AssetReplacement'];
+export type SchemaUploadStart = components['schemas']['UploadStart'];
+export type SchemaUploadStartForm = components['schemas']['UploadStartForm'];
+export type SchemaUploadPart = components['schemas']['UploadPart'];
+export type SchemaUploadFinish = components['schemas']['UploadFinish'];
+export type SchemaWebhook = components['schemas']['Webhook'];
+export type SchemaCreatedWebhook = components['schemas']['CreatedWebhook'];
+export type SchemaWebhookList = components['schemas']['WebhookList'];
+export type SchemaWebhookCreate = components['schemas']['WebhookCreate'];
+export type SchemaWebhookUpdate = components['schemas']['WebhookUpdate'];
+export type SchemaDelivery = components['schemas']['Delivery'];
+export type SchemaDeliveryList = components['schemas']['DeliveryList'];
+export type SchemaProblem = components['schemas']['Problem'];
 export type $defs = Record<string, never>;
 export interface operations {
-    AssetsController_list: {
+    listAssets: {
         parameters: {
             query?: {
-                /** @description name contains (case-insensitive) */
-                q?: string;
-                /** @description comma-separated; the asset must carry all */
-                tags?: string;
-                reference_id?: string;
-                status?: "uploading" | "processing" | "ready" | "failed";
-                label?: "Photo" | "Video" | "Audio" | "Document" | "File";
-                sort?: "created_on" | "-created_on" | "changed_on" | "-changed_on" | "name" | "-name";
-                skip?: number;
+                /** @description page size, at most 1000 */
                 limit?: number;
+                /** @description how many to skip, at most 100000 */
+                skip?: number;
+                /** @description order; `-` for descending */
+                sort?: "created_on" | "-created_on" | "changed_on" | "-changed_on" | "name" | "-name";
+                /** @description only this kind */
+                label?: "Photo" | "Video" | "Audio" | "Document" | "File";
+                /** @description only this status */
+                status?: "uploading" | "processing" | "ready" | "failed";
+                /** @description only assets with this reference id */
+                reference_id?: string;
+                /** @description comma-separated; the asset must carry all of them */
+                tags?: string;
+                /** @description the name contains this (case-insensitive) */
+                q?: string;
             };
             header?: never;
             path?: never;
@@ -228,230 +560,58 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description one page of assets */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        total: number;
-                        skip: number;
-                        limit: number;
-                        items: {
-                            id: string;
-                            /** Format: date-time */
-                            created_on: string;
-                            /** Format: date-time */
-                            changed_on: string;
-                            /** @enum {string} */
-                            label: "Photo" | "Video" | "Audio" | "Document" | "File";
-                            name: string;
-                            body: string | null;
-                            author: string | null;
-                            reference_id: string | null;
-                            tags: string[];
-                            /** @enum {string} */
-                            status: "uploading" | "processing" | "ready" | "failed";
-                            original_name: string | null;
-                            mime_type: string | null;
-                            file_size: number | null;
-                            checksum: {
-                                sha256: string;
-                            } | null;
-                            width: number | null;
-                            height: number | null;
-                            duration: number | null;
-                            upload?: {
-                                start_offset: number;
-                                end_offset: number;
-                                file_size: number;
-                                chunk_size: number;
-                                /** Format: date-time */
-                                expires_on: string;
-                            };
-                            cdn_files: {
-                                total: number;
-                                items: {
-                                    id: string;
-                                    /** Format: date-time */
-                                    created_on: string;
-                                    /** @enum {string} */
-                                    label: "CdnFile";
-                                    /** @enum {string} */
-                                    role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
-                                    file: string;
-                                    mime_type: string;
-                                    size: number;
-                                    /** Format: uri */
-                                    url: string;
-                                    width?: number;
-                                    height?: number;
-                                }[];
-                            };
-                            error: {
-                                code: string;
-                                message: string;
-                            } | null;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["AssetList"];
                 };
             };
-            /** @description problem+json */
+            /** @description the request is invalid: problem+json with code `invalid_query` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
         };
     };
-    AssetsController_create: {
+    createAsset: {
         parameters: {
             query?: never;
             header?: never;
@@ -460,296 +620,111 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": {
-                    /** Format: binary */
-                    source: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                } | {
-                    /** @enum {string} */
-                    upload_phase: "start";
-                    file_size: number | string;
-                    /** @enum {string} */
-                    label?: "Photo" | "Video" | "Audio" | "Document" | "File";
-                    original_name?: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                };
-                "application/json": {
-                    /** Format: binary */
-                    source: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                } | {
-                    /** @enum {string} */
-                    upload_phase: "start";
-                    file_size: number | string;
-                    /** @enum {string} */
-                    label?: "Photo" | "Video" | "Audio" | "Document" | "File";
-                    original_name?: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                };
-                "application/x-www-form-urlencoded": {
-                    /** Format: binary */
-                    source: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                } | {
-                    /** @enum {string} */
-                    upload_phase: "start";
-                    file_size: number | string;
-                    /** @enum {string} */
-                    label?: "Photo" | "Video" | "Audio" | "Document" | "File";
-                    original_name?: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                };
+                "multipart/form-data": components["schemas"]["AssetUpload"];
+                "application/json": components["schemas"]["UploadStart"];
+                "application/x-www-form-urlencoded": components["schemas"]["UploadStartForm"];
             };
         };
         responses: {
-            /** @description the new asset (processing, or uploading with offsets) */
+            /** @description the new asset */
             201: {
                 headers: {
+                    /** @description the version of the asset, for If-Match */
+                    ETag?: string;
+                    /** @description the path of the new asset */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** Format: date-time */
-                        created_on: string;
-                        /** Format: date-time */
-                        changed_on: string;
-                        /** @enum {string} */
-                        label: "Photo" | "Video" | "Audio" | "Document" | "File";
-                        name: string;
-                        body: string | null;
-                        author: string | null;
-                        reference_id: string | null;
-                        tags: string[];
-                        /** @enum {string} */
-                        status: "uploading" | "processing" | "ready" | "failed";
-                        original_name: string | null;
-                        mime_type: string | null;
-                        file_size: number | null;
-                        checksum: {
-                            sha256: string;
-                        } | null;
-                        width: number | null;
-                        height: number | null;
-                        duration: number | null;
-                        upload?: {
-                            start_offset: number;
-                            end_offset: number;
-                            file_size: number;
-                            chunk_size: number;
-                            /** Format: date-time */
-                            expires_on: string;
-                        };
-                        cdn_files: {
-                            total: number;
-                            items: {
-                                id: string;
-                                /** Format: date-time */
-                                created_on: string;
-                                /** @enum {string} */
-                                label: "CdnFile";
-                                /** @enum {string} */
-                                role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
-                                file: string;
-                                mime_type: string;
-                                size: number;
-                                /** Format: uri */
-                                url: string;
-                                width?: number;
-                                height?: number;
-                            }[];
-                        };
-                        error: {
-                            code: string;
-                            message: string;
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["Asset"];
                 };
             };
-            /** @description problem+json */
+            /** @description the request is invalid: problem+json with code `malformed_multipart`, `unexpected_file`, `request_aborted`, `missing_field`, `invalid_upload_phase`, `invalid_request`, `invalid_file_size`, `empty_file`, `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_multipart" | "unexpected_file" | "request_aborted" | "missing_field" | "invalid_upload_phase" | "invalid_request" | "invalid_file_size" | "empty_file" | "bad_request";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
+            /** @description too large: problem+json with code `file_too_large`, `payload_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_too_large" | "payload_too_large";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description unsupported content type or media: problem+json with code `unsupported_content_type`, `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_content_type" | "unsupported_media_type";
                     };
                 };
             };
-            /** @description problem+json */
-            422: {
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
                     };
                 };
             };
         };
     };
-    AssetsController_get: {
+    getAsset: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description the asset id (a UUID) */
                 id: string;
             };
             cookie?: never;
@@ -759,478 +734,212 @@ export interface operations {
             /** @description the asset */
             200: {
                 headers: {
+                    /** @description the version of the asset, for If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** Format: date-time */
-                        created_on: string;
-                        /** Format: date-time */
-                        changed_on: string;
-                        /** @enum {string} */
-                        label: "Photo" | "Video" | "Audio" | "Document" | "File";
-                        name: string;
-                        body: string | null;
-                        author: string | null;
-                        reference_id: string | null;
-                        tags: string[];
-                        /** @enum {string} */
-                        status: "uploading" | "processing" | "ready" | "failed";
-                        original_name: string | null;
-                        mime_type: string | null;
-                        file_size: number | null;
-                        checksum: {
-                            sha256: string;
-                        } | null;
-                        width: number | null;
-                        height: number | null;
-                        duration: number | null;
-                        upload?: {
-                            start_offset: number;
-                            end_offset: number;
-                            file_size: number;
-                            chunk_size: number;
-                            /** Format: date-time */
-                            expires_on: string;
-                        };
-                        cdn_files: {
-                            total: number;
-                            items: {
-                                id: string;
-                                /** Format: date-time */
-                                created_on: string;
-                                /** @enum {string} */
-                                label: "CdnFile";
-                                /** @enum {string} */
-                                role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
-                                file: string;
-                                mime_type: string;
-                                size: number;
-                                /** Format: uri */
-                                url: string;
-                                width?: number;
-                                height?: number;
-                            }[];
-                        };
-                        error: {
-                            code: string;
-                            message: string;
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["Asset"];
                 };
             };
-            /** @description problem+json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            412: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
                     };
                 };
             };
         };
     };
-    AssetsController_update: {
+    updateAsset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version the change is based on (or `*`); another version answers 412 */
+                "If-Match"?: string;
+            };
             path: {
+                /** @description the asset id (a UUID) */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** Format: binary */
-                    source: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                };
-                "multipart/form-data": {
-                    /** Format: binary */
-                    source: string;
-                    name?: string;
-                    body?: string | null;
-                    author?: string | null;
-                    reference_id?: string | null;
-                    tags?: string;
-                };
+                "application/json": components["schemas"]["AssetMetadata"];
+                "multipart/form-data": components["schemas"]["AssetReplacement"];
             };
         };
         responses: {
             /** @description the changed asset */
             200: {
                 headers: {
+                    /** @description the version of the asset, for If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** Format: date-time */
-                        created_on: string;
-                        /** Format: date-time */
-                        changed_on: string;
-                        /** @enum {string} */
-                        label: "Photo" | "Video" | "Audio" | "Document" | "File";
-                        name: string;
-                        body: string | null;
-                        author: string | null;
-                        reference_id: string | null;
-                        tags: string[];
-                        /** @enum {string} */
-                        status: "uploading" | "processing" | "ready" | "failed";
-                        original_name: string | null;
-                        mime_type: string | null;
-                        file_size: number | null;
-                        checksum: {
-                            sha256: string;
-                        } | null;
-                        width: number | null;
-                        height: number | null;
-                        duration: number | null;
-                        upload?: {
-                            start_offset: number;
-                            end_offset: number;
-                            file_size: number;
-                            chunk_size: number;
-                            /** Format: date-time */
-                            expires_on: string;
-                        };
-                        cdn_files: {
-                            total: number;
-                            items: {
-                                id: string;
-                                /** Format: date-time */
-                                created_on: string;
-                                /** @enum {string} */
-                                label: "CdnFile";
-                                /** @enum {string} */
-                                role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
-                                file: string;
-                                mime_type: string;
-                                size: number;
-                                /** Format: uri */
-                                url: string;
-                                width?: number;
-                                height?: number;
-                            }[];
-                        };
-                        error: {
-                            code: string;
-                            message: string;
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["Asset"];
                 };
             };
-            /** @description problem+json */
+            /** @description the request is invalid: problem+json with code `malformed_multipart`, `unexpected_file`, `request_aborted`, `invalid_request`, `empty_file`, `invalid_if_match`, `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_multipart" | "unexpected_file" | "request_aborted" | "invalid_request" | "empty_file" | "invalid_if_match" | "bad_request";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description conflicts with the current state: problem+json with code `upload_not_open`, `concurrent_modification` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_not_open" | "concurrent_modification";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description If-Match names another version: problem+json with code `precondition_failed` */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "precondition_failed";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description too large: problem+json with code `file_too_large`, `payload_too_large` */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_too_large" | "payload_too_large";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description unsupported content type or media: problem+json with code `unsupported_content_type`, `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_content_type" | "unsupported_media_type";
                     };
                 };
             };
-            /** @description problem+json */
-            422: {
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
                     };
                 };
             };
         };
     };
-    AssetsController_remove: {
+    deleteAsset: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description the ETag of the version the change is based on (or `*`); another version answers 412 */
+                "If-Match"?: string;
+            };
             path: {
+                /** @description the asset id (a UUID) */
                 id: string;
             };
             cookie?: never;
@@ -1244,463 +953,543 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description problem+json */
+            /** @description the request is invalid: problem+json with code `invalid_if_match` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_if_match";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description conflicts with the current state: problem+json with code `concurrent_modification` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "concurrent_modification";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description If-Match names another version: problem+json with code `precondition_failed` */
             412: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "precondition_failed";
                     };
                 };
             };
         };
     };
-    MultipartController_progress: {
+    getUploadProgress: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description the asset id (a UUID) */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
+            /** @description the next part to send */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        start_offset: number;
-                        end_offset: number;
-                        file_size: number;
+                    "application/json": components["schemas"]["UploadOffsets"];
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
+                    };
+                };
+            };
+            /** @description conflicts with the current state: problem+json with code `upload_not_open` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_not_open";
+                    };
+                };
+            };
+            /** @description gone: problem+json with code `upload_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
                     };
                 };
             };
         };
     };
-    MultipartController_post: {
+    sendUploadPart: {
         parameters: {
             query?: never;
             header?: never;
             path: {
+                /** @description the asset id (a UUID) */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
-                "multipart/form-data": {
-                    /** @enum {string} */
-                    upload_phase: "transfer" | "finish";
-                    /** Format: binary */
-                    file_chunk?: string;
-                    start_offset?: number;
-                    original_name?: string;
-                    checksum?: string;
-                    /** @description finish only: the whole file */
-                    sha256?: string;
-                };
-                "application/json": {
-                    /** @enum {string} */
-                    upload_phase: "transfer" | "finish";
-                    /** Format: binary */
-                    file_chunk?: string;
-                    start_offset?: number;
-                    original_name?: string;
-                    checksum?: string;
-                    /** @description finish only: the whole file */
-                    sha256?: string;
-                };
-                "application/x-www-form-urlencoded": {
-                    /** @enum {string} */
-                    upload_phase: "transfer" | "finish";
-                    /** Format: binary */
-                    file_chunk?: string;
-                    start_offset?: number;
-                    original_name?: string;
-                    checksum?: string;
-                    /** @description finish only: the whole file */
-                    sha256?: string;
-                };
+                "multipart/form-data": components["schemas"]["UploadPart"];
+                "application/json": components["schemas"]["UploadFinish"];
+                "application/x-www-form-urlencoded": components["schemas"]["UploadFinish"];
             };
         };
         responses: {
-            /** @description transfer: the next offsets; finish: the asset */
+            /** @description transfer: where the next part starts; finish: the asset */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        start_offset: number;
-                        end_offset: number;
-                        file_size: number;
-                    } | {
-                        id: string;
-                        /** Format: date-time */
-                        created_on: string;
-                        /** Format: date-time */
-                        changed_on: string;
-                        /** @enum {string} */
-                        label: "Photo" | "Video" | "Audio" | "Document" | "File";
-                        name: string;
-                        body: string | null;
-                        author: string | null;
-                        reference_id: string | null;
-                        tags: string[];
-                        /** @enum {string} */
-                        status: "uploading" | "processing" | "ready" | "failed";
-                        original_name: string | null;
-                        mime_type: string | null;
-                        file_size: number | null;
-                        checksum: {
-                            sha256: string;
-                        } | null;
-                        width: number | null;
-                        height: number | null;
-                        duration: number | null;
-                        upload?: {
-                            start_offset: number;
-                            end_offset: number;
-                            file_size: number;
-                            chunk_size: number;
-                            /** Format: date-time */
-                            expires_on: string;
-                        };
-                        cdn_files: {
-                            total: number;
-                            items: {
-                                id: string;
-                                /** Format: date-time */
-                                created_on: string;
-                                /** @enum {string} */
-                                label: "CdnFile";
-                                /** @enum {string} */
-                                role: "original" | "rendition" | "hls" | "poster" | "thumbnail" | "preview" | "waveform";
-                                file: string;
-                                mime_type: string;
-                                size: number;
-                                /** Format: uri */
-                                url: string;
-                                width?: number;
-                                height?: number;
-                            }[];
-                        };
-                        error: {
-                            code: string;
-                            message: string;
-                        } | null;
-                    };
+                    "application/json": components["schemas"]["UploadOffsets"] | components["schemas"]["Asset"];
                 };
             };
-        };
-    };
-    CdnController_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                fileId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    CdnController_head: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                fileId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    WebhooksController_list: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json */
+            /** @description the request is invalid: problem+json with code `malformed_multipart`, `unexpected_file`, `request_aborted`, `missing_field`, `invalid_upload_phase`, `invalid_request`, `empty_chunk`, `checksum_mismatch`, `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "malformed_multipart" | "unexpected_file" | "request_aborted" | "missing_field" | "invalid_upload_phase" | "invalid_request" | "empty_chunk" | "checksum_mismatch" | "bad_request";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
             404: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description conflicts with the current state: problem+json with code `offset_mismatch`, `transfer_in_progress`, `transfer_lost`, `upload_not_open`, `concurrent_modification` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offset_mismatch" | "transfer_in_progress" | "transfer_lost" | "upload_not_open" | "concurrent_modification";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description gone: problem+json with code `upload_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description too large: problem+json with code `chunk_too_large`, `chunk_exceeds_file_size`, `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "chunk_too_large" | "chunk_exceeds_file_size" | "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_content_type`, `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_content_type" | "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description the upload is not complete: problem+json with code `upload_incomplete` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_incomplete";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
                     };
                 };
             };
         };
     };
-    WebhooksController_create: {
+    getCdnFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description one byte range, e.g. `bytes=0-1023` (RFC 9110) */
+                Range?: string;
+                /** @description an ETag the client holds; unchanged answers 304 */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description the id of the stored file */
+                fileId: string;
+                /** @description the file name (any name serves the file; the URL carries the real one) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole file */
+            200: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the requested range */
+            206: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    /** @description the range sent and the file size */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the client’s copy is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `file_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_not_found";
+                    };
+                };
+            };
+            /** @description the range lies outside the file: problem+json with code `range_not_satisfiable` */
+            416: {
+                headers: {
+                    /** @description `bytes *\/<size>` */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    headCdnFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description one byte range, e.g. `bytes=0-1023` (RFC 9110) */
+                Range?: string;
+                /** @description an ETag the client holds; unchanged answers 304 */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description the id of the stored file */
+                fileId: string;
+                /** @description the file name (any name serves the file; the URL carries the real one) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole file */
+            200: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the requested range */
+            206: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    /** @description the range sent and the file size */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the client’s copy is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `file_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_not_found";
+                    };
+                };
+            };
+            /** @description the range lies outside the file: problem+json with code `range_not_satisfiable` */
+            416: {
+                headers: {
+                    /** @description `bytes *\/<size>` */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listWebhooks: {
         parameters: {
             query?: never;
             header?: never;
@@ -1709,972 +1498,624 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description every subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description the subscription and its secret */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhook"];
+                };
             };
-            /** @description problem+json */
+            /** @description the request is invalid: problem+json with code `invalid_request`, `webhook_url_forbidden`, `bad_request` */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_request" | "webhook_url_forbidden" | "bad_request";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
             401: {
                 headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
             403: {
                 headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
                     };
                 };
             };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
+            /** @description conflicts with the current state: problem+json with code `webhook_limit_reached` */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_limit_reached";
                     };
                 };
             };
-            /** @description problem+json */
+            /** @description too large: problem+json with code `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_content_type`, `unsupported_media_type` */
             415: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_content_type" | "unsupported_media_type";
                     };
                 };
             };
-        };
-    };
-    WebhooksController_get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    WebhooksController_update: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    WebhooksController_remove: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    WebhooksController_deliveries: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    WebhooksController_retry: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-                deliveryId: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description problem+json */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-            /** @description problem+json */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        detail?: string;
-                        code: string;
-                    } & {
-                        [key: string]: unknown;
-                    };
-                };
-            };
-        };
-    };
-    HealthController_live: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The Health Check is successful */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
-                    };
-                };
-            };
-            /** @description The Health Check is not successful */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
                     };
                 };
             };
         };
     };
-    HealthController_ready: {
+    getWebhook: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the subscription id (a UUID) */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The Health Check is successful */
+            /** @description the subscription */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example ok */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /** @example {} */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
                     };
                 };
             };
-            /** @description The Health Check is not successful */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `webhook_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example error */
-                        status?: string;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       }
-                         *     }
-                         */
-                        info?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        error?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        } | null;
-                        /**
-                         * @example {
-                         *       "database": {
-                         *         "status": "up"
-                         *       },
-                         *       "redis": {
-                         *         "status": "down",
-                         *         "message": "Could not connect"
-                         *       }
-                         *     }
-                         */
-                        details?: {
-                            [key: string]: {
-                                status: string;
-                            } & {
-                                [key: string]: unknown;
-                            };
-                        };
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
                     };
                 };
             };
         };
     };
-    MetricsController_scrape: {
+    updateWebhook: {
         parameters: {
             query?: never;
             header?: never;
-            path?: never;
+            path: {
+                /** @description the subscription id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description the changed subscription */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description the request is invalid: problem+json with code `invalid_request`, `webhook_url_forbidden`, `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_request" | "webhook_url_forbidden" | "bad_request";
+                    };
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `webhook_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
+                };
+            };
+            /** @description too large: problem+json with code `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_content_type`, `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_content_type" | "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the subscription id (a UUID) */
+                id: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            200: {
+            /** @description removed */
+            204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `webhook_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    listDeliveries: {
+        parameters: {
+            query?: {
+                /** @description page size, at most 1000 */
+                limit?: number;
+                /** @description how many to skip, at most 100000 */
+                skip?: number;
+            };
+            header?: never;
+            path: {
+                /** @description the subscription id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description one page of deliveries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryList"];
+                };
+            };
+            /** @description the request is invalid: problem+json with code `invalid_query` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_query";
+                    };
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `webhook_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    retryDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the subscription id (a UUID) */
+                id: string;
+                /** @description the delivery id (a UUID) */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description queued: the delivery, due now */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Delivery"];
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `webhook_not_found`, `delivery_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found" | "delivery_not_found";
+                    };
+                };
+            };
+            /** @description conflicts with the current state: problem+json with code `retry_limit_reached` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "retry_limit_reached";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhooks_unavailable";
+                    };
+                };
             };
         };
     };
