@@ -5,4 +5,3 @@ export * from './lib/processing-result.schema';
 export * from './lib/topic.contracts';
 export * from './lib/topics';
 export * from './lib/webhook-signature';
-export * from './lib/asset-references.schema';
