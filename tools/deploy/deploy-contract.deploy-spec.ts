@@ -156,8 +156,9 @@ describe.each(['base', 'production'])('Kubernetes manifests (%s, rendered by kus
       const keyRefs = (app: string) =>
         (podSpecOf(findObject(objects, 'Deployment', app)).containers[0].env ?? []).filter((variable) => variable.name.startsWith('SERVICE_')).map((variable) => variable.valueFrom?.secretKeyRef?.name.replace(/-[a-z0-9]{10}$/, ''));
       expect(Object.fromEntries(APP_NAMES.map((app) => [app, keyRefs(app)]))).toEqual({
-        'ingest-api': ['ingest-api-service-key'],
-        storage: ['storage-trusted-keys'],
+        // ingest-api and storage call each other (storage only for the garbage collector's reference check).
+        'ingest-api': ['ingest-api-service-key', 'ingest-api-trusted-keys'],
+        storage: ['storage-trusted-keys', 'storage-service-key'],
         encoder: ['encoder-service-key'],
         fanout: ['fanout-trusted-keys'],
       });

@@ -12,6 +12,8 @@ const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 const lines = [
   `export INGEST_API_SERVICE_SIGNING_KEY=${quote(identity['ingest-api']['SERVICE_SIGNING_KEY'] ?? '')}`,
   `export ENCODER_SERVICE_SIGNING_KEY=${quote(identity.encoder['SERVICE_SIGNING_KEY'] ?? '')}`,
+  `export STORAGE_SERVICE_SIGNING_KEY=${quote(identity.storage['SERVICE_SIGNING_KEY'] ?? '')}`,
+  `export INGEST_API_SERVICE_TRUSTED_KEYS=${quote(identity['ingest-api']['SERVICE_TRUSTED_KEYS'] ?? '')}`,
   `export STORAGE_SERVICE_TRUSTED_KEYS=${quote(identity.storage['SERVICE_TRUSTED_KEYS'] ?? '')}`,
   `export FANOUT_SERVICE_TRUSTED_KEYS=${quote(identity.fanout['SERVICE_TRUSTED_KEYS'] ?? '')}`,
 ];

@@ -8,4 +8,3 @@ export * from './lib/topics';
 export * from '@media/webhook-signature';
 export * from './lib/webhook-api.schema';
 export * from './lib/query-params';
-export * from './lib/asset-references.schema';

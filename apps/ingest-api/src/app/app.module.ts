@@ -42,6 +42,8 @@ export class AppModule {
       imports: [
         ServiceKitModule.forRoot({ service: 'ingest-api', config }),
         ServiceIdentityModule.forCaller({ service: 'ingest-api', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
+        // Only the internal controllers take service tokens; the public API keeps customers' bearer tokens.
+        ServiceIdentityModule.forCallee({ service: 'ingest-api', trustedKeys: config.SERVICE_TRUSTED_KEYS, scope: 'guarded-routes' }),
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],

@@ -9,7 +9,7 @@ const required = {
   ...identityEnv('ingest-api'),
 };
 
-describeConfigContract('ingest-api', loadIngestApiConfig, required, ['STORAGE_URL', 'FANOUT_URL', 'PUBLIC_BASE_URL', 'SERVICE_SIGNING_KEY']);
+describeConfigContract('ingest-api', loadIngestApiConfig, required, ['STORAGE_URL', 'FANOUT_URL', 'PUBLIC_BASE_URL', 'SERVICE_SIGNING_KEY', 'SERVICE_TRUSTED_KEYS']);
 
 describe('ingest-api token settings', () => {
   const base = { MONGODB_URI: 'mongodb://db/media', KAFKA_BROKERS: 'k:9092', STORAGE_URL: required.STORAGE_URL, FANOUT_URL: required.FANOUT_URL, PUBLIC_BASE_URL: required.PUBLIC_BASE_URL, ...identityEnv('ingest-api') };

@@ -1,4 +1,4 @@
-import { serviceCallerConfigFields } from '@media/service-identity';
+import { serviceCalleeConfigFields, serviceCallerConfigFields } from '@media/service-identity';
 import { baseConfigSchema, configFields, loadConfig, refuseTestSwitchesInProduction } from '@media/service-kit';
 import { z } from 'zod';
 
@@ -9,6 +9,8 @@ const perSecond = (fallback: number) => z.coerce.number().positive().finite().de
 export const ingestApiConfigSchema = baseConfigSchema(3000)
   .extend({
     ...serviceCallerConfigFields,
+    // Its internal routes (storage's reference check) take service tokens; public routes take customers' bearer tokens.
+    ...serviceCalleeConfigFields,
     JWT_HS256_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters')

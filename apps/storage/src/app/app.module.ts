@@ -23,7 +23,12 @@ export class AppModule {
   static register(config: StorageConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: 'storage', config }), ServiceIdentityModule.forCallee({ service: 'storage', trustedKeys: config.SERVICE_TRUSTED_KEYS })],
+      imports: [
+        ServiceKitModule.forRoot({ service: 'storage', config }),
+        ServiceIdentityModule.forCallee({ service: 'storage', trustedKeys: config.SERVICE_TRUSTED_KEYS }),
+        // A caller too: the garbage collector's reference check on ingest-api.
+        ServiceIdentityModule.forCaller({ service: 'storage', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
+      ],
       controllers: [FilesController, UploadsController, AssetsController],
       providers: [
         { provide: STORAGE_CONFIG, useValue: config },

@@ -1,8 +1,10 @@
-import { serviceCalleeConfigFields } from '@media/service-identity';
+import { serviceCalleeConfigFields, serviceCallerConfigFields } from '@media/service-identity';
 import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
 import type { z } from 'zod';
 
 export const storageConfigSchema = baseConfigSchema(3001)
+  // Caller fields first, as in ingest-api, so the shared rows of the README table read the same for both.
+  .extend(serviceCallerConfigFields)
   .extend(serviceCalleeConfigFields)
   .extend({
     INGEST_API_URL: configFields

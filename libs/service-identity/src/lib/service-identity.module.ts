@@ -5,7 +5,7 @@ import type { PrivateServiceKey, TrustedKeys } from './service-key';
 import type { ServiceName } from './service-names';
 import { ServiceTokenIssuer, ServiceTokenVerifier } from './service-token';
 
-/** Service identity for Nest: callers get a token issuer, callees a guard on every route. */
+/** Service identity for Nest: callers get a token issuer, callees a guard (on every route, or where asked for). */
 @Module({})
 export class ServiceIdentityModule {
   /** For a service that calls others: `ServiceTokenIssuer` becomes injectable everywhere. */
@@ -18,14 +18,20 @@ export class ServiceIdentityModule {
     };
   }
 
-  /** For a service others call: every route needs a token addressed to it, from a caller the route allows. */
-  static forCallee(options: { service: ServiceName; trustedKeys: TrustedKeys }): DynamicModule {
+  /**
+   * For a service others call. `every-route` (the default): every route needs a token addressed to it,
+   * from a caller the route allows. `guarded-routes`: for a service whose public routes authenticate
+   * someone else (customers); only controllers with `@UseGuards(ServiceAuthGuard)` take service tokens, so
+   * the verifier is exported for that guard instead of installing it on every route.
+   */
+  static forCallee(options: { service: ServiceName; trustedKeys: TrustedKeys; scope?: 'every-route' | 'guarded-routes' }): DynamicModule {
+    const verifier = { provide: ServiceTokenVerifier, useValue: new ServiceTokenVerifier(options.service, options.trustedKeys) };
+    if (options.scope === 'guarded-routes') {
+      return { module: ServiceIdentityModule, providers: [verifier], exports: [ServiceTokenVerifier] };
+    }
     return {
       module: ServiceIdentityModule,
-      providers: [
-        { provide: ServiceTokenVerifier, useValue: new ServiceTokenVerifier(options.service, options.trustedKeys) },
-        { provide: APP_GUARD, useClass: ServiceAuthGuard },
-      ],
+      providers: [verifier, { provide: APP_GUARD, useClass: ServiceAuthGuard }],
     };
   }
 }

@@ -54,7 +54,8 @@ export function publicPart(key: PrivateServiceKey): PublicServiceKey {
 export const INTERNAL_CALLS: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
   'ingest-api': ['storage', 'fanout'],
   encoder: ['storage'],
-  storage: [],
+  // The garbage collector asks ingest-api which stored ids assets still reference.
+  storage: ['ingest-api'],
   fanout: [],
 };
 

@@ -69,8 +69,11 @@ describe('service tokens', () => {
     const env = serviceIdentityEnv();
     expect(Object.keys(trustedKeysSchema.parse(JSON.parse(env.storage['SERVICE_TRUSTED_KEYS'] as string))).sort()).toEqual(['encoder', 'ingest-api']);
     expect(Object.keys(trustedKeysSchema.parse(JSON.parse(env.fanout['SERVICE_TRUSTED_KEYS'] as string)))).toEqual(['ingest-api']);
+    // ingest-api's internal routes take only storage's tokens (the garbage collector's reference check).
+    expect(Object.keys(trustedKeysSchema.parse(JSON.parse(env['ingest-api']['SERVICE_TRUSTED_KEYS'] as string)))).toEqual(['storage']);
     expect(env.encoder['SERVICE_SIGNING_KEY']).toBeDefined();
-    expect(env.storage['SERVICE_SIGNING_KEY']).toBeUndefined();
-    expect(env['ingest-api']['SERVICE_TRUSTED_KEYS']).toBeUndefined();
+    expect(env.storage['SERVICE_SIGNING_KEY']).toBeDefined();
+    expect(env.encoder['SERVICE_TRUSTED_KEYS']).toBeUndefined();
+    expect(env.fanout['SERVICE_SIGNING_KEY']).toBeUndefined();
   });
 });

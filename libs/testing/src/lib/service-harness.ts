@@ -11,7 +11,8 @@ export interface RunningService {
 
 /**
  * The environment a service under test reads: the run's servers, a database of its own, quiet logs, and
- * the public keys of storage's callers (ingest-api and encoder), so a called service authenticates as always.
+ * storage's identity (its callers' public keys, and its own signing key for the garbage collector), so a
+ * called service authenticates as always; other services spread their own `identityEnv` over it.
  */
 export function integrationEnv(label: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const mongodbUri = process.env['MONGODB_URI'];

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { type AssetReferencesResponse, assetReferencesRequestSchema } from '@media/asset-model';
+import { type AssetReferencesResponse, assetReferencesRequestSchema } from '@media/internal-api';
+import { AllowCallers, ServiceAuthGuard } from '@media/service-identity';
 import type { TenantId } from '../assets/asset.record';
 import { AssetRepository } from '../assets/asset.repository';
 import { parseOr400 } from '../http/request-parsing';
@@ -8,11 +9,13 @@ import { referencedIds } from './asset-references.policy';
 
 /**
  * Internal, for storage's garbage collector: which stored ids an asset still references. Not part of the
- * public API (no bearer token: the caller is a service, not a tenant; service credentials guard internal
- * routes where the deployment has them).
+ * public API: the caller is a service, not a tenant, so it presents a service token instead of a bearer
+ * token, and only storage's is taken (the answer decides deletions and reveals any tenant's catalog).
  */
 @ApiExcludeController()
 @Controller('internal/asset-references')
+@UseGuards(ServiceAuthGuard)
+@AllowCallers('storage')
 export class AssetReferencesController {
   constructor(private readonly assets: AssetRepository) {}
 

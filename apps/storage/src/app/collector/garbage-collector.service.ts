@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { MAX_REFERENCE_CHECK_IDS } from '@media/asset-model';
+import { AssetReferencesClient, MAX_REFERENCE_CHECK_IDS } from '@media/internal-api';
+import { ServiceTokenIssuer } from '@media/service-identity';
 import { MetricsRegistry } from '@media/service-kit';
 import { Counter } from 'prom-client';
 import { GridFsRepository } from '../files/grid-fs.repository';
 import type { StorageConfig } from '../storage.config';
 import { STORAGE_CONFIG } from '../storage-config.token';
 import { ChunkedUploadRepository } from '../uploads/chunked-upload.repository';
-import { AssetReferencesClient } from './asset-references.client';
 import { groupByOwner, nextCursor, type OwnerGroup, unreferenced } from './orphan.policy';
 import { type OwnedCandidate, OrphanScanRepository, type ScanCursors } from './orphan-scan.repository';
 
@@ -38,8 +38,9 @@ export class GarbageCollector implements OnApplicationBootstrap, OnApplicationSh
     private readonly uploads: ChunkedUploadRepository,
     @Inject(STORAGE_CONFIG) private readonly config: StorageConfig,
     metrics: MetricsRegistry,
+    identity: ServiceTokenIssuer,
   ) {
-    this.client = config.INGEST_API_URL ? new AssetReferencesClient(config.INGEST_API_URL) : undefined;
+    this.client = config.INGEST_API_URL ? new AssetReferencesClient(config.INGEST_API_URL, identity) : undefined;
     this.removed = new Counter({
       name: 'storage_gc_removed_total',
       help: 'What the garbage collector removed, by kind (files, uploads, chunks, parts)',

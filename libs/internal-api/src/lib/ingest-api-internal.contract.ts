@@ -6,7 +6,8 @@ export const MAX_REFERENCE_CHECK_IDS = 1000;
 /**
  * Storage → ingest-api, `POST /internal/asset-references`: which of these stored ids (GridFS file ids or
  * upload ids) does the asset still reference? The catalog is ingest-api's; storage never deletes a byte
- * without asking it. An asset that does not exist (or was deleted) references nothing.
+ * without asking it. An asset that does not exist (or was deleted) references nothing. Only storage's
+ * service token is accepted: the answer decides what gets deleted, and it discloses catalog contents.
  */
 export const assetReferencesRequestSchema = z.strictObject({
   tenant: z.string().min(1).max(256),
@@ -23,3 +24,6 @@ export type AssetReferencesResponse = z.infer<typeof assetReferencesResponseSche
 
 /** The path of the check on ingest-api (internal: not in the public API document). */
 export const ASSET_REFERENCES_PATH = '/internal/asset-references';
+
+/** The name under which ingest-api's internal callers address it in their service tokens (`aud`). */
+export const INGEST_API_AUDIENCE = 'ingest-api';
