@@ -80,8 +80,13 @@ const ifMatch: Parameter = {
   schema: { type: 'string', pattern: IF_MATCH_PATTERN },
 };
 
-/** Every route with a token: a missing or bad one is 401, a token without the scope 403 (RFC 6750). */
-const AUTH = { 401: ['invalid_token'], 403: ['insufficient_scope'] } as const;
+/**
+ * Every route with a token: a missing or bad one is 401, a token without the scope 403 (RFC 6750), and a
+ * tenant past its per-tenant rate limit 429.
+ */
+const AUTH = { 401: ['invalid_token'], 403: ['insufficient_scope'], 429: ['rate_limited'] } as const;
+/** A change that would queue more events for one asset than the outbox holds while Kafka is away. */
+const OUTBOX_FULL = { 429: ['pending_events_limit'] } as const;
 const storageDown = { 503: ['storage_unavailable'] } as const;
 const webhooksDown = { 503: ['webhooks_unavailable'] } as const;
 /** What Express's JSON and form parsers refuse before our code runs (malformed JSON, over 100 kB, a bad charset). */
@@ -201,6 +206,7 @@ export const API_OPERATIONS: readonly Operation[] = [
       { 400: [...MULTIPART_INPUT, 'invalid_request', 'empty_file', 'invalid_if_match'] },
       AUTH,
       { 404: ['asset_not_found'], 409: ['upload_not_open', 'concurrent_modification'], 412: ['precondition_failed'], 413: ['file_too_large'], 415: ['unsupported_content_type'] },
+      OUTBOX_FULL,
       BODY_PARSER,
       storageDown,
     ),
@@ -214,7 +220,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     scope: 'assets_delete',
     parameters: [assetId, ifMatch],
     successes: [{ status: 204, description: 'deleted' }],
-    problems: problems({ 400: ['invalid_if_match'] }, AUTH, { 404: ['asset_not_found'], 409: ['concurrent_modification'], 412: ['precondition_failed'] }),
+    problems: problems({ 400: ['invalid_if_match'] }, AUTH, { 404: ['asset_not_found'], 409: ['concurrent_modification'], 412: ['precondition_failed'] }, OUTBOX_FULL),
   },
   {
     operationId: 'sendUploadPart',
@@ -240,6 +246,7 @@ export const API_OPERATIONS: readonly Operation[] = [
         415: ['unsupported_content_type', 'unsupported_media_type'],
         422: ['upload_incomplete'],
       },
+      OUTBOX_FULL,
       BODY_PARSER,
       storageDown,
     ),

@@ -41,11 +41,20 @@ function problemResponse(status: number, codes: readonly string[], headers: Reco
   };
 }
 
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Policy': 'the tenant\'s quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window',
+  RateLimit: 'what is left of each quota now',
+};
+
 function operationObject(operation: Operation): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
   for (const success of operation.successes) responses[String(success.status)] = successResponse(success);
   const standardHeaders: Record<number, Record<string, string>> = { 503: { 'Retry-After': 'seconds to wait before trying again' } };
   if (operation.scope) {
+    // The per-tenant limiter runs after the token check, so every authenticated answer but 401/403 says
+    // where the tenant stands (IETF httpapi RateLimit headers); a 429 adds when to come back.
+    standardHeaders[429] = { 'Retry-After': 'seconds until the bucket holds enough again', ...RATE_LIMIT_HEADERS };
+    for (const success of operation.successes) responses[String(success.status)] = successResponse({ ...success, headers: { ...success.headers, ...RATE_LIMIT_HEADERS } });
     standardHeaders[401] = { 'WWW-Authenticate': 'Bearer challenge with error="invalid_token" (RFC 6750)' };
     standardHeaders[403] = { 'WWW-Authenticate': 'Bearer challenge with error="insufficient_scope" and the scope needed' };
   }

@@ -563,6 +563,10 @@ export interface operations {
             /** @description one page of assets */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -609,6 +613,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
         };
     };
     createAsset: {
@@ -633,6 +655,10 @@ export interface operations {
                     ETag?: string;
                     /** @description the path of the new asset */
                     Location?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -703,6 +729,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
             503: {
                 headers: {
@@ -736,6 +780,10 @@ export interface operations {
                 headers: {
                     /** @description the version of the asset, for If-Match */
                     ETag?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -782,6 +830,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
         };
     };
     updateAsset: {
@@ -809,6 +875,10 @@ export interface operations {
                 headers: {
                     /** @description the version of the asset, for If-Match */
                     ETag?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -915,6 +985,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
             503: {
                 headers: {
@@ -949,6 +1037,10 @@ export interface operations {
             /** @description deleted */
             204: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1029,6 +1121,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
         };
     };
     getUploadProgress: {
@@ -1046,6 +1156,10 @@ export interface operations {
             /** @description the next part to send */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1116,6 +1230,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
         };
     };
     sendUploadPart: {
@@ -1139,6 +1271,10 @@ export interface operations {
             /** @description transfer: where the next part starts; finish: the asset */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1254,6 +1390,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "upload_incomplete";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
                     };
                 };
             };
@@ -1501,6 +1655,10 @@ export interface operations {
             /** @description every subscription */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1532,6 +1690,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
                     };
                 };
             };
@@ -1567,6 +1743,10 @@ export interface operations {
             /** @description the subscription and its secret */
             201: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1649,6 +1829,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
@@ -1680,6 +1878,10 @@ export interface operations {
             /** @description the subscription */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1726,6 +1928,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
@@ -1761,6 +1981,10 @@ export interface operations {
             /** @description the changed subscription */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1843,6 +2067,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
@@ -1874,6 +2116,10 @@ export interface operations {
             /** @description removed */
             204: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1918,6 +2164,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
@@ -1954,6 +2218,10 @@ export interface operations {
             /** @description one page of deliveries */
             200: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2012,6 +2280,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
+                    };
+                };
+            };
             /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
             503: {
                 headers: {
@@ -2045,6 +2331,10 @@ export interface operations {
             /** @description queued: the delivery, due now */
             202: {
                 headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2100,6 +2390,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "retry_limit_reached";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
                     };
                 };
             };
