@@ -5,3 +5,4 @@ export * from './lib/processing-result.schema';
 export * from './lib/topic.contracts';
 export * from './lib/topics';
 export * from './lib/webhook-signature';
+export * from './lib/image-format';
