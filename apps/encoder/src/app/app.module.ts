@@ -13,6 +13,10 @@ import { MediaProcessor } from './media/media-processor';
 import { ProcessingResultsReporter } from './results/processing-results.reporter';
 import { ResultUploader } from './results/result-uploader';
 import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
+import { ImageRenderPool } from './variants/image-render.pool';
+import { VariantClaimRepository } from './variants/variant-claim.repository';
+import { VariantRenderService } from './variants/variant-render.service';
+import { VariantsController } from './variants/variants.controller';
 
 @Module({})
 export class AppModule {
@@ -20,6 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ServiceKitModule.forRoot({ service: 'encoder', config }), MediaModule],
+      controllers: [VariantsController],
       providers: [
         { provide: ENCODER_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
@@ -32,6 +37,9 @@ export class AppModule {
         ProcessingResultsReporter,
         EncodingWorker,
         AssetUploadedConsumer,
+        ImageRenderPool,
+        VariantClaimRepository,
+        VariantRenderService,
       ],
     };
   }
