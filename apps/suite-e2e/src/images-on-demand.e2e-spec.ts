@@ -56,7 +56,8 @@ describe('images on demand', () => {
 
   async function renders(encoder: string): Promise<number> {
     const text = await (await fetch(`${encoder}/metrics`)).text();
-    const line = text.split('\n').find((row) => row.startsWith('encoder_image_renders_total{outcome="rendered"}'));
+    // Labels may come in any order next to the service's default ones.
+    const line = text.split('\n').find((row) => row.startsWith('encoder_image_renders_total{') && row.includes('outcome="rendered"'));
     return line ? Number(line.split(' ').pop()) : 0;
   }
 
