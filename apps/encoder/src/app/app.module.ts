@@ -14,6 +14,7 @@ import { ProcessingResultsReporter } from './results/processing-results.reporter
 import { ResultUploader } from './results/result-uploader';
 import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
 import { ImageRenderPool } from './variants/image-render.pool';
+import { SourceCache } from './variants/source-cache';
 import { VariantClaimRepository } from './variants/variant-claim.repository';
 import { VariantRenderService } from './variants/variant-render.service';
 import { VariantsController } from './variants/variants.controller';
@@ -38,6 +39,7 @@ export class AppModule {
         EncodingWorker,
         AssetUploadedConsumer,
         ImageRenderPool,
+        SourceCache,
         VariantClaimRepository,
         VariantRenderService,
       ],

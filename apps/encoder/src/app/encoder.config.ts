@@ -22,6 +22,9 @@ export const encoderConfigSchema = baseConfigSchema(3002).extend({
   IMAGE_RENDER_QUEUE: configFields.positiveInt(256).describe('image renders waiting for a thread before the renderer answers 503 (busy)'),
   IMAGE_RENDER_TIMEOUT_SECONDS: configFields.positiveInt(30).describe('bound of one on-demand image render; also how long its claim holds against other replicas'),
   IMAGE_MAX_VARIANTS_PER_FILE: configFields.positiveInt(100).describe('distinct on-demand images one stored file may have; more are refused (400 `variant_limit_reached`)'),
+  IMAGE_SOURCE_CACHE_MB: configFields
+    .positiveInt(512)
+    .describe('disk kept for originals downloaded for on-demand renders (stored files never change, so the sizes of one page render from one download); least recently used go first'),
   ENCODER_TMP_DIR: z
     .string()
     .min(1)

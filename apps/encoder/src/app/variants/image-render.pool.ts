@@ -24,8 +24,8 @@ export class RenderPoolBusyError extends Error {
 }
 
 /**
- * sharp (libvips) off the event loop: a bounded pool of worker threads, one libvips thread each, with a
- * bounded queue. A thread, not a child process as for upload processing, because a render is a few
+ * sharp (libvips) off the event loop: a bounded pool of worker threads with a bounded queue (libvips'
+ * own threads help a lone render finish sooner; under load the pool's size bounds the work). A thread, not a child process as for upload processing, because a render is a few
  * hundred milliseconds and a Node start per request would double it; the same guards still apply —
  * format allow-list and pixel limit from the header before decoding, sharp's `failOn` and timeout, a V8
  * heap bound and an empty environment per thread.

@@ -10,8 +10,7 @@ let sharp;
 function load(searchPaths) {
   if (!sharp) {
     sharp = require(require.resolve('sharp', { paths: searchPaths }));
-    // One libvips thread per task: the pool's size is the parallelism, as with the encoder's jobs.
-    sharp.concurrency(1);
+    // libvips' operation cache would keep decoded sources of other requests in memory: off.
     sharp.cache(false);
   }
   return sharp;

@@ -12,6 +12,7 @@ import { checkPhotoHeader } from '../media/photo-plan';
 import { SHARP_RULES } from '../media/photo.processor';
 import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
 import { ImageRenderPool, RenderPoolBusyError } from './image-render.pool';
+import { type HeldSource, SourceCache } from './source-cache';
 import { VariantClaimRepository } from './variant-claim.repository';
 import type { VariantRenderRequest } from './variant-render.request';
 
@@ -41,6 +42,7 @@ export class VariantRenderService {
     private readonly claims: VariantClaimRepository,
     private readonly pool: ImageRenderPool,
     private readonly storage: EncoderStorageClient,
+    private readonly sources: SourceCache,
     private readonly workspace: JobWorkspace,
     private readonly metrics: EncoderMetrics,
     @Inject(ENCODER_CONFIG) private readonly config: Pick<EncoderConfig, 'IMAGE_RENDER_TIMEOUT_SECONDS' | 'IMAGE_MAX_VARIANTS_PER_FILE' | 'ENCODER_MAX_PIXELS'>,
@@ -77,13 +79,14 @@ export class VariantRenderService {
   private async renderAs(owner: string, request: VariantRenderRequest): Promise<VariantAnswer> {
     const started = process.hrtime.bigint();
     const folder = await this.workspace.create();
+    let source: HeldSource | null = null;
     try {
-      const downloaded = await this.storage.download(request.source_file_id, request.tenant, folder.inputPath);
-      if (downloaded === null) throw new DomainError(404, 'file_not_found', 'File not found', 'the source image is no longer stored');
-      const displayed = checkPhotoHeader(await this.pool.probe(folder.inputPath), this.config.ENCODER_MAX_PIXELS);
+      source = await this.sources.hold(request.source_file_id, request.tenant);
+      if (!source) throw new DomainError(404, 'file_not_found', 'File not found', 'the source image is no longer stored');
+      const displayed = checkPhotoHeader(await this.pool.probe(source.file), this.config.ENCODER_MAX_PIXELS);
       const plan = planVariant(request, request.format, displayed);
       const output = path.join(folder.outputDir, `variant.${request.format}`);
-      const made = await this.pool.render(folder.inputPath, output, plan);
+      const made = await this.pool.render(source.file, output, plan);
       await this.storage.storeAs(request.variant_id, output, {
         assetId: request.asset_id,
         tenant: request.tenant,
@@ -102,6 +105,7 @@ export class VariantRenderService {
       this.metrics.imageRenders.inc({ outcome: 'failed' });
       throw toProblem(error);
     } finally {
+      source?.release();
       await folder.remove();
     }
   }
