@@ -14,7 +14,7 @@ import { ProcessingResultsReporter } from './results/processing-results.reporter
 import { ResultUploader } from './results/result-uploader';
 import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
 import { ImageRenderPool } from './variants/image-render.pool';
-import { SourceCache } from './variants/source-cache';
+import { ImageSourceCache } from './variants/image-source.cache';
 import { VariantClaimRepository } from './variants/variant-claim.repository';
 import { VariantRenderService } from './variants/variant-render.service';
 import { VariantsController } from './variants/variants.controller';
@@ -39,7 +39,7 @@ export class AppModule {
         EncodingWorker,
         AssetUploadedConsumer,
         ImageRenderPool,
-        SourceCache,
+        ImageSourceCache,
         VariantClaimRepository,
         VariantRenderService,
       ],

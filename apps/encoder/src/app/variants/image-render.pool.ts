@@ -7,7 +7,7 @@ import { Piscina } from 'piscina';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import type { PhotoHeader } from '../media/photo-plan';
-import { IMAGE_RENDER_WORKER_SCRIPT } from './image-render.worker-script';
+import { IMAGE_RENDER_WORKER_SCRIPT } from './image-render-worker.script';
 
 export interface RenderedImage {
   width: number;

@@ -12,7 +12,7 @@ import { checkPhotoHeader } from '../media/photo-plan';
 import { SHARP_RULES } from '../media/photo.processor';
 import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
 import { ImageRenderPool, RenderPoolBusyError } from './image-render.pool';
-import { type HeldSource, SourceCache } from './source-cache';
+import { type HeldSource, ImageSourceCache } from './image-source.cache';
 import { VariantClaimRepository } from './variant-claim.repository';
 import type { VariantRenderRequest } from './variant-render.request';
 
@@ -42,7 +42,7 @@ export class VariantRenderService {
     private readonly claims: VariantClaimRepository,
     private readonly pool: ImageRenderPool,
     private readonly storage: EncoderStorageClient,
-    private readonly sources: SourceCache,
+    private readonly sources: ImageSourceCache,
     private readonly workspace: JobWorkspace,
     private readonly metrics: EncoderMetrics,
     @Inject(ENCODER_CONFIG) private readonly config: Pick<EncoderConfig, 'IMAGE_RENDER_TIMEOUT_SECONDS' | 'IMAGE_MAX_VARIANTS_PER_FILE' | 'ENCODER_MAX_PIXELS'>,

@@ -25,7 +25,7 @@ export interface HeldSource {
  * for five sizes of one photo downloads it once. Concurrent requests for one source share one download.
  */
 @Injectable()
-export class SourceCache {
+export class ImageSourceCache {
   private readonly entries = new Map<string, Entry>();
   private readonly downloads = new Map<string, Promise<Entry | null>>();
   private readonly budget: number;
