@@ -123,6 +123,9 @@ async function startThumbor(executable: string, root: string, scratch: string): 
 }
 
 async function main(): Promise<void> {
+  // The renderer keeps no libvips operation cache (each request is another image); neither may the baseline,
+  // or its repeated renders of one file would be answered from decoded pixels kept in memory.
+  sharp.cache(false);
   const repoRoot = findRepoRoot();
   const thumborExecutable = execFileSync('bash', [path.join(repoRoot, 'tools/bench/provision-thumbor.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'bench-images-'));
@@ -273,7 +276,7 @@ function markdown(report: Report): string {
     `\`npm run bench -- images\` on ${report.machine.cpus} cores (${report.machine.model ?? 'unknown CPU'}), load average at the end ${report.machine.load.map((l) => l.toFixed(1)).join(' / ')}.`,
     'The machine is shared with other work and noisy: read the ratios (measured interleaved, in one run), not the absolute times.',
     '',
-    `First render: ${report.samples} new variants per case, one at a time, each through the gateway (options checked, variant looked up, rendered by the encoder's pool, stored, streamed back); sharp alone runs the same operation on the same file in the benchmark process (defaults); thumbor renders the same size and format from its file loader.`,
+    `First render: ${report.samples} new variants per case, one at a time, each through the gateway (options checked, variant looked up, rendered by the encoder's pool, stored, streamed back); sharp alone runs the same operation on the same file in the benchmark process (default threads, operation cache off as in the renderer); thumbor (${report.machine.cpus} engine threads) renders the same size and format from its file loader. The encoder column is its own time per render from its metrics (the first sample of a case includes downloading the original from storage; later ones read it from the encoder's disk cache); the rest of the API time is the hops between gateway, encoder, storage and the database, each a wake-up of another process on a shared, loaded machine.`,
     '',
     '| case | API p50 / p99 | sharp alone p50 / p99 | API ÷ sharp p50 / p99 (goal ≤ 1.2) | thumbor p50 / p99 | API ÷ thumbor p50 / p99 | encoder mean per render |',
     '|---|---|---|---|---|---|---|',
@@ -297,6 +300,8 @@ function markdown(report: Report): string {
     '|---|---|---|---|',
     `| cold | ${report.throughput.apiCold.toFixed(1)} | ${report.throughput.thumborCold.toFixed(1)} | ${ratio(report.throughput.apiCold, report.throughput.thumborCold)} |`,
     `| warm | ${report.throughput.apiWarm.toFixed(1)} | ${report.throughput.thumborWarm.toFixed(1)} | ${ratio(report.throughput.apiWarm, report.throughput.thumborWarm)} |`,
+    '',
+    'A cached variant is served exactly like a plain `/cdn` file (the ratio column), so the warm gap to thumbor is the plain `/cdn` path itself (gateway → storage → GridFS on the MongoDB-wire server, three processes) against thumbor answering from a local result file in one.',
     '',
     'imgproxy (libvips, Go) is the fastest open-source anchor but cannot be installed here (the Go module proxy refuses it); its own published benchmarks put it several times ahead of thumbor and are context only, not measured here.',
     '',
