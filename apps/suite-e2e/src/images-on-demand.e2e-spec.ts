@@ -4,6 +4,7 @@ import type { Asset } from '@media/asset-model';
 import { signFormat } from '@media/asset-model';
 import { centreBand, e2eContext, findRepoRoot, freePort, launchService, makeBandedImage, makeRotatedPhoto, fixtureDir, multipartBody, tokenFor, waitFor } from '@media/testing';
 import { readFile } from 'node:fs/promises';
+import { MongoClient } from 'mongodb';
 import sharp from 'sharp';
 
 const context = e2eContext();
@@ -241,9 +242,18 @@ describe('images on demand', () => {
       const url = variantUrl(asset, 'w_50,fm_webp');
       expect((await fetch(url)).status).toBe(200);
       expect(await variantsStored(asset)).toBe(1);
-      expect((await fetch(`${context.gateway}/assets/${asset.id}`, { method: 'DELETE', headers: auth() })).status).toBe(204);
-      expect((await fetch(url)).status).toBe(404);
-      await waitFor('variants deleted', async () => (await variantsStored(asset)) === 0, { timeoutMs: 30_000 });
+      const client = await MongoClient.connect(context.databaseUri);
+      try {
+        const claims = client.db().collection('image_variants');
+        expect(await claims.countDocuments({ asset_id: asset.id })).toBe(1);
+        expect((await fetch(`${context.gateway}/assets/${asset.id}`, { method: 'DELETE', headers: auth() })).status).toBe(204);
+        expect((await fetch(url)).status).toBe(404);
+        await waitFor('variants deleted', async () => (await variantsStored(asset)) === 0, { timeoutMs: 30_000 });
+        // The renderer's claims (what the per-file cap counts) go too.
+        await waitFor('claims forgotten', async () => (await client.db().collection('image_variants').countDocuments({ asset_id: asset.id })) === 0, { timeoutMs: 30_000 });
+      } finally {
+        await client.close();
+      }
     });
 
     it('removes variants when the file is replaced, and renders the new one', async () => {

@@ -8,6 +8,7 @@ import { jobFromEvent } from './encoding-job.policy';
 import { EncodingJobRepository } from './encoding-job.repository';
 import { EncoderMetrics } from './encoder.metrics';
 import { EncodingWorker } from './encoding.worker';
+import { VariantClaimRepository } from '../variants/variant-claim.repository';
 
 export const ENCODER_CONSUMER_GROUP = 'encoder';
 const RECORD_ATTEMPTS = 5;
@@ -28,6 +29,7 @@ export class AssetUploadedConsumer implements OnApplicationBootstrap, OnApplicat
     private readonly jobs: EncodingJobRepository,
     private readonly worker: EncodingWorker,
     private readonly metrics: EncoderMetrics,
+    private readonly variantClaims: VariantClaimRepository,
   ) {
     this.consumer = new ResilientConsumer({
       kafka: kafka.kafka,
@@ -56,6 +58,11 @@ export class AssetUploadedConsumer implements OnApplicationBootstrap, OnApplicat
       this.metrics.events.inc({ outcome: 'invalid' });
       this.logger.warn({ partition, offset: message.offset, reason: parsed.reason }, 'skipped a message that is not an asset event');
       return;
+    }
+    if (parsed.data.event === 'asset.deleted') {
+      // Storage deletes the asset's variant bytes on this event; their claims (the per-file count) go here.
+      // A failure throws, so the message comes back rather than leaving claims behind.
+      await this.variantClaims.forgetAsset(parsed.data.payload.id, parsed.data.tenant);
     }
     // The consumer's span continues the message's trace; the job keeps it for the worker that runs it.
     const decided = jobFromEvent(parsed.data, currentTraceparent() ?? readHeaders(message.headers)['traceparent'] ?? null);

@@ -62,6 +62,16 @@ describe('image variant claims in MongoDB', () => {
     expect(owners.filter(Boolean)).toHaveLength(1);
   });
 
+  it("forgets a deleted asset's claims, of that tenant only", async () => {
+    const assetId = `asset-${randomUUID()}`;
+    for (const tenant of ['acme', 'acme', 'other']) {
+      await claims.claim({ _id: `var-${randomUUID()}`, asset_id: assetId, tenant, source_file_id: `src-${randomUUID()}` }, LEASE_MS, 100);
+    }
+    expect(await claims.forgetAsset(assetId, 'acme')).toBe(2);
+    expect(await claims.forgetAsset(assetId, 'acme')).toBe(0);
+    expect(await connection.collection('image_variants').countDocuments({ asset_id: assetId })).toBe(1);
+  });
+
   it('refuses a new variant once the source has the most allowed, and a released claim frees its place', async () => {
     const source = `src-${randomUUID()}`;
     const owners: string[] = [];

@@ -84,6 +84,11 @@ export class VariantClaimRepository implements OnModuleInit {
     await this.collection.deleteOne({ _id: variantId, owner, state: 'rendering' });
   }
 
+  /** A deleted asset's claims (its variant bytes go with the asset in storage). Idempotent. */
+  async forgetAsset(assetId: string, tenant: string): Promise<number> {
+    return (await this.collection.deleteMany({ asset_id: assetId, tenant })).deletedCount;
+  }
+
   async state(variantId: string): Promise<VariantClaimRecord['state'] | null> {
     return (await this.collection.findOne({ _id: variantId }, { projection: { state: 1 } }))?.state ?? null;
   }
