@@ -12,6 +12,8 @@ import {
   configProblems,
   findObject,
   type K8sObject,
+  policiesAllow,
+  selects,
   parseTopics,
   podSpecOf,
   readRendered,
@@ -109,6 +111,59 @@ describe.each(['base', 'production'])('Kubernetes manifests (%s, rendered by kus
     expect(podSpecOf(job).securityContext).toMatchObject({ runAsNonRoot: true });
   });
 
+  describe('network policies', () => {
+    const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+    const labelsOf = (app: string) => ({ 'app.kubernetes.io/name': app });
+    const callers = [...APP_NAMES, 'kafka-topics'];
+    // The architecture's service-to-service flows; everything else inside the namespace is refused.
+    const flows = new Set(['ingest-api→storage', 'ingest-api→fanout', 'encoder→storage']);
+
+    it('deny everything by default, in and out', () => {
+      const deny = findObject(objects, 'NetworkPolicy', 'default-deny');
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    });
+
+    it.each(callers.flatMap((from) => APP_NAMES.map((to) => [from, to] as const)))('decide %s → %s as the architecture says', (from, to) => {
+      expect(policiesAllow(policies, labelsOf(from), labelsOf(to), APPS[to].port, 'http')).toBe(flows.has(`${from}→${to}`));
+    });
+
+    it('let only the ingress controller reach the gateway from outside, and Prometheus reach /metrics', () => {
+      const outsiders = policies.flatMap((policy) =>
+        (policy.spec?.ingress ?? []).flatMap((rule) => (rule.from ?? []).filter((peer) => peer.namespaceSelector).map((peer) => ({ policy: policy.metadata.name, peer, ports: rule.ports }))),
+      );
+      expect(outsiders).toEqual([
+        { policy: 'allow-metrics-scrape', peer: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }, ports: [{ protocol: 'TCP', port: 'http' }] },
+        { policy: 'ingest-api', peer: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }, ports: [{ protocol: 'TCP', port: 3000 }] },
+      ]);
+    });
+
+    it('let only fanout out to the internet, never to private, link-local or loopback ranges', () => {
+      const withIpBlocks = policies.filter((policy) => (policy.spec?.egress ?? []).some((rule) => (rule.to ?? []).some((peer) => peer.ipBlock)));
+      expect(withIpBlocks.map((policy) => policy.metadata.name)).toEqual(['fanout']);
+      const blocks = withIpBlocks.flatMap((policy) => (policy.spec?.egress ?? []).flatMap((rule) => (rule.to ?? []).map((peer) => peer.ipBlock)));
+      const v4 = blocks.find((block) => block?.cidr === '0.0.0.0/0');
+      expect(v4?.except).toEqual(expect.arrayContaining(['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '127.0.0.0/8', '100.64.0.0/10']));
+      expect(blocks.find((block) => block?.cidr === '::/0')?.except).toEqual(expect.arrayContaining(['fc00::/7', 'fe80::/10', '::1/128', '::ffff:0:0/96']));
+    });
+
+    it('give every service DNS, MongoDB and Kafka', () => {
+      const shared = findObject(objects, 'NetworkPolicy', 'allow-dns-mongodb-kafka');
+      for (const app of callers) expect(selects(shared.spec?.podSelector, labelsOf(app))).toBe(true);
+      expect(shared.spec?.egress?.flatMap((rule) => rule.ports?.map((port) => port.port))).toEqual([53, 53, 27017, 9092, 9093]);
+    });
+
+    it('give each pod only its own service key', () => {
+      const keyRefs = (app: string) =>
+        (podSpecOf(findObject(objects, 'Deployment', app)).containers[0].env ?? []).filter((variable) => variable.name.startsWith('SERVICE_')).map((variable) => variable.valueFrom?.secretKeyRef?.name.replace(/-[a-z0-9]{10}$/, ''));
+      expect(Object.fromEntries(APP_NAMES.map((app) => [app, keyRefs(app)]))).toEqual({
+        'ingest-api': ['ingest-api-service-key'],
+        storage: ['storage-trusted-keys'],
+        encoder: ['encoder-service-key'],
+        fanout: ['fanout-trusted-keys'],
+      });
+    });
+  });
+
   if (variant === 'production') {
     it('takes the services from a registry at a release tag, and pins every other image to a version', () => {
       for (const app of APP_NAMES) expect(podSpecOf(findObject(objects, 'Deployment', app)).containers[0].image).toMatch(/^[^/]+\.[^/]+\/.+:[\w.-]+$/);
@@ -172,6 +227,16 @@ describe('the checks themselves', () => {
     expect(configProblems(encoderConfigSchema, values, fromSecret)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ENCODER_WORKER: not in/), expect.stringMatching(/^PORT: /), expect.stringMatching(/^STORAGE_URL: /)]),
     );
+  });
+
+  it('evaluate policies: nothing selected is open, a missing allow is a refusal', () => {
+    const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+    const ingest = { 'app.kubernetes.io/name': 'ingest-api' };
+    const storage = { 'app.kubernetes.io/name': 'storage' };
+    expect(policiesAllow([], ingest, storage, 3001, 'http')).toBe(true);
+    expect(policiesAllow(policies, ingest, storage, 3001, 'http')).toBe(true);
+    expect(policiesAllow(policies, ingest, storage, 3002, 'other')).toBe(false);
+    expect(policiesAllow(policies.filter((policy) => policy.metadata.name !== 'storage'), ingest, storage, 3001, 'http')).toBe(false);
   });
 
   it('catch a reference to a ConfigMap or Secret key that does not exist', () => {

@@ -54,12 +54,30 @@ export interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
   volumes?: { name: string; emptyDir?: { sizeLimit?: string }; configMap?: { name: string } }[];
 }
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+export interface PolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface PolicyRule {
+  from?: PolicyPeer[];
+  to?: PolicyPeer[];
+  ports?: { protocol?: string; port?: number | string }[];
+}
 export interface K8sObject {
   apiVersion: string;
   kind: string;
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
   data?: Record<string, string>;
   spec?: {
+    podSelector?: LabelSelector;
+    policyTypes?: string[];
+    ingress?: PolicyRule[];
+    egress?: PolicyRule[];
     replicas?: number;
     selector?: { matchLabels?: Record<string, string> };
     template?: { metadata?: { labels?: Record<string, string> }; spec: PodSpec };
@@ -197,4 +215,37 @@ export interface ComposeProject {
 
 export function composeEnv(service: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, value ?? '']));
+}
+
+/** Whether a label selector selects these labels (matchLabels and the `In` expressions the manifests use). */
+export function selects(selector: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!selector) return false;
+  const byLabel = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  const byExpression = (selector.matchExpressions ?? []).every((expression) => {
+    if (expression.operator !== 'In') throw new Error(`selector operator ${expression.operator} is not evaluated here`);
+    return (expression.values ?? []).includes(labels[expression.key] ?? '');
+  });
+  return byLabel && byExpression;
+}
+
+/**
+ * Whether the NetworkPolicies let a pod with labels `from` open a connection to a pod with labels `to` on
+ * `port` (named `portName`) in the same namespace: the source's egress and the target's ingress must both
+ * allow it. A pod no policy selects for a direction is open in that direction, as in Kubernetes.
+ */
+export function policiesAllow(policies: readonly K8sObject[], from: Record<string, string>, to: Record<string, string>, port: number, portName: string): boolean {
+  const side = (direction: 'Ingress' | 'Egress', self: Record<string, string>, peer: Record<string, string>) => {
+    const governing = policies.filter((policy) => (policy.spec?.policyTypes ?? []).includes(direction) && selects(policy.spec?.podSelector ?? {}, self));
+    if (governing.length === 0) return true;
+    return governing.some((policy) =>
+      (direction === 'Ingress' ? policy.spec?.ingress : policy.spec?.egress)?.some((rule) => {
+        const peers = direction === 'Ingress' ? rule.from : rule.to;
+        // Same-namespace pod peers only: namespace and IP peers are other flows, checked on their own.
+        const peerMatches = peers === undefined || peers.some((candidate) => !candidate.namespaceSelector && !candidate.ipBlock && selects(candidate.podSelector, peer));
+        const portMatches = rule.ports === undefined || rule.ports.some((allowed) => allowed.port === undefined || allowed.port === port || allowed.port === portName);
+        return peerMatches && portMatches;
+      }),
+    );
+  };
+  return side('Egress', from, to) && side('Ingress', to, from);
 }

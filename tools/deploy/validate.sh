@@ -139,8 +139,10 @@ kubeconform() {
 render() {
   "$bin/kustomize" build "deploy/$1" >"$out/$2.yaml" && "$bin/deploy-check" yaml2json <"$out/$2.yaml" >"$out/$2.json"
 }
+# Fresh service keys as `npm run service-keys` prints them: real JWKs, so the config check can parse them.
+compose_service_keys=$(npx tsx tools/dev/service-keys.ts)
 compose() {
-  JWT_HS256_SECRET=$COMPOSE_STAND_IN_JWT_SECRET "$bin/deploy-check" compose "$@"
+  (eval "$compose_service_keys" && JWT_HS256_SECRET=$COMPOSE_STAND_IN_JWT_SECRET "$bin/deploy-check" compose "$@")
 }
 
 rm -rf "$out" && mkdir -p "$out"

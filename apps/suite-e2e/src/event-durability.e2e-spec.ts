@@ -80,7 +80,8 @@ describe('the outbox relay killed between Kafka acknowledgement and removal', ()
     stack = await startIsolatedStack({
       name: 'relay-crash',
       services: ['ingest-api', 'storage'],
-      env: { 'ingest-api': { OUTBOX_FAILPOINT: 'hang-after-publish' } },
+      // Failpoints are refused in production, so this ingest-api runs as a test build.
+      env: { 'ingest-api': { OUTBOX_FAILPOINT: 'hang-after-publish', NODE_ENV: 'test' } },
     });
   }, 180_000);
 

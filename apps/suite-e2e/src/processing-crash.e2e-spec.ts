@@ -9,6 +9,7 @@ import {
   makePhoto,
   makeVideo,
   multipartBody,
+  serviceAuthorization,
   sha256OfFile,
   startIsolatedStack,
   tokenFor,
@@ -134,7 +135,8 @@ describe('processing survives crashes, poison files and competing replicas', () 
 
   /** Files storage holds for the asset: exactly the asset's cdn files, no duplicates, no leftovers. */
   async function storedFileCount(asset: Asset): Promise<number> {
-    const response = await fetch(`${stack.suite.urls.storage}/assets/${asset.id}/files`, { headers: { 'x-tenant': 'crash' } });
+    const authorization = await serviceAuthorization('ingest-api', 'storage', stack.suite.identity);
+    const response = await fetch(`${stack.suite.urls.storage}/assets/${asset.id}/files`, { headers: { 'x-tenant': 'crash', authorization } });
     return ((await response.json()) as { items: unknown[] }).items.length;
   }
 
@@ -162,7 +164,8 @@ describe('processing survives crashes, poison files and competing replicas', () 
     const behind = await makePhoto(dir, { size: '322x124', name: 'behind.jpg' });
     // The default pause before a crashed job runs again: long enough for a restarted encoder to take in
     // the jobs behind it (its consumer first waits out the dead member's Kafka session).
-    const env = { ENCODER_FAILPOINT_CRASH_ON_SHA256: await sha256OfFile(poison), ENCODER_MAX_ATTEMPTS: '3', ENCODER_CRASH_BACKOFF_SECONDS: '30' };
+    // Failpoints are refused in production, so this encoder runs as a test build.
+    const env = { NODE_ENV: 'test', ENCODER_FAILPOINT_CRASH_ON_SHA256: await sha256OfFile(poison), ENCODER_MAX_ATTEMPTS: '3', ENCODER_CRASH_BACKOFF_SECONDS: '30' };
     // Both are queued at once: a consumer that joins the group after a crash waits out the dead member's
     // session (30 s) before it reads new events, so "behind" means already queued when the crashes begin.
     const poisonAsset = await upload(poison);

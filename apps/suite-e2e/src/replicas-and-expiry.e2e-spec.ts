@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { e2eContext, findRepoRoot, freePort, launchService, multipartBody, sendAndCut, tokenFor, waitFor } from '@media/testing';
+import { e2eContext, findRepoRoot, freePort, identityEnv, launchService, multipartBody, sendAndCut, tokenFor, waitFor } from '@media/testing';
 
 const context = e2eContext();
 
@@ -37,6 +37,7 @@ describe('a second ingest-api replica', () => {
         FANOUT_URL: context.fanout,
         IMAGING_URL: context.encoder,
         PUBLIC_BASE_URL: context.gateway,
+        ...identityEnv('ingest-api', context.identity),
         UPLOAD_TTL_SECONDS: '3',
         UPLOAD_EXPIRY_SWEEP_SECONDS: '1',
       },

@@ -108,6 +108,9 @@ describe('webhooks', () => {
     const envelopes = hooks.map((request) => {
       const headers = { id: String(request.headers['webhook-id']), timestamp: String(request.headers['webhook-timestamp']), signature: String(request.headers['webhook-signature']) };
       expect(verifyWebhook(headers, request.body, secret)).toBe(true);
+      // Our trace context stays inside: the upload carried none, yet every service traces, and none leaks here.
+      expect(request.headers['traceparent']).toBeUndefined();
+      expect(request.headers['tracestate']).toBeUndefined();
       expect(verifyWebhook(headers, request.body, `whsec_${Buffer.alloc(24).toString('base64')}`)).toBe(false);
       const envelope = assetEventEnvelopeSchema.parse(JSON.parse(request.body));
       expect(headers.id).toBe(envelope.id);

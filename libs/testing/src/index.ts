@@ -5,6 +5,7 @@ export * from './lib/infra/process-utils';
 export * from './lib/infra/repo-root';
 export * from './lib/infra/test-database';
 export * from './lib/service-harness';
+export * from './lib/service-identity.fixture';
 export * from './lib/service-basics';
 export * from './lib/config-contract';
 export * from './lib/infra/suite.process';

@@ -12,7 +12,8 @@ import { MediaModule } from './media/media.module';
 import { MediaProcessor } from './media/media-processor';
 import { ProcessingResultsReporter } from './results/processing-results.reporter';
 import { ResultUploader } from './results/result-uploader';
-import { EncoderStorageClient, STORAGE_URL } from './storage/storage.client';
+import { EncoderStorageClient, STORAGE_URL } from '@media/internal-api';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { ImageRenderPool } from './variants/image-render.pool';
 import { ImageSourceCache } from './variants/image-source.cache';
 import { VariantClaimRepository } from './variants/variant-claim.repository';
@@ -24,7 +25,11 @@ export class AppModule {
   static register(config: EncoderConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: 'encoder', config }), MediaModule],
+      imports: [
+        ServiceKitModule.forRoot({ service: 'encoder', config }),
+        ServiceIdentityModule.forCaller({ service: 'encoder', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
+        MediaModule,
+      ],
       controllers: [VariantsController],
       providers: [
         { provide: ENCODER_CONFIG, useValue: config },

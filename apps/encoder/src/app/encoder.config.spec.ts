@@ -1,11 +1,11 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { describeConfigContract } from '@media/testing';
+import { describeConfigContract, identityEnv } from '@media/testing';
 import { loadEncoderConfig } from './encoder.config';
 
-describeConfigContract('encoder', loadEncoderConfig, { STORAGE_URL: 'http://storage:3001' });
+describeConfigContract('encoder', loadEncoderConfig, { STORAGE_URL: 'http://storage:3001', ...identityEnv('encoder') });
 
 describe('encoder job settings', () => {
-  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/media', KAFKA_BROKERS: '127.0.0.1:9092', STORAGE_URL: 'http://storage:3001' };
+  const base = { MONGODB_URI: 'mongodb://127.0.0.1:27017/media', KAFKA_BROKERS: '127.0.0.1:9092', STORAGE_URL: 'http://storage:3001', ...identityEnv('encoder') };
 
   it('defaults to one worker per core, three attempts and bounded jobs', () => {
     expect(loadEncoderConfig(base)).toMatchObject({
@@ -29,5 +29,11 @@ describe('encoder job settings', () => {
     ['ENCODER_FAILPOINT_CRASH_ON_SHA256', 'abc'],
   ])('names %s when its value is bad', (variable, value) => {
     expect(() => loadEncoderConfig({ ...base, [variable]: value })).toThrow(new RegExp(`- ${variable}:`));
+  });
+
+  it('refuses the crash failpoint in production and takes it elsewhere', () => {
+    const failpoint = { ENCODER_FAILPOINT_CRASH_ON_SHA256: 'a'.repeat(64) };
+    expect(() => loadEncoderConfig({ ...base, ...failpoint, NODE_ENV: 'production' })).toThrow(/- ENCODER_FAILPOINT_CRASH_ON_SHA256: is a test-only switch/);
+    expect(loadEncoderConfig({ ...base, ...failpoint, NODE_ENV: 'test' }).ENCODER_FAILPOINT_CRASH_ON_SHA256).toBe('a'.repeat(64));
   });
 });

@@ -1,8 +1,10 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
+import { serviceCallerConfigFields } from '@media/service-identity';
+import { baseConfigSchema, configFields, loadConfig, refuseTestSwitchesInProduction } from '@media/service-kit';
 import { z } from 'zod';
 
 export const encoderConfigSchema = baseConfigSchema(3002).extend({
+  ...serviceCallerConfigFields,
   STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
   // One per core by default, since each job is CPU-bound.
   ENCODER_WORKERS: configFields.positiveInt(availableParallelism()).meta({ description: 'jobs run at once by one process', defaultDoc: 'number of CPU cores' }),
@@ -30,12 +32,20 @@ export const encoderConfigSchema = baseConfigSchema(3002).extend({
     .min(1)
     .default(tmpdir())
     .meta({ description: 'parent folder of the per-job temporary folders (each removed when its job ends)', defaultDoc: "the system's temporary folder" }),
+  ENCODER_JOB_FILE_MB: configFields.positiveInt(32 * 1024).describe('largest file a child process of a job may write (RLIMIT_FSIZE), in MiB'),
+  ENCODER_JOB_PROCESSES: configFields.positiveInt(512).describe('processes and threads of the sandbox user (RLIMIT_NPROC; binds only with `ENCODER_SANDBOX` isolating)'),
+  ENCODER_SANDBOX: z
+    .enum(['auto', 'isolate', 'limits-only'])
+    .default('auto')
+    .describe('`isolate`: tools run as `ENCODER_SANDBOX_UID` in a network namespace without interfaces (needs root or CAP_SYS_ADMIN+CAP_SETUID; refuses to start otherwise); `limits-only`: resource limits only, for containers without that privilege (the pod\'s securityContext and NetworkPolicy confine the whole encoder instead); `auto`: `isolate` when possible, else `limits-only` with a warning'),
+  ENCODER_SANDBOX_UID: z.coerce.number().int().min(1).max(4_294_967_294).default(65534).describe('unprivileged user id tools run as when isolating (never 0)'),
+  ENCODER_SANDBOX_GID: z.coerce.number().int().min(1).max(4_294_967_294).default(65534).describe('group id tools run as when isolating'),
   ENCODER_FAILPOINT_CRASH_ON_SHA256: z
     .string()
     .regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits')
     .optional()
-    .describe('tests only, never in production: the process kills itself (SIGKILL) when it claims a job whose original has this sha256, as a file that crashes its worker every time would'),
-});
+    .describe('tests only, refused with `NODE_ENV=production`: the process kills itself (SIGKILL) when it claims a job whose original has this sha256, as a file that crashes its worker every time would'),
+}).superRefine(refuseTestSwitchesInProduction('ENCODER_FAILPOINT_CRASH_ON_SHA256'));
 export type EncoderConfig = z.infer<typeof encoderConfigSchema>;
 
 export function loadEncoderConfig(env: NodeJS.ProcessEnv = process.env): EncoderConfig {

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { ServiceKitModule } from '@media/service-kit';
 import { AssetEventsConsumer } from './deliveries/asset-events.consumer';
 import { DeliveryPlanner } from './deliveries/delivery.planner';
@@ -26,6 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: 'fanout', config }),
+        ServiceIdentityModule.forCallee({ service: 'fanout', trustedKeys: config.SERVICE_TRUSTED_KEYS }),
         MongooseModule.forFeature([
           { name: WEBHOOK_MODEL, schema: webhookSchema },
           { name: DELIVERY_MODEL, schema: deliverySchema },

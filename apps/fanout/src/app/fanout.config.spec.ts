@@ -1,10 +1,10 @@
-import { describeConfigContract } from '@media/testing';
+import { describeConfigContract, identityEnv } from '@media/testing';
 import { loadFanoutConfig } from './fanout.config';
 
-describeConfigContract('fanout', loadFanoutConfig);
+describeConfigContract('fanout', loadFanoutConfig, identityEnv('fanout'));
 
 describe('fanout webhook settings', () => {
-  const base = { MONGODB_URI: 'mongodb://db/fanout', KAFKA_BROKERS: 'k:9092' };
+  const base = { MONGODB_URI: 'mongodb://db/fanout', KAFKA_BROKERS: 'k:9092', ...identityEnv('fanout') };
 
   it('defaults to retries over hours and no allow-list', () => {
     const config = loadFanoutConfig(base);

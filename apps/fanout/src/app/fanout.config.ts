@@ -1,3 +1,4 @@
+import { serviceCalleeConfigFields } from '@media/service-identity';
 import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
 import { z } from 'zod';
 import { parseSchedule } from './webhooks/retry-schedule';
@@ -6,6 +7,7 @@ import { isValidCidr } from './webhooks/webhook-url.policy';
 const DEFAULT_SCHEDULE = '5,30,120,600,1800,7200,18000';
 
 export const fanoutConfigSchema = baseConfigSchema(3003).extend({
+  ...serviceCalleeConfigFields,
   WEBHOOK_RETRY_SCHEDULE_SECONDS: z
     .string()
     .default(DEFAULT_SCHEDULE)

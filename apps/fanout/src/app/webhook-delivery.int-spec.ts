@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AssetEventEnvelope, TOPICS, verifyWebhook } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
-import { bootService, integrationEnv, type RunningService, sampleAsset } from '@media/testing';
+import { bootService, integrationEnv, type RunningService, sampleAsset, serviceAuthorization } from '@media/testing';
 import type { Consumer, Producer } from 'kafkajs';
 import { AppModule } from './app.module';
 import { DLQ_REASON_HEADER } from './deliveries/asset-events.consumer';
@@ -114,7 +114,7 @@ describe('fanout: assets.events.v1 → signed webhook deliveries', () => {
   async function api<T>(method: string, path: string, tenant: string, body?: unknown): Promise<{ status: number; body: T }> {
     const response = await fetch(`${running.baseUrl}/internal/webhooks${path}`, {
       method,
-      headers: { 'x-tenant': tenant, 'x-actor': 'int-spec', ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: await serviceAuthorization('ingest-api', 'fanout'), 'x-tenant': tenant, 'x-actor': 'int-spec', ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();

@@ -13,7 +13,7 @@ import { IMAGING_URL, ImagingClient } from './images/imaging.client';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
-import { STORAGE_URL, StorageClient } from './storage/storage.client';
+import { STORAGE_URL, StorageClient } from '@media/internal-api';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
@@ -22,7 +22,8 @@ import { ProcessingResultsService } from './processing/processing-results.servic
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
 import { UploadsService } from './uploads/uploads.service';
-import { FANOUT_URL, FanoutClient } from './webhooks/fanout.client';
+import { FANOUT_URL, FanoutClient } from '@media/internal-api';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
 
 @Module({})
@@ -32,6 +33,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ServiceKitModule.forRoot({ service: 'ingest-api', config }),
+        ServiceIdentityModule.forCaller({ service: 'ingest-api', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],

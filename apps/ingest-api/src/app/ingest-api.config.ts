@@ -1,18 +1,31 @@
-import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
+import { serviceCallerConfigFields } from '@media/service-identity';
+import { baseConfigSchema, configFields, loadConfig, refuseTestSwitchesInProduction } from '@media/service-kit';
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
 
 export const ingestApiConfigSchema = baseConfigSchema(3000)
   .extend({
+    ...serviceCallerConfigFields,
     JWT_HS256_SECRET: z
       .string()
       .min(32, 'must be at least 32 characters')
       .optional()
       .describe('HS256 secret (≥ 32 characters); exactly one of this and `JWT_JWKS_URL`'),
-    JWT_JWKS_URL: configFields.url().optional().describe("an identity provider's JWKS (RS256/ES256)"),
-    JWT_ISSUER: z.string().min(1).optional().describe('required `iss` when set'),
-    JWT_AUDIENCE: z.string().min(1).optional().describe('required `aud` when set'),
+    JWT_JWKS_URL: configFields
+      .url()
+      .optional()
+      .describe("an identity provider's JWKS (RS256/ES256), `https://` only; `JWT_ISSUER` and `JWT_AUDIENCE` are then required"),
+    JWT_JWKS_ALLOW_HTTP_LOOPBACK: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true')
+      .describe('development only: allow an `http://` `JWT_JWKS_URL` on a loopback host (127.0.0.1, ::1, localhost), e.g. a local identity provider'),
+    JWT_ISSUER: z.string().min(1).optional().describe('required `iss` (required with `JWT_JWKS_URL`)'),
+    JWT_AUDIENCE: z.string().min(1).optional().describe('required `aud` (required with `JWT_JWKS_URL`)'),
+    JWT_MAX_LIFETIME_SECONDS: configFields
+      .positiveInt(24 * 60 * 60)
+      .describe('tokens whose lifetime (`exp` − `iat`) exceeds this are refused with 401, whoever signed them'),
     JWT_TENANT_CLAIM: z.string().min(1).default('tenant').describe('the claim that names the tenant'),
     STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
     FANOUT_URL: configFields.url().describe('internal URL of the fanout service (webhook subscriptions and deliveries)'),
@@ -42,16 +55,29 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     OUTBOX_FAILPOINT: z
       .enum(['hang-after-publish'])
       .optional()
-      .describe('tests only, never in production: `hang-after-publish` stops the outbox relay after Kafka acknowledged a batch and before its events are removed'),
+      .describe('tests only, refused with `NODE_ENV=production`: `hang-after-publish` stops the outbox relay after Kafka acknowledged a batch and before its events are removed'),
   })
   .superRefine((config, context) => {
     if (!config.JWT_HS256_SECRET === !config.JWT_JWKS_URL) {
       context.addIssue({ code: 'custom', path: ['JWT_HS256_SECRET'], message: 'set exactly one of JWT_HS256_SECRET and JWT_JWKS_URL' });
     }
+    if (config.JWT_JWKS_URL) {
+      // Keys fetched over plain HTTP can be swapped by anyone on the path, and then every token verifies.
+      const url = new URL(config.JWT_JWKS_URL);
+      const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+      if (url.protocol !== 'https:' && !(config.JWT_JWKS_ALLOW_HTTP_LOOPBACK && loopback)) {
+        context.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'must be https (http only on loopback with JWT_JWKS_ALLOW_HTTP_LOOPBACK=true)' });
+      }
+      for (const name of ['JWT_ISSUER', 'JWT_AUDIENCE'] as const) {
+        if (!config[name]) context.addIssue({ code: 'custom', path: [name], message: 'is required with JWT_JWKS_URL' });
+      }
+    }
     if (config.UPLOAD_CHUNK_SIZE > config.UPLOAD_MAX_CHUNK_SIZE) {
       context.addIssue({ code: 'custom', path: ['UPLOAD_CHUNK_SIZE'], message: 'must not exceed UPLOAD_MAX_CHUNK_SIZE' });
     }
-  });
+  })
+  .superRefine(refuseTestSwitchesInProduction('OUTBOX_FAILPOINT'));
+
 /** `name=options;name=options`: names are lowercase words; the options are checked when the gateway starts. */
 function parsePresets(value: string | undefined, context: z.RefinementCtx): Record<string, string> | undefined {
   if (value === undefined || value.trim() === '') return undefined;

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ServiceIdentityModule } from '@media/service-identity';
 import { ServiceKitModule } from '@media/service-kit';
 import { AssetBytesService } from './assets/asset-bytes.service';
 import { AssetEventsConsumer } from './assets/asset-events.consumer';
@@ -18,7 +19,7 @@ export class AppModule {
   static register(config: StorageConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ServiceKitModule.forRoot({ service: 'storage', config })],
+      imports: [ServiceKitModule.forRoot({ service: 'storage', config }), ServiceIdentityModule.forCallee({ service: 'storage', trustedKeys: config.SERVICE_TRUSTED_KEYS })],
       controllers: [FilesController, UploadsController, AssetsController],
       providers: [
         mongoDbProvider,

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Asset, type AssetEventEnvelope, TOPICS } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
-import { bootService, freePort, integrationEnv, type RunningService, sampleAsset } from '@media/testing';
+import { bootService, freePort, integrationEnv, type RunningService, sampleAsset, serviceAuthorization } from '@media/testing';
 import type { Producer } from 'kafkajs';
 import { type Db, MongoClient } from 'mongodb';
 import { AppModule } from './app.module';
@@ -60,6 +60,7 @@ describe('storage consuming assets.events.v1', () => {
     const response = await fetch(`${base}/files?max_bytes=${bytes}`, {
       method: 'POST',
       headers: {
+        authorization: await serviceAuthorization('ingest-api', 'storage'),
         'content-type': 'application/octet-stream',
         'x-asset-id': assetId,
         'x-tenant': tenant,
@@ -77,7 +78,7 @@ describe('storage consuming assets.events.v1', () => {
     const uploadId = randomUUID();
     const response = await fetch(`${base}/uploads/${uploadId}/chunks?offset=0&max_bytes=${bytes}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', 'x-asset-id': assetId, 'x-tenant': tenant },
+      headers: { authorization: await serviceAuthorization('ingest-api', 'storage'), 'content-type': 'application/octet-stream', 'x-asset-id': assetId, 'x-tenant': tenant },
       body: randomBytes(bytes),
     });
     expect(response.status).toBe(200);
@@ -87,7 +88,7 @@ describe('storage consuming assets.events.v1', () => {
   async function completeUpload(uploadId: string, assetId: string, length: number): Promise<void> {
     const response = await fetch(`${base}/uploads/${uploadId}/complete`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { authorization: await serviceAuthorization('ingest-api', 'storage'), 'content-type': 'application/json' },
       body: JSON.stringify({ length, file_name: 'b.bin', content_type: 'application/octet-stream', role: 'original', asset_id: assetId, tenant }),
     });
     expect(response.status).toBe(200);
@@ -146,7 +147,7 @@ describe('storage consuming assets.events.v1', () => {
     );
 
     await eventually('the unfinished upload deleted', async () => (await uploadDocuments(unfinished)) === 0);
-    expect((await fetch(`${base}/files/${kept}`, { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(`${base}/files/${kept}`, { method: 'HEAD', headers: { authorization: await serviceAuthorization('ingest-api', 'storage'), 'x-tenant': tenant } })).status).toBe(200);
     expect(await uploadDocuments(unfinished)).toBe(0);
     expect(await uploadDocuments(bystanderUpload)).toBe(3); // one chunk, its uploads doc and its part
   }, 90_000);

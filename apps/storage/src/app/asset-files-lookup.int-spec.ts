@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { bootService, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadStorageConfig } from './storage.config';
 
@@ -27,7 +27,7 @@ describe('finding an asset’s files by role and sha256', () => {
   async function store(assetId: string, tenant: string, role: string, body: string, name = 'a.bin'): Promise<string> {
     const response = await fetch(`${running.baseUrl}/files?max_bytes=1000000`, {
       method: 'POST',
-      headers: { 'x-asset-id': assetId, 'x-tenant': tenant, 'x-file-name': name, 'x-content-type': 'application/octet-stream', 'x-role': role, 'content-type': 'application/octet-stream' },
+      headers: { authorization: await serviceAuthorization('ingest-api', 'storage'), 'x-asset-id': assetId, 'x-tenant': tenant, 'x-file-name': name, 'x-content-type': 'application/octet-stream', 'x-role': role, 'content-type': 'application/octet-stream' },
       body,
     });
     expect(response.status).toBe(201);
@@ -37,7 +37,10 @@ describe('finding an asset’s files by role and sha256', () => {
   const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
   async function lookup(assetId: string, query: string, tenant: string | undefined): Promise<Response> {
-    return fetch(`${running.baseUrl}/assets/${assetId}/files${query}`, { headers: tenant ? { 'x-tenant': tenant } : {} });
+    return fetch(`${running.baseUrl}/assets/${assetId}/files${query}`, {
+      // As the encoder looks originals up.
+      headers: { authorization: await serviceAuthorization('encoder', 'storage'), ...(tenant ? { 'x-tenant': tenant } : {}) },
+    });
   }
 
   it('answers the ids of the asset’s files that match the role and the hash, and nothing of other assets or tenants', async () => {

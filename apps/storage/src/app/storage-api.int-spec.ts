@@ -1,7 +1,7 @@
 import { createCipheriv, createHash, randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bootService, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
 import { type Db, GridFSBucket, MongoClient, ObjectId } from 'mongodb';
 import { AppModule } from './app.module';
 import { loadStorageConfig } from './storage.config';
@@ -58,9 +58,13 @@ interface SendOptions {
   abortAfter?: { bytes: number; beforeAbort: () => Promise<void> };
 }
 
-function send(url: string, { method, headers = {}, body, abortAfter }: SendOptions): Promise<Sent | 'aborted'> {
+/** ingest-api's credential, as its storage client presents it (a test may override it in `headers`). */
+const asGateway = () => serviceAuthorization('ingest-api', 'storage');
+
+async function send(url: string, { method, headers = {}, body, abortAfter }: SendOptions): Promise<Sent | 'aborted'> {
+  const authorization = await asGateway();
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method, headers });
+    const request = httpRequest(url, { method, headers: { authorization, ...headers } });
     let answered = false;
     request.on('response', (response) => {
       answered = true;
@@ -124,6 +128,9 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
   let client: MongoClient;
   let db: Db;
   const tenant = 'acme';
+  /** A call as ingest-api for the test's tenant; `headers` override both. */
+  const call = async (url: string, init: RequestInit = {}) =>
+    fetch(url, { ...init, headers: { authorization: await asGateway(), 'x-tenant': tenant, ...(init.headers as Record<string, string> | undefined) } });
 
   beforeAll(async () => {
     const env = integrationEnv('storage-api');
@@ -181,7 +188,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
   }
 
   function complete(uploadId: string, assetId: string, length: number) {
-    return fetch(`${base}/uploads/${uploadId}/complete`, {
+    return call(`${base}/uploads/${uploadId}/complete`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ length, file_name: 'big.bin', content_type: 'application/octet-stream', role: 'original', asset_id: assetId, tenant }),
@@ -203,7 +210,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       const stored = await storeFile(1, length);
       expect(stored).toEqual({ file_id: expect.stringMatching(/^[0-9a-f]{24}$/), length, sha256: patternSha256(1, length) });
 
-      const response = await fetch(`${base}/files/${stored.file_id}`);
+      const response = await call(`${base}/files/${stored.file_id}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-length')).toBe(String(length));
       expect(response.headers.get('content-type')).toBe('video/mp4');
@@ -225,7 +232,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
     it('stores an empty file', async () => {
       const stored = await storeFile(2, 0);
       expect(stored.sha256).toBe(createHash('sha256').digest('hex'));
-      const response = await fetch(`${base}/files/${stored.file_id}`);
+      const response = await call(`${base}/files/${stored.file_id}`);
       expect(response.status).toBe(200);
       expect((await response.arrayBuffer()).byteLength).toBe(0);
     });
@@ -299,7 +306,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
 
     beforeAll(async () => {
       fileId = (await storeFile(10, length)).file_id;
-      etag = (await fetch(`${base}/files/${fileId}`, { method: 'HEAD' })).headers.get('etag') ?? '';
+      etag = (await call(`${base}/files/${fileId}`, { method: 'HEAD' })).headers.get('etag') ?? '';
     });
 
     it.each([
@@ -310,7 +317,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       ['a suffix', 'bytes=-1000', 699_000, 699_999],
       ['a last position past the end', 'bytes=699000-999999', 699_000, 699_999],
     ])('serves %s as 206', async (_, range, start, end) => {
-      const response = await fetch(`${base}/files/${fileId}`, { headers: { range } });
+      const response = await call(`${base}/files/${fileId}`, { headers: { range } });
       expect(response.status).toBe(206);
       expect(response.headers.get('content-range')).toBe(`bytes ${start}-${end}/${length}`);
       expect(response.headers.get('content-length')).toBe(String(end - start + 1));
@@ -318,20 +325,20 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
     });
 
     it('answers an unsatisfiable range with 416 and the length', async () => {
-      const response = await fetch(`${base}/files/${fileId}`, { headers: { range: `bytes=${length}-` } });
+      const response = await call(`${base}/files/${fileId}`, { headers: { range: `bytes=${length}-` } });
       expect(response.status).toBe(416);
       expect(response.headers.get('content-range')).toBe(`bytes */${length}`);
       expect(await response.json()).toMatchObject({ code: 'range_not_satisfiable', length });
     });
 
     it('answers several ranges with the whole file', async () => {
-      const response = await fetch(`${base}/files/${fileId}`, { headers: { range: 'bytes=0-1,5-6' } });
+      const response = await call(`${base}/files/${fileId}`, { headers: { range: 'bytes=0-1,5-6' } });
       expect(response.status).toBe(200);
       await expectPattern(response.body as AsyncIterable<Uint8Array>, 10, 0, length);
     });
 
     it('answers HEAD with the headers of GET and no body', async () => {
-      const response = await fetch(`${base}/files/${fileId}`, { method: 'HEAD', headers: { range: 'bytes=-10' } });
+      const response = await call(`${base}/files/${fileId}`, { method: 'HEAD', headers: { range: 'bytes=-10' } });
       expect(response.status).toBe(206);
       expect(response.headers.get('content-length')).toBe('10');
       expect((await response.arrayBuffer()).byteLength).toBe(0);
@@ -339,11 +346,11 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
 
     it('honours If-None-Match with 304, and If-Range', async () => {
       expect(etag).toMatch(/^"[0-9a-f]{24}-[0-9a-f]{64}"$/);
-      const notModified = await fetch(`${base}/files/${fileId}`, { headers: { 'if-none-match': etag } });
+      const notModified = await call(`${base}/files/${fileId}`, { headers: { 'if-none-match': etag } });
       expect(notModified.status).toBe(304);
       expect(notModified.headers.get('etag')).toBe(etag);
-      expect((await fetch(`${base}/files/${fileId}`, { headers: { range: 'bytes=0-0', 'if-range': etag } })).status).toBe(206);
-      const stale = await fetch(`${base}/files/${fileId}`, { headers: { range: 'bytes=0-0', 'if-range': '"other"' } });
+      expect((await call(`${base}/files/${fileId}`, { headers: { range: 'bytes=0-0', 'if-range': etag } })).status).toBe(206);
+      const stale = await call(`${base}/files/${fileId}`, { headers: { range: 'bytes=0-0', 'if-range': '"other"' } });
       expect(stale.status).toBe(200);
       await stale.arrayBuffer();
     });
@@ -356,7 +363,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
         ['x'.repeat(200), {}],
         [fileId, { 'x-tenant': 'globex' }],
       ] as const) {
-        const response = await fetch(`${base}/files/${id}`, { headers });
+        const response = await call(`${base}/files/${id}`, { headers });
         expect(response.status).toBe(404);
         expect(response.headers.get('content-type')).toContain('application/problem+json');
         expect(await response.json()).toMatchObject({ code: 'file_not_found' });
@@ -365,11 +372,11 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
 
     it('deletes a file by id, idempotently', async () => {
       const { file_id } = await storeFile(11, 300_000);
-      expect((await fetch(`${base}/files/${file_id}`, { method: 'DELETE', headers: { 'x-tenant': 'globex' } })).status).toBe(204);
-      expect((await fetch(`${base}/files/${file_id}`, { method: 'HEAD' })).status).toBe(200); // another tenant deletes nothing
-      expect((await fetch(`${base}/files/${file_id}`, { method: 'DELETE' })).status).toBe(204);
-      expect((await fetch(`${base}/files/${file_id}`, { method: 'DELETE' })).status).toBe(204);
-      expect((await fetch(`${base}/files/${file_id}`)).status).toBe(404);
+      expect((await call(`${base}/files/${file_id}`, { method: 'DELETE', headers: { 'x-tenant': 'globex' } })).status).toBe(204);
+      expect((await call(`${base}/files/${file_id}`, { method: 'HEAD' })).status).toBe(200); // another tenant deletes nothing
+      expect((await call(`${base}/files/${file_id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await call(`${base}/files/${file_id}`, { method: 'DELETE' })).status).toBe(204);
+      expect((await call(`${base}/files/${file_id}`)).status).toBe(404);
       expect(await chunksOf(file_id)).toBe(0);
     });
   });
@@ -399,7 +406,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       // Completing again answers the same; the API serves it like any file.
       const again = await complete(uploadId, assetId, length);
       expect({ status: again.status, body: await again.json() }).toEqual({ status: 200, body: completed });
-      const ranged = await fetch(`${base}/files/${uploadId}`, { headers: { range: `bytes=${CS - 3}-${CS + 3}` } });
+      const ranged = await call(`${base}/files/${uploadId}`, { headers: { range: `bytes=${CS - 3}-${CS + 3}` } });
       await expectPattern(ranged.body as AsyncIterable<Uint8Array>, 20, CS - 3, 7);
     }, 180_000);
 
@@ -486,7 +493,7 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
         process.stderr.write(
           `[storage timing] ${label}: transfers ${transferMs} ms (${((size / MiB / transferMs) * 1000).toFixed(1)} MiB/s), complete ${timings[label]?.toFixed(1)} ms\n`,
         );
-        await fetch(`${base}/assets/${assetId}/files`, { method: 'DELETE', headers: { 'x-tenant': tenant } });
+        await call(`${base}/assets/${assetId}/files`, { method: 'DELETE', headers: { 'x-tenant': tenant } });
       }
     }, 300_000);
   });
@@ -502,22 +509,22 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       await transferAll(unfinished, assetId, 62, [2 * CS + 7]);
       const bystander = await storeFile(63, 1000);
 
-      expect((await fetch(`${base}/assets/${assetId}/files`, { method: 'DELETE', headers: { 'x-tenant': 'globex' } })).status).toBe(204);
+      expect((await call(`${base}/assets/${assetId}/files`, { method: 'DELETE', headers: { 'x-tenant': 'globex' } })).status).toBe(204);
       expect(await chunksOf(one.file_id)).toBeGreaterThan(0);
 
       for (let round = 0; round < 2; round += 1) {
-        expect((await fetch(`${base}/assets/${assetId}/files`, { method: 'DELETE', headers: { 'x-tenant': tenant } })).status).toBe(204);
+        expect((await call(`${base}/assets/${assetId}/files`, { method: 'DELETE', headers: { 'x-tenant': tenant } })).status).toBe(204);
       }
       const ids = [one.file_id, finished, unfinished];
       expect(await db.collection<{ _id: string }>('fs.files').countDocuments({ $or: [{ _id: { $in: ids } }, { 'metadata.asset_id': assetId }] })).toBe(0);
       expect(await db.collection('fs.chunks').countDocuments({ files_id: { $in: ids } })).toBe(0);
       expect(await db.collection<{ _id: string }>('uploads').countDocuments({ $or: [{ _id: { $in: ids } }, { asset_id: assetId }] })).toBe(0);
       expect(await db.collection('upload_parts').countDocuments({ upload_id: { $in: ids } })).toBe(0);
-      expect((await fetch(`${base}/files/${bystander.file_id}`, { method: 'HEAD' })).status).toBe(200);
+      expect((await call(`${base}/files/${bystander.file_id}`, { method: 'HEAD' })).status).toBe(200);
     });
 
     it('needs the tenant', async () => {
-      const response = await fetch(`${base}/assets/${randomUUID()}/files`, { method: 'DELETE' });
+      const response = await fetch(`${base}/assets/${randomUUID()}/files`, { method: 'DELETE', headers: { authorization: await asGateway() } });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ code: 'invalid_request', errors: [{ field: 'x-tenant' }] });
     });

@@ -5,6 +5,11 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 export interface KafkaOptions {
   clientId: string;
   brokers: readonly string[];
+  /**
+   * SASL/SCRAM-SHA-512 over TLS: the broker proves itself with its certificate (checked against `ca`, or
+   * the system's CAs), the client with its SCRAM user. Absent, the connection is plaintext (local runs).
+   */
+  saslSsl?: { username: string; password: string; ca?: string };
 }
 
 export const KAFKA_OPTIONS = Symbol('KAFKA_OPTIONS');
@@ -19,6 +24,12 @@ export class KafkaClient implements OnApplicationShutdown {
     this.kafka = new Kafka({
       clientId: options.clientId,
       brokers: [...options.brokers],
+      ...(options.saslSsl
+        ? {
+            ssl: { rejectUnauthorized: true, ...(options.saslSsl.ca ? { ca: [options.saslSsl.ca] } : {}) },
+            sasl: { mechanism: 'scram-sha-512' as const, username: options.saslSsl.username, password: options.saslSsl.password },
+          }
+        : {}),
       // kafkajs logs every reconnect attempt at ERROR; our readiness probe already reports an absent broker.
       logLevel: logLevel.NOTHING,
       connectionTimeout: 3_000,

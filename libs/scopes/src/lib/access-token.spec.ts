@@ -44,3 +44,22 @@ describe('JWKS tokens (an identity provider signs with ES256)', () => {
     await expect(verifier.verify(await sign(stranger.privateKey))).rejects.toBeInstanceOf(InvalidTokenError);
   });
 });
+
+describe('token lifetime and subject', () => {
+  const bounded = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant', maxLifetimeSeconds: 3600 });
+  const key = new TextEncoder().encode(secret);
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('accepts a token within the maximum lifetime', async () => {
+    await expect(bounded.verify(await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'], ttlSeconds: 3600 }))).resolves.toMatchObject({ tenant: 'acme' });
+  });
+
+  it.each([
+    ['a lifetime above the maximum', () => mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'], ttlSeconds: 3601 })],
+    ['no iat and an expiry too far ahead', () => new SignJWT({ tenant: 'acme', sub: 'x' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now() + 7200).sign(key)],
+    ['a numeric sub', () => new SignJWT({ tenant: 'acme', sub: 42 as unknown as string }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(key)],
+    ['an object sub', () => new SignJWT({ tenant: 'acme', sub: { id: 'x' } as unknown as string }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('5m').sign(key)],
+  ])('refuses %s', async (_, mint) => {
+    await expect(bounded.verify(await mint())).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});

@@ -12,6 +12,8 @@ export interface TokenVerifierOptions {
   audience?: string;
   /** The claim naming the tenant. */
   tenantClaim: string;
+  /** Longest lifetime (`exp` − `iat`, or − now without `iat`) a token may claim; a longer-lived one is refused. */
+  maxLifetimeSeconds?: number;
 }
 
 /** Why a token was refused; always a 401 with `error="invalid_token"`. */
@@ -50,11 +52,16 @@ export class TokenVerifier {
       throw new InvalidTokenError(error instanceof Error ? error.message : 'token verification failed');
     }
     if (payload.exp === undefined) throw new InvalidTokenError('token has no expiry');
+    const max = this.options.maxLifetimeSeconds;
+    // A leaked long-lived token is a standing credential: the issuer's say-so is not enough.
+    if (max !== undefined && payload.exp - (payload.iat ?? Math.floor(Date.now() / 1000)) > max) {
+      throw new InvalidTokenError(`token lives longer than ${max} seconds`);
+    }
     const tenant = payload[this.options.tenantClaim];
     if (typeof tenant !== 'string' || !TENANT_PATTERN.test(tenant)) {
       throw new InvalidTokenError(`token has no valid "${this.options.tenantClaim}" claim`);
     }
-    if (!payload.sub) throw new InvalidTokenError('token has no subject');
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidTokenError('token has no subject string');
     return { tenant, subject: payload.sub, scopes: parseScopes(payload['scope'] ?? payload['scp'] ?? payload['scopes']) };
   }
 }

@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { createService, type ServiceOptions } from '@media/service-kit';
 import { testDatabaseUri } from './infra/test-database';
+import { identityEnv } from './service-identity.fixture';
 
 export interface RunningService {
   app: INestApplication;
@@ -8,7 +9,10 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-/** The environment a service under test reads: the run's servers, a database of its own, quiet logs. */
+/**
+ * The environment a service under test reads: the run's servers, a database of its own, quiet logs, and
+ * the public keys of storage's callers (ingest-api and encoder), so a called service authenticates as always.
+ */
 export function integrationEnv(label: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const mongodbUri = process.env['MONGODB_URI'];
   const kafkaBrokers = process.env['KAFKA_BROKERS'];
@@ -20,6 +24,7 @@ export function integrationEnv(label: string, extra: NodeJS.ProcessEnv = {}): No
     LOG_LEVEL: 'silent',
     MONGODB_URI: testDatabaseUri(mongodbUri, label),
     KAFKA_BROKERS: kafkaBrokers,
+    ...identityEnv('storage'),
     ...extra,
   };
 }

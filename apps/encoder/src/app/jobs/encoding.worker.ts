@@ -5,9 +5,10 @@ import { ClaimLoop, ShutdownAbort, ShutdownState } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { type JobLimits, MediaRejectedError, type ProcessingResult } from '../media/media-job';
+import { resolveSandbox } from '../media/sandbox-isolation';
 import { InvalidOutputError, ResultUploader } from '../results/result-uploader';
 import { ProcessingResultsReporter } from '../results/processing-results.reporter';
-import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
+import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
 import { claimDecision, contentMismatch, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
 import type { ClaimedJob, EncodingJobRecord } from './encoding-job.record';
 import { EncodingJobRepository } from './encoding-job.repository';
@@ -65,7 +66,12 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       cpuSeconds: config.ENCODER_JOB_CPU_SECONDS,
       memoryBytes: config.ENCODER_JOB_MEMORY_MB * 1024 * 1024,
       maxPixels: config.ENCODER_MAX_PIXELS,
+      fileBytes: config.ENCODER_JOB_FILE_MB * 1024 * 1024,
+      processes: config.ENCODER_JOB_PROCESSES,
     };
+    const sandbox = resolveSandbox(config.ENCODER_SANDBOX, { uid: config.ENCODER_SANDBOX_UID, gid: config.ENCODER_SANDBOX_GID });
+    if (sandbox.isolation) this.limits.isolation = sandbox.isolation;
+    else this.logger.warn({ reason: sandbox.reason }, 'media tools run with resource limits only, not isolated');
     this.loop = new ClaimLoop<ClaimedJob>({
       concurrency: config.ENCODER_WORKERS,
       pollIntervalMs: config.ENCODER_POLL_INTERVAL_MS,
@@ -148,12 +154,12 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       }
       outcome = { kind: 'lease_lost' };
     }
-    // Nothing this attempt stored may outlive it: the job's result will come from another attempt.
-    await this.deleteStored(record, stored);
+    // This attempt's files are not reported: the job's result will come from another attempt.
+    this.abandonStored(record, stored);
     if (outcome.kind === 'lease_lost') {
       stopTimer({ outcome: 'lease_lost' });
       this.metrics.jobs.inc({ label: record.label, outcome: 'lease_lost' });
-      this.logger.warn(log, 'lost a job’s lease; its files are deleted and nothing is reported');
+      this.logger.warn(log, 'lost a job’s lease; nothing is reported');
       return;
     }
     if (outcome.kind === 'handed_back') {
@@ -183,6 +189,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
       if (downloaded === null) {
         return { kind: 'result', result: failedResult(record, 'original_not_found', 'the original file is no longer stored (the asset was deleted or replaced)') };
       }
+      await folder.handOver(this.limits.isolation);
       signal.throwIfAborted();
       let processed: ProcessingResult;
       try {
@@ -207,13 +214,13 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
         files = await this.uploader.storeAll({ assetId: record.asset_id, tenant: record.tenant }, folder.outputDir, processed.files, stored);
       } catch (error) {
         if (!(error instanceof InvalidOutputError)) throw error;
-        await this.deleteStored(record, stored);
+        this.abandonStored(record, stored);
         this.logger.error({ err: error, job: record._id }, 'processing produced output that cannot be stored');
         return { kind: 'result', result: failedResult(record, 'processing_error', 'the file could not be processed') };
       }
       const result = readyResult(record, processed, files);
       if (!processingResultSchema.safeParse(result).success) {
-        await this.deleteStored(record, stored);
+        this.abandonStored(record, stored);
         this.logger.error({ job: record._id, result }, 'processing produced a result that breaks the contract');
         return { kind: 'result', result: failedResult(record, 'processing_error', 'the file could not be processed') };
       }
@@ -251,13 +258,14 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     await this.jobs.release(claim, new Date(Date.now() + decision.delayMs), error.message, { keepAttempt: retry.keepsAttempt === true }).catch(() => undefined);
   }
 
-  private async deleteStored(record: EncodingJobRecord, stored: ProducedFileMessage[]): Promise<void> {
-    for (const file of stored.splice(0)) {
-      await this.storage.deleteFile(file.storage_file_id, record.tenant).catch((error: unknown) => {
-        // Left for the asset's deletion to collect; tagged with the asset, so nothing is orphaned for good.
-        this.logger.warn({ err: error, job: record._id, file: file.storage_file_id }, 'could not delete a file of an abandoned attempt');
-      });
-    }
+  /**
+   * Files of an attempt whose result will come from elsewhere. The encoder holds no right to delete
+   * (storage refuses it: a compromised encoder must not be able to destroy bytes), so they stay tagged
+   * with their asset and are collected when the asset is deleted.
+   */
+  private abandonStored(record: EncodingJobRecord, stored: ProducedFileMessage[]): void {
+    const abandoned = stored.splice(0).map((file) => file.storage_file_id);
+    if (abandoned.length > 0) this.logger.warn({ job: record._id, asset: record.asset_id, files: abandoned }, 'files of an abandoned attempt are left to the asset\'s deletion');
   }
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { EncoderConfig } from '../encoder.config';
@@ -11,13 +11,19 @@ export interface JobFolder {
   outputDir: string;
   /** Removes everything of the job; never throws. */
   remove(): Promise<void>;
+  /**
+   * Gives the job's folder and its downloaded original to the sandbox user, so isolated tools can read
+   * the input and write output there and nowhere else of ours. Nothing to do without isolation.
+   */
+  handOver(owner: { uid: number; gid: number } | undefined): Promise<void>;
 }
 
 const PROCESS_PREFIX = 'encoder-';
 
 /**
  * Temporary folders of jobs: `<ENCODER_TMP_DIR>/media-encoder/encoder-<pid>/job-XXXXXX/{input,output}`,
- * private to the user (0700). A job's folder is removed when the job ends, whatever the outcome; a folder
+ * private to the user (0700; the parents 0711, so a sandboxed tool can reach its own job folder by path
+ * but list nothing). A job's folder is removed when the job ends, whatever the outcome; a folder
  * whose process died (kill -9) is removed by the next encoder that starts on the machine.
  */
 @Injectable()
@@ -32,10 +38,11 @@ export class JobWorkspace implements OnModuleInit {
   }
 
   async onModuleInit(): Promise<void> {
-    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    await mkdir(this.root, { recursive: true, mode: 0o711 });
+    await chmod(this.root, 0o711);
     await this.removeOrphans();
     await rm(this.mine, { recursive: true, force: true });
-    await mkdir(this.mine, { mode: 0o700 });
+    await mkdir(this.mine, { mode: 0o711 });
   }
 
   async create(): Promise<JobFolder> {
@@ -43,10 +50,15 @@ export class JobWorkspace implements OnModuleInit {
     const outputDir = path.join(dir, 'output');
     await mkdir(path.join(dir, 'input'), { mode: 0o700 });
     await mkdir(outputDir, { mode: 0o700 });
+    const inputPath = path.join(dir, 'input', 'original');
     return {
       // No extension on purpose: tools must judge the bytes, never a name the uploader chose.
-      inputPath: path.join(dir, 'input', 'original'),
+      inputPath,
       outputDir,
+      handOver: async (owner) => {
+        if (!owner) return;
+        for (const entry of [dir, path.join(dir, 'input'), inputPath, outputDir]) await chown(entry, owner.uid, owner.gid);
+      },
       remove: async () => {
         await rm(dir, { recursive: true, force: true }).catch((error: unknown) => this.logger.error({ err: error, dir }, 'could not remove a job folder'));
       },

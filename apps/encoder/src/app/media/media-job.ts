@@ -25,6 +25,12 @@ export interface JobLimits {
   memoryBytes: number;
   /** Largest image (width × height) that may be decoded: stops decompression bombs. */
   maxPixels: number;
+  /** RLIMIT_FSIZE per child process, in bytes. */
+  fileBytes?: number;
+  /** RLIMIT_NPROC of the sandbox user. */
+  processes?: number;
+  /** The unprivileged user and empty network namespace tools run in; absent where the process cannot. */
+  isolation?: { uid: number; gid: number };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { MediaRejectedError } from './media-job';
-import { type ChildOutcome, FFMPEG_RULES, prlimitArgv, rejectionFor } from './sandbox-policy';
+import { type ChildOutcome, FFMPEG_RULES, prlimitArgv, rejectionFor, sandboxCommand } from './sandbox-policy';
 
 const failed = (outcome: Partial<ChildOutcome>): ChildOutcome => ({ exitCode: 1, signal: null, stderrTail: '', hitDeadline: false, ...outcome });
 
@@ -18,6 +18,21 @@ describe('prlimitArgv', () => {
 
   it('never sets a zero CPU limit (that would mean unlimited to some tools)', () => {
     expect(prlimitArgv('x', [], { cpuSeconds: 0, memoryBytes: 1 })[0]).toBe('--cpu=1');
+  });
+});
+
+describe('sandboxCommand', () => {
+  const limits = { cpuSeconds: 10, memoryBytes: 1024, fileBytes: 2048.5, processes: 64 };
+
+  it('adds RLIMIT_FSIZE and RLIMIT_NPROC to the limits', () => {
+    expect(sandboxCommand('ffmpeg', ['-i', 'x'], limits)).toEqual({ command: 'prlimit', args: ['--cpu=10', '--as=1024', '--core=0', '--fsize=2048', '--nproc=64', '--', 'ffmpeg', '-i', 'x'] });
+  });
+
+  it('isolates: empty network namespace, then the unprivileged user without groups or new privileges, then the limits', () => {
+    expect(sandboxCommand('ffprobe', ['x'], { ...limits, isolation: { uid: 65534, gid: 65533 } })).toEqual({
+      command: 'unshare',
+      args: ['--net', '--', 'setpriv', '--reuid=65534', '--regid=65533', '--clear-groups', '--no-new-privs', '--', 'prlimit', '--cpu=10', '--as=1024', '--core=0', '--fsize=2048', '--nproc=64', '--', 'ffprobe', 'x'],
+    });
   });
 });
 

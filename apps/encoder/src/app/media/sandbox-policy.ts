@@ -5,6 +5,17 @@ import { MediaRejectedError } from './media-job';
 export interface ChildLimits {
   cpuSeconds: number;
   memoryBytes: number;
+  /** Largest file the tool may write (RLIMIT_FSIZE): a runaway output stops instead of filling the disk. */
+  fileBytes?: number;
+  /** Processes and threads of the sandbox user (RLIMIT_NPROC): no fork bombs. */
+  processes?: number;
+  /** Run as this unprivileged user in a network namespace without interfaces (needs root to set up). */
+  isolation?: SandboxIsolation;
+}
+
+export interface SandboxIsolation {
+  uid: number;
+  gid: number;
 }
 
 /**
@@ -15,7 +26,25 @@ export interface ChildLimits {
  */
 export function prlimitArgv(command: string, args: readonly string[], limits: ChildLimits): string[] {
   const cpu = Math.max(1, Math.ceil(limits.cpuSeconds));
-  return [`--cpu=${cpu}`, `--as=${Math.floor(limits.memoryBytes)}`, '--core=0', '--', command, ...args];
+  const file = limits.fileBytes === undefined ? [] : [`--fsize=${Math.floor(limits.fileBytes)}`];
+  const processes = limits.processes === undefined ? [] : [`--nproc=${Math.floor(limits.processes)}`];
+  return [`--cpu=${cpu}`, `--as=${Math.floor(limits.memoryBytes)}`, '--core=0', ...file, ...processes, '--', command, ...args];
+}
+
+/**
+ * The whole command line of a sandboxed tool. With isolation, util-linux does it in three execs, so the
+ * tool keeps the first process's pid and group: `unshare --net` (a network namespace with only a downed
+ * loopback: no socket reaches anything), `setpriv` (the unprivileged user, no supplementary groups, no
+ * new privileges through setuid binaries), then `prlimit`. RLIMIT_NPROC only binds a non-root user.
+ */
+export function sandboxCommand(command: string, args: readonly string[], limits: ChildLimits): { command: string; args: string[] } {
+  const limited = prlimitArgv(command, args, limits);
+  if (!limits.isolation) return { command: 'prlimit', args: limited };
+  const { uid, gid } = limits.isolation;
+  return {
+    command: 'unshare',
+    args: ['--net', '--', 'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', 'prlimit', ...limited],
+  };
 }
 
 /** How a child ended when it did not end well. */

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { type ChildLimits, type ChildOutcome, type RejectionRule, prlimitArgv, rejectionFor } from './sandbox-policy';
+import { type ChildLimits, type ChildOutcome, type RejectionRule, rejectionFor, sandboxCommand } from './sandbox-policy';
 
 export interface SandboxOptions {
   /** Name used in rejection messages, e.g. `ffmpeg`. */
@@ -50,7 +50,8 @@ export function runSandboxed(options: SandboxOptions): SandboxedChild {
     return { stdin: null, done: Promise.reject(rejectionFor(tool, outcome, rules)) };
   }
 
-  const child = spawn('prlimit', prlimitArgv(command, args, limits), {
+  const sandboxed = sandboxCommand(command, args, limits);
+  const child = spawn(sandboxed.command, sandboxed.args, {
     cwd,
     // A process group of its own (Node's detached = setsid) so one kill reaches every descendant. Where the
     // kernel's autogroup scheduling applies (a root-cgroup host, not a container), the new session is also
@@ -116,7 +117,9 @@ export function runSandboxed(options: SandboxOptions): SandboxedChild {
       if (aborted && signal) return reject(abortReason(signal));
       if (exitCode === 0 && !hitDeadline && !overflow) return resolve({ stdout: Buffer.concat(stdout).toString('utf8'), stderrTail });
       // prlimit could not exec the tool (not installed): the machine is broken, not the file.
-      if (exitCode === 127 && /prlimit: failed to execute/.test(stderrTail)) return reject(new Error(`could not start ${tool}: ${stderrTail.trim()}`));
+      if (exitCode === 127 && /(prlimit|setpriv|unshare): failed to execute/.test(stderrTail)) return reject(new Error(`could not start ${tool}: ${stderrTail.trim()}`));
+      // The sandbox itself could not be set up (no privilege for a namespace or a user switch): ours too.
+      if (exitCode !== 0 && /^(unshare|setpriv): /m.test(stderrTail)) return reject(new Error(`could not sandbox ${tool}: ${stderrTail.trim()}`));
       if (overflow) stderrTail += `\n${tool} wrote more than ${MAX_COLLECTED_STDOUT} bytes to stdout`;
       reject(rejectionFor(tool, { exitCode, signal: exitSignal, stderrTail, hitDeadline }, rules));
     });

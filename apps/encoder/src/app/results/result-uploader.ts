@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Injectable } from '@nestjs/common';
 import type { ProducedFileMessage } from '@media/asset-model';
 import type { ProducedFile } from '../media/media-job';
-import { EncoderStorageClient } from '../storage/storage.client';
+import { EncoderStorageClient } from '@media/internal-api';
 import { isFlatName, isPlaylist, playlistReferences, rewritePlaylist, uploadOrder } from './hls-playlist';
 
 /** Playlists are text naming a few hundred segments; anything bigger is not one we wrote. */

@@ -4,7 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { JobWorkspace } from '../jobs/job-workspace';
-import { EncoderStorageClient } from '../storage/storage.client';
+import { EncoderStorageClient } from '@media/internal-api';
 
 interface Entry {
   file: string;

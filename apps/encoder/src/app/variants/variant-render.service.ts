@@ -10,7 +10,7 @@ import { JobWorkspace } from '../jobs/job-workspace';
 import { MediaRejectedError } from '../media/media-job';
 import { checkPhotoHeader } from '../media/photo-plan';
 import { SHARP_RULES } from '../media/photo.processor';
-import { EncoderStorageClient, StorageUnavailableError } from '../storage/storage.client';
+import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
 import { ImageRenderPool, RenderPoolBusyError } from './image-render.pool';
 import { type HeldSource, ImageSourceCache } from './image-source.cache';
 import { VariantClaimRepository } from './variant-claim.repository';

@@ -3,6 +3,7 @@ import { type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Inject, Injectable } from '@nestjs/common';
+import { withoutTracePropagation } from '@media/service-kit';
 import { type AllowList, checkAddress, parseWebhookUrl } from '../webhooks/webhook-url.policy';
 
 export const SENDER_OPTIONS = Symbol('SENDER_OPTIONS');
@@ -94,14 +95,15 @@ export class WebhookSender {
   private post(url: URL, { body, headers }: SendRequest, signal?: AbortSignal): Promise<{ statusCode: number; headers: IncomingMessage['headers'] }> {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise((resolve, reject) => {
-      const req = send(url, {
+      // Customers' endpoints are third parties: they get the event, not our trace context.
+      const req = withoutTracePropagation(() => send(url, {
         method: 'POST',
         // A fresh connection per attempt: every connect goes through the guarded lookup.
         agent: false,
         lookup: this.lookup,
         signal,
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'media-assets-webhooks/1' },
-      });
+      }));
       const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       const done = (fn: () => void) => {
         clearTimeout(timer);

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { AllowCallers } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
 import type { z } from 'zod';
 import { presentDelivery, presentWebhook } from './webhook.presenter';
@@ -27,11 +28,12 @@ function webhookId(id: string): string {
 }
 
 /**
- * Fanout's internal API, reached only through the gateway (which authenticates and names the tenant in
- * `x-tenant`); never exposed publicly.
+ * Fanout's internal API, reached only through the gateway (which authenticates the customer and names the
+ * tenant in `x-tenant`): only ingest-api's service token is accepted, so no other pod can name a tenant.
  */
 @ApiExcludeController()
 @Controller('internal/webhooks')
+@AllowCallers('ingest-api')
 export class InternalWebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 

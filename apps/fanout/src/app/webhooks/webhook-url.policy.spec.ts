@@ -82,10 +82,32 @@ describe('webhook URL policy (SSRF)', () => {
   });
 
   it('checks DNS answers, including IPv6 ones', () => {
-    expect(checkAddress('::1', [])).toEqual({ allowed: false, reason: '::1 is a loopback address' });
-    expect(checkAddress('::ffff:10.0.0.1', [])).toEqual({ allowed: false, reason: '10.0.0.1 is a private address' });
+    expect(checkAddress('::1', [])).toEqual({ allowed: false, reason: 'the address is in a forbidden range (loopback)' });
+    expect(checkAddress('::ffff:10.0.0.1', [])).toEqual({ allowed: false, reason: 'the address is in a forbidden range (private)' });
     expect(checkAddress('2606:4700::1', [])).toEqual({ allowed: true });
     expect(checkAddress('nonsense', [])).toMatchObject({ allowed: false });
+  });
+
+  it.each([
+    ['::7f00:1', 'IPv4-compatible'],
+    ['::a00:1', 'IPv4-compatible'],
+    ['fec0::1', 'deprecatedSiteLocal'],
+    ['64:ff9b::a00:1', 'rfc6052'],
+    ['64:ff9b:1::1', 'rfc6052'],
+    ['100::1', 'discard'],
+    ['198.18.0.1', 'reserved'],
+    ['198.19.255.254', 'reserved'],
+    ['2001:db8::1', 'reserved'],
+    ['2002:a00:1::1', '6to4'],
+    ['2001:0:a00:1::1', 'teredo'],
+    ['192.0.2.1', 'reserved'],
+  ])('refuses %s (%s) without naming the address', (address) => {
+    const verdict = checkAddress(address, []);
+    expect(verdict.allowed).toBe(false);
+    if (!verdict.allowed) {
+      expect(verdict.reason).toMatch(/^the address is in a forbidden range \(/);
+      expect(verdict.reason).not.toContain(address);
+    }
   });
 
   it('validates CIDRs', () => {

@@ -33,6 +33,29 @@ function inNetwork(address: ipaddr.IPv4 | ipaddr.IPv6, network: ipaddr.IPv4 | ip
 export type AddressVerdict = { allowed: true } | { allowed: false; reason: string };
 
 /**
+ * Ranges refused whatever ipaddr.js calls them: several are classed `unicast` by it (IPv4-compatible
+ * `::/96`) or may be in another version, and each either embeds an IPv4 address a gateway would reach
+ * for us (NAT64, 6to4-like) or is not the public internet (benchmarking, documentation, discard).
+ */
+const EXTRA_DENIED: readonly (readonly [string, string])[] = [
+  ['::/96', 'IPv4-compatible'],
+  ['fec0::/10', 'site-local'],
+  ['64:ff9b::/96', 'NAT64'],
+  ['64:ff9b:1::/48', 'local NAT64'],
+  ['100::/64', 'discard'],
+  ['2001::/32', 'Teredo'],
+  ['2001:db8::/32', 'documentation'],
+  ['2002::/16', '6to4'],
+  ['198.18.0.0/15', 'benchmarking'],
+  ['192.0.0.0/24', 'IETF protocol assignments'],
+  ['192.0.2.0/24', 'documentation'],
+  ['198.51.100.0/24', 'documentation'],
+  ['203.0.113.0/24', 'documentation'],
+  ['240.0.0.0/4', 'reserved'],
+];
+const DENIED_NETWORKS = EXTRA_DENIED.map(([cidr, name]) => [...ipaddr.parseCIDR(cidr), name] as const);
+
+/**
  * Only global unicast addresses may receive webhooks: loopback, private, carrier-grade NAT, link-local
  * (cloud metadata at 169.254.169.254), unique-local (fd00:ec2::254), multicast, reserved and the IPv6
  * transition ranges that embed IPv4 addresses are refused, unless allow-listed.
@@ -43,14 +66,19 @@ export function checkAddress(literal: string, allowList: AllowList): AddressVerd
     // Only canonical literals arrive here: WHATWG URL normalised the host, DNS answers are canonical.
     address = normalize(ipaddr.parse(literal.replace(/^\[|\]$/g, '')));
   } catch {
-    return { allowed: false, reason: `"${literal}" is not an IP address` };
+    return { allowed: false, reason: 'not an IP address' };
   }
   for (const [network, bits] of allowList) {
     if (inNetwork(address, network, bits)) return { allowed: true };
   }
+  // The reason names the range, never the address: a refusal must not become a way to map what our DNS
+  // resolves internal names to.
   const range = address.range();
-  if (range === 'unicast') return { allowed: true };
-  return { allowed: false, reason: `${address.toString()} is a ${range} address` };
+  if (range !== 'unicast') return { allowed: false, reason: `the address is in a forbidden range (${range})` };
+  for (const [network, bits, name] of DENIED_NETWORKS) {
+    if (inNetwork(address, network, bits)) return { allowed: false, reason: `the address is in a forbidden range (${name})` };
+  }
+  return { allowed: true };
 }
 
 export type ParsedWebhookUrl =

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
@@ -86,7 +86,7 @@ export class AssetsService {
       return after;
     } catch (error) {
       // The new bytes were stored for a change that did not happen: give them back.
-      if (replacement) await this.storage.deleteFile(replacement.file.storage_file_id).catch(() => undefined);
+      if (replacement) await this.storage.deleteFile(replacement.file.storage_file_id, tenant).catch(() => undefined);
       throw error;
     }
   }
@@ -116,7 +116,7 @@ export class AssetsService {
   private async forgetFiles(before: AssetRecord, after: AssetRecord): Promise<void> {
     const kept = new Set(after.files.map((file) => file.storage_file_id));
     for (const file of before.files.filter((f) => !kept.has(f.storage_file_id))) {
-      await this.storage.deleteFile(file.storage_file_id).catch((error: unknown) => {
+      await this.storage.deleteFile(file.storage_file_id, before.tenant).catch((error: unknown) => {
         this.logger.warn({ file: file.storage_file_id, error: String(error) }, 'could not delete a replaced file');
       });
     }

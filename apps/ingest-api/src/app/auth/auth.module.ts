@@ -12,6 +12,7 @@ export class AuthModule {
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       tenantClaim: config.JWT_TENANT_CLAIM,
+      maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
     });
     return {
       module: AuthModule,

@@ -6,7 +6,7 @@ import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
 import { AssetRepository } from '../assets/asset.repository';
 import { isAssetId } from '../http/request-context';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 
 const notFound = () => new DomainError(404, 'file_not_found', 'File not found', 'no such file');
 
@@ -43,10 +43,10 @@ export class CdnController {
     if (!isAssetId(fileId)) throw notFound();
     const asset = await this.assets.findByServedFileId(fileId);
     const file = asset?.files.find((candidate) => candidate.id === fileId);
-    if (!file) throw notFound();
+    if (!asset || !file) throw notFound();
     const range = request.headers.range;
     const ifNoneMatch = request.headers['if-none-match'];
-    const upstream = await this.storage.openFile(file.storage_file_id, { method, range, ifNoneMatch });
+    const upstream = await this.storage.openFile(file.storage_file_id, { tenant: asset.tenant, method, range, ifNoneMatch });
     const status = upstream.statusCode ?? 502;
     if (status === 404) {
       upstream.resume();

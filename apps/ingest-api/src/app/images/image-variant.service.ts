@@ -15,7 +15,7 @@ import { AssetRepository } from '../assets/asset.repository';
 import { isAssetId } from '../http/request-context';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import { ImagingClient } from './imaging.client';
 
 export interface VariantRequest {
@@ -71,7 +71,7 @@ export class ImageVariantService {
     }
     const format = options.format ?? negotiateFormat(request.accept, file.mime_type);
     const variantId = variantIdOf(file.storage_file_id, canonicalFormat(options, format));
-    const read = () => this.storage.openFile(variantId, { method: request.method, range: request.range, ifNoneMatch: request.ifNoneMatch });
+    const read = () => this.storage.openFile(variantId, { tenant: asset.tenant, method: request.method, range: request.range, ifNoneMatch: request.ifNoneMatch });
     let upstream = await read();
     if (upstream.statusCode === 404) {
       upstream.resume();

@@ -6,7 +6,7 @@ import type { TenantId } from '../assets/asset.record';
 import { AssetRepository, type EventContext } from '../assets/asset.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { StorageClient } from '../storage/storage.client';
+import { StorageClient } from '@media/internal-api';
 import { decideProcessingResult } from './processing-result.policy';
 
 const CAS_ATTEMPTS = 8;
@@ -44,7 +44,7 @@ export class ProcessingResultsService {
       if (decision.kind === 'duplicate') return 'duplicate';
       if (decision.kind === 'stale') {
         // Deleting is idempotent in storage, so a redelivered stale result deletes nothing twice.
-        for (const fileId of decision.deleteStorageIds) await this.storage.deleteFile(fileId);
+        for (const fileId of decision.deleteStorageIds) await this.storage.deleteFile(fileId, tenant);
         this.logger.log({ asset: result.asset_id, job: result.job_id, reason: decision.reason, deleted: decision.deleteStorageIds.length }, 'a stale processing result was discarded');
         return 'stale';
       }

@@ -36,7 +36,7 @@ import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { UploadMetrics } from './upload.metrics';
 import { type MediaKind, SNIFF_BYTES, sniffMediaKind } from '../media/media-kind';
-import { StorageClient, StorageRefusal } from '../storage/storage.client';
+import { StorageClient, StorageRefusal } from '@media/internal-api';
 import { type FormFields, readMultipart } from './multipart-reader';
 import { peekHead } from './peek-head';
 import { refusalError } from './refusal.error';
@@ -317,7 +317,7 @@ export class UploadsService {
         throw error;
       });
     if (stored.length === 0) {
-      await this.storage.deleteFile(stored.file_id).catch(() => undefined);
+      await this.storage.deleteFile(stored.file_id, tenant).catch(() => undefined);
       throw new DomainError(400, 'empty_file', 'Empty file', 'the source file has no bytes');
     }
     this.metrics.fileStored(stored.length);

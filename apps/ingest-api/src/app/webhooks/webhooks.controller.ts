@@ -4,7 +4,7 @@ import { BearerAuthGuard, CurrentPrincipal, type Principal, RequireScopes } from
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
 import { problemOpenApi } from '../http/openapi-schemas';
-import { FanoutClient } from './fanout.client';
+import { FanoutClient } from '@media/internal-api';
 
 const problems = (...statuses: number[]) =>
   applyDecorators(...statuses.map((status) => ApiResponse({ status, description: 'problem+json', content: { 'application/problem+json': { schema: problemOpenApi } } })));

@@ -15,7 +15,7 @@ export class AssetBytesService {
     private readonly uploads: ChunkedUploadRepository,
   ) {}
 
-  async deleteFile(fileId: string, tenant?: string): Promise<void> {
+  async deleteFile(fileId: string, tenant: string): Promise<void> {
     if (await this.gridFs.deleteFile(fileId, tenant)) {
       // The file may have been a completed upload whose bookkeeping a crash left behind.
       await this.uploads.forgetUpload(fileId);
@@ -34,7 +34,7 @@ export class AssetBytesService {
   async deleteUnfinishedUploads(owner: UploadOwner): Promise<void> {
     let unfinished = 0;
     for (const uploadId of await this.uploads.uploadIdsOf(owner)) {
-      if (await this.gridFs.findFile(uploadId)) {
+      if (await this.gridFs.findFileOfAnyTenant(uploadId)) {
         await this.uploads.forgetUpload(uploadId);
       } else {
         await this.uploads.deleteUpload(uploadId);

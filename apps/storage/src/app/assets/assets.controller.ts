@@ -1,4 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Req } from '@nestjs/common';
+import { AllowCallers } from '@media/service-identity';
 import type { Request } from 'express';
 import { requestInput } from '../http/request-input.util';
 import { assetFileLookupRequestSchema, assetFilesRequestSchema, parseRequest } from '../http/storage-request.schemas';
@@ -19,6 +20,7 @@ export interface AssetFileSummary {
 import { AssetBytesService } from './asset-bytes.service';
 
 @Controller('assets')
+@AllowCallers('ingest-api', 'encoder')
 export class AssetsController {
   constructor(
     private readonly bytes: AssetBytesService,
@@ -51,6 +53,7 @@ export class AssetsController {
 
   /** Every stored byte of an asset: its files and its uploads, finished or not. */
   @Delete(':asset_id/files')
+  @AllowCallers('ingest-api')
   @HttpCode(204)
   async removeAll(@Req() request: Request): Promise<void> {
     const owner = parseRequest(assetFilesRequestSchema, requestInput(request, { params: ['asset_id'], headers: ['x-tenant'] }));

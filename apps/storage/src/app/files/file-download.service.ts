@@ -18,7 +18,7 @@ export interface PreparedDownload {
 export class FileDownloadService {
   constructor(private readonly gridFs: GridFsRepository) {}
 
-  async prepare(fileId: string, tenant: string | undefined, conditions: ConditionalHeaders): Promise<PreparedDownload> {
+  async prepare(fileId: string, tenant: string, conditions: ConditionalHeaders): Promise<PreparedDownload> {
     const file = await this.gridFs.findFile(fileId, tenant);
     if (!file) throw new DomainError(404, 'file_not_found', 'File not found', `There is no file ${fileId}.`);
     const etag = entityTag(file.id, file.metadata.sha256, file);

@@ -41,7 +41,7 @@ export class FileUploadService {
       await this.gridFs.recordSha256(upload.id, sha256);
     } catch (error) {
       // The caller never learns this id, so the file would only be garbage: take it back, then report.
-      await this.gridFs.deleteFile(upload.id).catch(() => undefined);
+      await this.gridFs.deleteFile(upload.id, request.tenant).catch(() => undefined);
       throw error;
     }
     return { file_id: upload.id, length, sha256 };

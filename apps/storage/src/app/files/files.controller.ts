@@ -1,15 +1,18 @@
 import { pipeline } from 'node:stream/promises';
 import { Controller, Delete, Get, Head, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { AllowCallers, CurrentCaller, type ServiceName } from '@media/service-identity';
+import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
 import { AssetBytesService } from '../assets/asset-bytes.service';
 import { assertOctetStream, consumingBody, declaredContentLength } from '../http/request-body.reader';
 import { requestInput, headerValue } from '../http/request-input.util';
-import { newFileRequestSchema, optionalTenantSchema, parseRequest } from '../http/storage-request.schemas';
+import { newFileRequestSchema, parseRequest, tenantHeaderSchema } from '../http/storage-request.schemas';
 import { FileDownloadService } from './file-download.service';
 import { FileUploadService, type StoredFileReceipt } from './file-upload.service';
 
-/** Stored files: written in one request, read with ranges, deleted by id. */
+/** Stored files: written in one request, read with ranges, deleted by id (by the gateway only). */
 @Controller('files')
+@AllowCallers('ingest-api', 'encoder')
 export class FilesController {
   constructor(
     private readonly uploads: FileUploadService,
@@ -18,12 +21,14 @@ export class FilesController {
   ) {}
 
   @Post()
-  async store(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<StoredFileReceipt> {
+  async store(@Req() request: Request, @Res({ passthrough: true }) response: Response, @CurrentCaller() caller: ServiceName): Promise<StoredFileReceipt> {
     return consumingBody(request, response, async () => {
       const input = parseRequest(
         newFileRequestSchema,
         requestInput(request, { query: ['max_bytes'], headers: ['x-asset-id', 'x-tenant', 'x-file-name', 'x-content-type', 'x-role'] }),
       );
+      // The encoder adds what it derived from an original; originals come only through the gateway.
+      if (caller === 'encoder' && input.role === 'original') throw new DomainError(403, 'caller_not_allowed', 'Caller not allowed', 'encoder may store renditions, not originals');
       assertOctetStream(headerValue(request, 'content-type'));
       const receipt = await this.uploads.store(request, input, declaredContentLength(headerValue(request, 'content-length')));
       response.location(`/files/${receipt.file_id}`);
@@ -42,13 +47,14 @@ export class FilesController {
   }
 
   @Delete(':file_id')
+  @AllowCallers('ingest-api')
   @HttpCode(204)
   async remove(@Param('file_id') fileId: string, @Req() request: Request): Promise<void> {
-    await this.bytes.deleteFile(fileId, parseRequest(optionalTenantSchema, headerValue(request, 'x-tenant')));
+    await this.bytes.deleteFile(fileId, parseRequest(tenantHeaderSchema, headerValue(request, 'x-tenant')));
   }
 
   private async send(fileId: string, request: Request, response: Response, withBody: boolean): Promise<void> {
-    const tenant = parseRequest(optionalTenantSchema, headerValue(request, 'x-tenant'));
+    const tenant = parseRequest(tenantHeaderSchema, headerValue(request, 'x-tenant'));
     const download = await this.downloads.prepare(fileId, tenant, {
       range: headerValue(request, 'range'),
       ifNoneMatch: headerValue(request, 'if-none-match'),

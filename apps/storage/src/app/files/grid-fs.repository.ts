@@ -109,9 +109,19 @@ export class GridFsRepository implements OnModuleInit {
   }
 
   /** A malformed id is simply not found: ids come from URLs, and a bad one must answer 404, not 500. */
-  async findFile(fileId: string, tenant?: string): Promise<StoredFile | null> {
+  async findFile(fileId: string, tenant: string): Promise<StoredFile | null> {
     if (!STORED_ID.test(fileId)) return null;
-    const doc = await this.files.findOne(tenant === undefined ? { _id: fileId } : { _id: fileId, 'metadata.tenant': tenant });
+    const doc = await this.files.findOne({ _id: fileId, 'metadata.tenant': tenant });
+    return doc ? toStoredFile(doc) : null;
+  }
+
+  /**
+   * Storage's own bookkeeping (has an upload id become a file?), whoever owns it. Never for answering a
+   * caller's read: those go through `findFile` with the caller's tenant.
+   */
+  async findFileOfAnyTenant(fileId: string): Promise<StoredFile | null> {
+    if (!STORED_ID.test(fileId)) return null;
+    const doc = await this.files.findOne({ _id: fileId });
     return doc ? toStoredFile(doc) : null;
   }
 
@@ -134,7 +144,7 @@ export class GridFsRepository implements OnModuleInit {
   }
 
   /** True if a file was deleted; a tenant that does not own the file deletes nothing. */
-  async deleteFile(fileId: string, tenant?: string): Promise<boolean> {
+  async deleteFile(fileId: string, tenant: string): Promise<boolean> {
     const file = await this.findFile(fileId, tenant);
     if (!file) return false;
     await this.chunks.deleteMany({ files_id: file.id });

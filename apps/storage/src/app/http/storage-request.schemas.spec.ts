@@ -3,7 +3,7 @@ import {
   chunkTransferRequestSchema,
   completeUploadRequestSchema,
   newFileRequestSchema,
-  optionalTenantSchema,
+  tenantHeaderSchema,
   parseRequest,
 } from './storage-request.schemas';
 
@@ -129,10 +129,10 @@ describe('complete inputs', () => {
   });
 });
 
-describe('optional tenant', () => {
-  it('accepts absence and a valid tenant, refuses a malformed one', () => {
-    expect(optionalTenantSchema.safeParse(undefined).success).toBe(true);
-    expect(optionalTenantSchema.safeParse('acme').success).toBe(true);
-    expect(optionalTenantSchema.safeParse('a b').success).toBe(false);
+describe('tenant header', () => {
+  it('is required and must be well-formed', () => {
+    expect(tenantHeaderSchema.safeParse(undefined).success).toBe(false);
+    expect(tenantHeaderSchema.safeParse('acme').success).toBe(true);
+    expect(tenantHeaderSchema.safeParse('a b').success).toBe(false);
   });
 });

@@ -125,8 +125,11 @@ export const assetFileLookupRequestSchema = z
   .transform((input) => ({ owner: { assetId: input.asset_id, tenant: input['x-tenant'] }, role: input.role, sha256: input.sha256 }));
 export type AssetFileLookupRequest = z.output<typeof assetFileLookupRequestSchema>;
 
-/** Reads name a tenant optionally: ids are unguessable, but a caller that knows the tenant gets it enforced. */
-export const optionalTenantSchema = z.union([identifier, z.undefined()]);
+/**
+ * Every call that touches a tenant's bytes names the tenant, and only that tenant's files answer: a file id
+ * alone (leaked in a log, guessed) reaches nothing.
+ */
+export const tenantHeaderSchema = identifier;
 
 export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);

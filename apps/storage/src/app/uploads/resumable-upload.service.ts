@@ -41,7 +41,7 @@ export class ResumableUploadService {
 
   async transfer(body: Readable, request: ChunkTransferRequest, declaredLength?: number): Promise<TransferReceipt> {
     const { uploadId, offset, maxBytes, owner } = request;
-    if (await this.gridFs.findFile(uploadId)) {
+    if (await this.gridFs.findFileOfAnyTenant(uploadId)) {
       throw new DomainError(409, 'upload_completed', 'Upload already completed', `Upload ${uploadId} is already a file.`);
     }
     assertOwner(await this.uploads.register(uploadId, owner, new Date()), owner, uploadId);
@@ -80,7 +80,7 @@ export class ResumableUploadService {
    */
   async complete(request: CompleteUploadRequest): Promise<CompletedUpload> {
     const { uploadId, length, owner } = request;
-    const existing = await this.gridFs.findFile(uploadId);
+    const existing = await this.gridFs.findFileOfAnyTenant(uploadId);
     if (existing) return this.alreadyCompleted(existing, request);
 
     const registered = await this.uploads.findOwner(uploadId);
@@ -109,7 +109,7 @@ export class ResumableUploadService {
       new Date(),
     );
     if (!inserted) {
-      const raced = await this.gridFs.findFile(uploadId);
+      const raced = await this.gridFs.findFileOfAnyTenant(uploadId);
       if (raced) return this.alreadyCompleted(raced, request);
     }
     await this.uploads.forgetUpload(uploadId);

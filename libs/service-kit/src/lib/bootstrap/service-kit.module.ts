@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { KafkaModule } from '@media/messaging';
 import { LoggerModule } from 'nestjs-pino';
-import type { BaseConfig } from '../config/load-config';
+import { type BaseConfig, kafkaConnection } from '../config/load-config';
 import { HealthModule } from '../health/health.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { ProblemDetailsFilter } from '../problem/problem-details.filter';
@@ -68,7 +69,7 @@ export class ServiceKitModule {
           // Indexes are declared in schemas and must exist before traffic arrives (unique keys guard invariants).
           autoIndex: true,
         }),
-        KafkaModule.forRoot({ clientId: service, brokers: config.KAFKA_BROKERS }),
+        KafkaModule.forRoot({ clientId: service, brokers: config.KAFKA_BROKERS, ...kafkaConnection(config, (file) => readFileSync(file, 'utf8')) }),
         HealthModule.forRoot(),
         MetricsModule.forRoot(service),
       ],

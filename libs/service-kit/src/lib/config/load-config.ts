@@ -48,6 +48,13 @@ export function baseConfigSchema(defaultPort: number) {
   return z.object({
     MONGODB_URI: configFields.mongodbUri().describe('`mongodb://` or `mongodb+srv://` URI, database included'),
     KAFKA_BROKERS: configFields.kafkaBrokers().describe('comma-separated `host:port` list'),
+    KAFKA_SECURITY_PROTOCOL: z
+      .enum(['PLAINTEXT', 'SASL_SSL'])
+      .default('PLAINTEXT')
+      .describe('`PLAINTEXT` (local runs) or `SASL_SSL`: TLS to the brokers and SASL/SCRAM-SHA-512 with `KAFKA_SASL_USERNAME`/`KAFKA_SASL_PASSWORD`'),
+    KAFKA_SASL_USERNAME: z.string().min(1).optional().describe('SCRAM user of this service (its Kafka principal); required with `SASL_SSL`'),
+    KAFKA_SASL_PASSWORD: z.string().min(1).optional().describe('password of the SCRAM user; required with `SASL_SSL`'),
+    KAFKA_SSL_CA_FILE: z.string().min(1).optional().describe("PEM file of the CA that signed the brokers' certificates; the system's CAs when unset"),
     PORT: configFields.port(defaultPort).describe('HTTP port'),
     HOST: z.string().min(1).default('0.0.0.0').describe('interface to bind'),
     LOG_LEVEL: configFields.logLevel().describe('`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`'),
@@ -76,3 +83,37 @@ export function baseConfigSchema(defaultPort: number) {
   });
 }
 export type BaseConfig = z.infer<ReturnType<typeof baseConfigSchema>>;
+
+/**
+ * The Kafka connection a configuration asks for. SASL_SSL without its credentials or with an unreadable CA
+ * file stops the service at boot, naming the variable, like any other bad setting.
+ */
+export function kafkaConnection(config: BaseConfig, readFile: (path: string) => string): { saslSsl?: { username: string; password: string; ca?: string } } {
+  if (config.KAFKA_SECURITY_PROTOCOL === 'PLAINTEXT') return {};
+  const problems: string[] = [];
+  if (!config.KAFKA_SASL_USERNAME) problems.push('KAFKA_SASL_USERNAME: is required with KAFKA_SECURITY_PROTOCOL=SASL_SSL');
+  if (!config.KAFKA_SASL_PASSWORD) problems.push('KAFKA_SASL_PASSWORD: is required with KAFKA_SECURITY_PROTOCOL=SASL_SSL');
+  let ca: string | undefined;
+  if (config.KAFKA_SSL_CA_FILE) {
+    try {
+      ca = readFile(config.KAFKA_SSL_CA_FILE);
+    } catch (error) {
+      problems.push(`KAFKA_SSL_CA_FILE: cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { saslSsl: { username: config.KAFKA_SASL_USERNAME as string, password: config.KAFKA_SASL_PASSWORD as string, ...(ca ? { ca } : {}) } };
+}
+
+/**
+ * Test-only switches (failpoints that hang or kill the process on purpose) stop a production process at
+ * boot: one left set by a copied environment would otherwise sabotage a live service silently.
+ */
+export function refuseTestSwitchesInProduction<T extends { NODE_ENV: string }>(...switches: (keyof T & string)[]) {
+  return (config: T, context: z.RefinementCtx): void => {
+    if (config.NODE_ENV !== 'production') return;
+    for (const name of switches) {
+      if (config[name] !== undefined) context.addIssue({ code: 'custom', path: [name], message: 'is a test-only switch and is refused with NODE_ENV=production' });
+    }
+  };
+}

@@ -1,6 +1,6 @@
 import { inSpan } from '@media/messaging';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -74,4 +74,12 @@ export function traceResponseHeader(): string | undefined {
 export function withStoredTrace<T>(traceparent: string | null | undefined, name: string, work: () => Promise<T>): Promise<T> {
   const parent = traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
   return inSpan(name, parent, {}, work);
+}
+
+/**
+ * Runs `work` (which starts an outgoing request) without tracing it: no span and, above all, no
+ * `traceparent` header. For calls to third parties, who must not learn our trace ids or correlate them.
+ */
+export function withoutTracePropagation<T>(work: () => T): T {
+  return context.with(suppressTracing(context.active()), work);
 }

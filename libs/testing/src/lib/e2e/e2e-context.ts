@@ -1,4 +1,5 @@
 import { mintHs256Token, type Scope, SCOPES } from '@media/scopes';
+import type { ServiceIdentity } from '../service-identity.fixture';
 
 export interface E2eContext {
   gateway: string;
@@ -11,6 +12,8 @@ export interface E2eContext {
   /** The database the services use, for checks "behind" the API (GridFS read back directly). */
   databaseUri: string;
   kafkaBrokers: string;
+  /** The service keys the suite runs with (see `serviceAuthorization`, `identityEnv`). */
+  identity: ServiceIdentity;
 }
 
 /** Addresses the end-to-end global setup published for this run. */
@@ -28,6 +31,7 @@ export function e2eContext(): E2eContext {
     jwtSecret: read('E2E_JWT_SECRET'),
     databaseUri: read('E2E_DATABASE_URI'),
     kafkaBrokers: read('KAFKA_BROKERS'),
+    identity: JSON.parse(read('E2E_SERVICE_IDENTITY')) as ServiceIdentity,
   };
 }
 

@@ -43,6 +43,7 @@ export async function startIsolatedStack(options: IsolatedStackOptions): Promise
       kafkaBrokers: kafka.brokers,
       database: `${options.name.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`,
       jwtSecret: context.jwtSecret,
+      identity: context.identity,
       logs,
       services: options.services,
       env: { ...options.env, all: { LOG_LEVEL: 'info', ...options.env?.all } },

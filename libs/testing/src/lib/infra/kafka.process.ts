@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify, stripVTControlCharacters } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
 import { freePort, waitFor } from './process-utils';
 
 const execFileAsync = promisify(execFile);
@@ -29,6 +29,8 @@ export interface RunningKafka {
   halt(): Promise<void>;
   /** Starts a halted broker again on the same ports and data; resolves once it serves metadata. */
   resume(): Promise<void>;
+  /** With `saslSsl`: the PEM of the CA that signed the broker's certificate, and the broker's own SCRAM login (a super user). */
+  saslSsl?: { ca: string; superUser: { username: string; password: string } };
 }
 
 export interface StartKafkaOptions {
@@ -38,6 +40,12 @@ export interface StartKafkaOptions {
   /** Parent folder of the broker's throwaway working dir; defaults to the OS temp dir. */
   dataDir?: string;
   log?: (line: string) => void;
+  /**
+   * Clients must use TLS and SASL/SCRAM-SHA-512 (no plaintext listener is opened): a CA and a broker
+   * certificate for 127.0.0.1 are made with openssl, and these SCRAM users are created at format time.
+   * With `acls`, the StandardAuthorizer denies whatever no ACL allows (the broker's own user excepted).
+   */
+  saslSsl?: { users: Record<string, string>; acls?: boolean };
 }
 
 const READY_TIMEOUT_MS = 90_000;
@@ -103,10 +111,12 @@ export async function startKafka(
   const cds = classDataSharing(libsDir, workDir);
 
   const [port, controllerPort] = await twoFreePorts();
+  let security: BrokerSecurity | undefined;
   try {
+    if (options.saslSsl) security = await makeBrokerSecurity(workDir, options.saslSsl);
     await writeFile(
       propsFile,
-      serverProperties({ port, controllerPort, logDir: join(workDir, 'data') }),
+      serverProperties({ port, controllerPort, logDir: join(workDir, 'data'), security }),
     );
 
     await execFileAsync(
@@ -125,6 +135,7 @@ export async function startKafka(
         `--cluster-id=${randomBytes(16).toString('base64url')}`,
         // Single-node dynamic quorum (KIP-853): the voter set lives in the formatted log, not in config.
         '--standalone',
+        ...(security?.scramArgs ?? []),
       ],
       { cwd: workDir, maxBuffer: 4 * 1024 * 1024 },
     ).catch((error: unknown) => {
@@ -185,7 +196,7 @@ export async function startKafka(
     const current = broker;
     await Promise.race([
       // The probe gives up once the JVM is gone, or its polling would hold the caller's process open.
-      waitUntilServing(brokers, current.running),
+      waitUntilServing(brokers, current.running, security?.probe ?? {}),
       current.exited.then((how) => {
         throw new Error(`broker exited during start-up (${how})`);
       }),
@@ -205,6 +216,7 @@ export async function startKafka(
 
   return {
     brokers,
+    ...(security ? { saslSsl: { ca: security.ca, superUser: security.superUser } } : {}),
     stop,
     halt: async () => {
       await terminate();
@@ -310,25 +322,93 @@ async function provision(
   }
 }
 
+interface BrokerSecurity {
+  ca: string;
+  superUser: { username: string; password: string };
+  /** `--add-scram` arguments of the storage format: SCRAM users live in the cluster metadata. */
+  scramArgs: string[];
+  properties: Record<string, string | number | boolean>;
+  /** The readiness probe's client settings: the broker's own user over TLS. */
+  probe: Pick<KafkaConfig, 'ssl' | 'sasl'>;
+}
+
+const USER_NAME = /^[A-Za-z0-9._-]+$/;
+
+async function makeBrokerSecurity(workDir: string, options: NonNullable<StartKafkaOptions['saslSsl']>): Promise<BrokerSecurity> {
+  const tls = join(workDir, 'tls');
+  await mkdir(tls, { recursive: true });
+  const file = (name: string) => join(tls, name);
+  const openssl = (args: string[]) =>
+    execFileAsync('openssl', args, { cwd: tls }).catch((error: unknown) => {
+      throw new Error(`openssl ${args[0]} failed: ${describeExecError(error)}`);
+    });
+  // A throwaway CA and a broker certificate for the loopback address, valid for the run only.
+  await openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=media-test-ca']);
+  await openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', file('broker.key'), '-out', file('broker.csr'), '-subj', '/CN=127.0.0.1']);
+  await writeFile(file('broker.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  await openssl(['x509', '-req', '-in', file('broker.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('broker.pem'), '-days', '2', '-extfile', file('broker.ext')]);
+  // Kafka's PEM key store: the unencrypted PKCS#8 key followed by the certificate chain, in one file.
+  const keyStore = file('broker-keystore.pem');
+  await writeFile(keyStore, `${await readFile(file('broker.key'), 'utf8')}${await readFile(file('broker.pem'), 'utf8')}${await readFile(file('ca.pem'), 'utf8')}`);
+  const ca = await readFile(file('ca.pem'), 'utf8');
+
+  const superUser = { username: 'broker', password: randomBytes(18).toString('base64url') };
+  const users = { ...options.users, [superUser.username]: superUser.password };
+  const scramArgs: string[] = [];
+  for (const [name, password] of Object.entries(users)) {
+    if (!USER_NAME.test(name) || /[\],=]/.test(password)) throw new Error(`SCRAM user ${name}: names are [A-Za-z0-9._-], passwords without ] , =`);
+    scramArgs.push('--add-scram', `SCRAM-SHA-512=[name=${name},password=${password}]`);
+  }
+  const jaas = `org.apache.kafka.common.security.scram.ScramLoginModule required username="${superUser.username}" password="${superUser.password}";`;
+  return {
+    ca,
+    superUser,
+    scramArgs,
+    properties: {
+      'sasl.enabled.mechanisms': 'SCRAM-SHA-512',
+      'sasl.mechanism.inter.broker.protocol': 'SCRAM-SHA-512',
+      'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': jaas,
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': keyStore,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': file('ca.pem'),
+      ...(options.acls
+        ? {
+            'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+            // The controller listener is plaintext on loopback (no client can use it for data) and its
+            // peers are anonymous there; they must still register the broker (CLUSTER_ACTION).
+            'super.users': `User:${superUser.username};User:ANONYMOUS`,
+            'allow.everyone.if.no.acl.found': false,
+          }
+        : {}),
+    },
+    probe: { ssl: { ca: [ca] }, sasl: { mechanism: 'scram-sha-512', ...superUser } },
+  };
+}
+
 function serverProperties({
   port,
   controllerPort,
   logDir,
+  security,
 }: {
   port: number;
   controllerPort: number;
   logDir: string;
+  security?: BrokerSecurity;
 }): string {
+  // The client listener is SASL_SSL when security is asked for; the controller listener stays on loopback.
+  const client = security ? 'SASL_SSL' : 'PLAINTEXT';
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.bootstrap.servers': `127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'listener.security.protocol.map':
-      'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: `${client}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `${client}://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'listener.security.protocol.map': `${client}:${client},CONTROLLER:PLAINTEXT`,
     'controller.listener.names': 'CONTROLLER',
-    'inter.broker.listener.name': 'PLAINTEXT',
+    'inter.broker.listener.name': client,
+    ...security?.properties,
     'log.dirs': logDir,
     // One replica is all there is; the defaults (3) would leave internal topics unwritable.
     'offsets.topic.replication.factor': 1,
@@ -368,8 +448,10 @@ async function twoFreePorts(): Promise<[number, number]> {
 async function waitUntilServing(
   brokers: string,
   stillRunning: () => boolean,
+  security: Pick<KafkaConfig, 'ssl' | 'sasl'>,
 ): Promise<void> {
   const kafka = new Kafka({
+    ...security,
     clientId: 'kafka-readiness-probe',
     brokers: [brokers],
     logLevel: logLevel.NOTHING,

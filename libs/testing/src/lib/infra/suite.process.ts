@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import ConnectionString from 'mongodb-connection-string-url';
+import { serviceIdentityEnv } from '@media/service-identity';
 import { freePort, waitFor } from './process-utils';
 
 export const SERVICES = ['ingest-api', 'storage', 'encoder', 'fanout'] as const;
@@ -22,10 +23,14 @@ export interface SuiteOptions {
   logs: string | 'inherit';
   /** Which services to run (all four by default); the others still get a port, so their URLs stay defined. */
   services?: readonly ServiceName[];
+  /** Each service's keys (`serviceIdentityEnv()`); fresh ones when not given. Authentication is never off. */
+  identity?: Record<ServiceName, NodeJS.ProcessEnv>;
 }
 
 export interface RunningSuite {
   urls: Record<ServiceName, string>;
+  /** The service keys the suite runs with, for tests that call an internal service as one of its callers. */
+  identity: Record<ServiceName, NodeJS.ProcessEnv>;
   mongodbUri: string;
   /** The child process of a service, for tests that kill or signal it. */
   process(service: ServiceName): ChildProcess;
@@ -89,12 +94,13 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     PUBLIC_BASE_URL: urls['ingest-api'],
     ...options.env?.all,
   };
+  const identity = options.identity ?? serviceIdentityEnv();
   const children = new Map<ServiceName, ChildProcess>();
   const replicas = new Set<ChildProcess>();
   let stopping = false;
 
   const launch = (service: ServiceName, extra: NodeJS.ProcessEnv = {}): ChildProcess => {
-    const child = launchService(options.repoRoot, service, { ...shared, ...options.env?.[service], ...extra, PORT: String(ports[service]) }, options.logs);
+    const child = launchService(options.repoRoot, service, { ...shared, ...identity[service], ...options.env?.[service], ...extra, PORT: String(ports[service]) }, options.logs);
     children.set(service, child);
     return child;
   };
@@ -118,6 +124,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
   for (const service of running) launch(service);
   const suite: RunningSuite = {
     urls,
+    identity,
     mongodbUri: mongo.toString(),
     process: (service) => {
       const child = children.get(service);
@@ -126,7 +133,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     },
     launchReplica: async (service, name, env = {}, { ready: waitReady = true } = {}) => {
       const port = await freePort();
-      const child = launchService(options.repoRoot, service, { ...shared, ...options.env?.[service], ...env, PORT: String(port) }, options.logs, name);
+      const child = launchService(options.repoRoot, service, { ...shared, ...identity[service], ...options.env?.[service], ...env, PORT: String(port) }, options.logs, name);
       replicas.add(child);
       child.once('exit', () => replicas.delete(child));
       if (waitReady) {

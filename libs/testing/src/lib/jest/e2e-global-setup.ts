@@ -1,6 +1,9 @@
+// Jest loads global setup with plain `require`, which knows nothing of the `@media/*` path aliases.
+import 'tsconfig-paths/register';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { serviceIdentityEnv } from '@media/service-identity';
 import { startInfrastructure } from '../infra/infrastructure';
 import { findRepoRoot } from '../infra/repo-root';
 import { type RunningSuite, startSuite } from '../infra/suite.process';
@@ -21,12 +24,14 @@ export default async function e2eGlobalSetup(): Promise<void> {
   const logs = path.join(repoRoot, 'reports', 'e2e-logs');
   mkdirSync(logs, { recursive: true });
   const jwtSecret = randomBytes(32).toString('base64url');
+  const identity = serviceIdentityEnv();
   const suite = await startSuite({
     repoRoot,
     mongodbUri: infrastructure.mongodbUri,
     kafkaBrokers: infrastructure.kafkaBrokers,
     database: `e2e_${randomBytes(4).toString('hex')}`,
     jwtSecret,
+    identity,
     logs,
     env: {
       all: { LOG_LEVEL: 'info', UPLOAD_TTL_SECONDS: process.env['E2E_UPLOAD_TTL_SECONDS'] ?? '86400' },
@@ -41,6 +46,8 @@ export default async function e2eGlobalSetup(): Promise<void> {
   process.env['KAFKA_BROKERS'] = infrastructure.kafkaBrokers;
   process.env['E2E_DATABASE_URI'] = suite.mongodbUri;
   process.env['E2E_JWT_SECRET'] = jwtSecret;
+  // Tests act as a service's client (and start replicas) with the same keys the suite runs with.
+  process.env['E2E_SERVICE_IDENTITY'] = JSON.stringify(identity);
   for (const [service, url] of Object.entries(suite.urls)) process.env[`E2E_${service.toUpperCase().replace('-', '_')}_URL`] = url;
   log(`suite up: gateway ${suite.urls['ingest-api']}, storage ${suite.urls.storage}`);
 }

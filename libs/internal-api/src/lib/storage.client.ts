@@ -3,22 +3,12 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole } from '@media/asset-model';
+import { ServiceTokenIssuer } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
+import { type ChunkResult, STORAGE_AUDIENCE, type StoredFileResult } from './storage-api.contract';
 
 export const STORAGE_URL = Symbol('STORAGE_URL');
-
-export interface StoredFileResult {
-  file_id: string;
-  length: number;
-  sha256: string;
-}
-
-export interface ChunkResult {
-  bytes: number;
-  start_offset: number;
-  end_offset: number;
-  chunk_sha256: string;
-}
+export type { ChunkResult, StoredFileResult } from './storage-api.contract';
 
 export interface FileIdentity {
   assetId: string;
@@ -39,13 +29,16 @@ export class StorageRefusal extends Error {
 
 /**
  * The storage service's internal HTTP API. Bodies are piped, so a slow storage write slows the client's
- * upload (backpressure) instead of filling memory.
+ * upload (backpressure) instead of filling memory. Every call carries ingest-api's service token.
  */
 @Injectable()
 export class StorageClient implements OnApplicationShutdown {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(@Inject(STORAGE_URL) private readonly baseUrl: string) {}
+  constructor(
+    @Inject(STORAGE_URL) private readonly baseUrl: string,
+    private readonly identity: ServiceTokenIssuer,
+  ) {}
 
   uploadFile(source: Readable, file: FileIdentity & { fileName: string; contentType: string; role: CdnFileRole; maxBytes: number }): Promise<StoredFileResult> {
     return this.streamTo<StoredFileResult>('POST', `/files?max_bytes=${file.maxBytes}`, source, {
@@ -77,15 +70,16 @@ export class StorageClient implements OnApplicationShutdown {
   }
 
   /** Opens a file for streaming to a client; the caller pipes (and must consume or destroy) the response. */
-  openFile(fileId: string, headers: { range?: string; ifNoneMatch?: string; method: 'GET' | 'HEAD' }): Promise<IncomingMessage> {
+  openFile(fileId: string, headers: { tenant: string; range?: string; ifNoneMatch?: string; method: 'GET' | 'HEAD' }): Promise<IncomingMessage> {
     return this.send(headers.method, `/files/${encodeURIComponent(fileId)}`, {
+      'x-tenant': headers.tenant,
       ...(headers.range ? { range: headers.range } : {}),
       ...(headers.ifNoneMatch ? { 'if-none-match': headers.ifNoneMatch } : {}),
     });
   }
 
-  async deleteFile(fileId: string): Promise<void> {
-    const response = await this.send('DELETE', `/files/${encodeURIComponent(fileId)}`, {});
+  async deleteFile(fileId: string, tenant: string): Promise<void> {
+    const response = await this.send('DELETE', `/files/${encodeURIComponent(fileId)}`, { 'x-tenant': tenant });
     await readJson(response, true);
   }
 
@@ -93,7 +87,7 @@ export class StorageClient implements OnApplicationShutdown {
   async deleteVariants(assetId: string, tenant: string): Promise<number> {
     const listed = await this.send('GET', `/assets/${encodeURIComponent(assetId)}/files?role=variant`, { 'x-tenant': tenant });
     const { items } = await readJson<{ items: { file_id: string }[] }>(listed);
-    for (const item of items) await this.deleteFile(item.file_id);
+    for (const item of items) await this.deleteFile(item.file_id, tenant);
     return items.length;
   }
 
@@ -106,7 +100,7 @@ export class StorageClient implements OnApplicationShutdown {
     const request = httpRequest(url, {
       method,
       agent: this.agent,
-      headers: { ...headers, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+      headers: { ...headers, authorization: await this.identity.authorization(STORAGE_AUDIENCE), 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
     });
     let requestFailed: unknown;
     const responded = new Promise<IncomingMessage>((resolve, reject) => {
@@ -132,9 +126,10 @@ export class StorageClient implements OnApplicationShutdown {
     return readJson<T>(response);
   }
 
-  private send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  private async send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+    const authorization = await this.identity.authorization(STORAGE_AUDIENCE);
     return new Promise((resolve, reject) => {
-      const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers });
+      const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers: { ...headers, authorization } });
       request.once('response', resolve);
       request.once('error', (error) => reject(storageUnavailable(error)));
       request.end(body);

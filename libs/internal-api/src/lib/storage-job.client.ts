@@ -4,8 +4,10 @@ import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole, StoredFileRole } from '@media/asset-model';
+import { ServiceTokenIssuer } from '@media/service-identity';
 
-export const STORAGE_URL = Symbol('STORAGE_URL');
+import { STORAGE_URL } from './storage.client';
+import { STORAGE_AUDIENCE, type StoredFileResult } from './storage-api.contract';
 
 /** A storage call did not get the answer it needed: the job is retried later, not failed. */
 export class StorageUnavailableError extends Error {
@@ -18,11 +20,7 @@ export class StorageUnavailableError extends Error {
   }
 }
 
-export interface StoredFileReceipt {
-  file_id: string;
-  length: number;
-  sha256: string;
-}
+export type StoredFileReceipt = StoredFileResult;
 
 /** No socket activity for this long ends a storage call (a hung storage must not hold a job forever). */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -31,13 +29,17 @@ const MAX_RESULT_BYTES = 64 * 1024 * 1024 * 1024;
 
 /**
  * The storage service's internal API as the encoder needs it. Bytes are streamed between storage and
- * the job's temporary folder, never held whole in memory.
+ * the job's temporary folder, never held whole in memory. Every call carries the encoder's service token;
+ * storage lets it read and add files, never delete them.
  */
 @Injectable()
 export class EncoderStorageClient implements OnApplicationShutdown {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
-  constructor(@Inject(STORAGE_URL) private readonly baseUrl: string) {}
+  constructor(
+    @Inject(STORAGE_URL) private readonly baseUrl: string,
+    private readonly identity: ServiceTokenIssuer,
+  ) {}
 
   /** The storage ids of the asset's original with this hash (normally one; any of them has the same bytes). */
   async findOriginal(assetId: string, tenant: string, sha256: string): Promise<string[]> {
@@ -78,6 +80,7 @@ export class EncoderStorageClient implements OnApplicationShutdown {
       agent: this.agent,
       timeout: IDLE_TIMEOUT_MS,
       headers: {
+        authorization: await this.identity.authorization(STORAGE_AUDIENCE),
         'content-type': 'application/octet-stream',
         'content-length': String(size),
         'x-asset-id': file.assetId,
@@ -132,19 +135,14 @@ export class EncoderStorageClient implements OnApplicationShutdown {
     throw new StorageUnavailableError(`storage answered ${response.statusCode} to a file check`, response.statusCode);
   }
 
-  async deleteFile(fileId: string, tenant: string): Promise<void> {
-    const response = await this.send('DELETE', `/files/${encodeURIComponent(fileId)}`, { 'x-tenant': tenant });
-    const body = await readBody(response);
-    if (response.statusCode !== 204) throw new StorageUnavailableError(`storage answered ${response.statusCode} to a delete: ${body.slice(0, 200)}`, response.statusCode);
-  }
-
   onApplicationShutdown(): void {
     this.agent.destroy();
   }
 
-  private send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  private async send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+    const authorization = await this.identity.authorization(STORAGE_AUDIENCE);
     return new Promise((resolve, reject) => {
-      const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers, timeout: IDLE_TIMEOUT_MS });
+      const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers: { ...headers, authorization }, timeout: IDLE_TIMEOUT_MS });
       request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
       request.once('response', resolve);
       request.once('error', (error) => reject(new StorageUnavailableError(`storage is unreachable: ${error.message}`)));
@@ -158,7 +156,7 @@ export class EncoderStorageClient implements OnApplicationShutdown {
       method,
       agent: this.agent,
       timeout: IDLE_TIMEOUT_MS,
-      headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': String(size) },
+      headers: { ...headers, authorization: await this.identity.authorization(STORAGE_AUDIENCE), 'content-type': 'application/octet-stream', 'content-length': String(size) },
     });
     request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
     const responded = new Promise<IncomingMessage>((resolve, reject) => {

@@ -1,6 +1,8 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { ServiceTokenIssuer } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
+import { FANOUT_AUDIENCE, FANOUT_HEADERS, FANOUT_WEBHOOKS_PATH } from './fanout-api.contract';
 
 export const FANOUT_URL = Symbol('FANOUT_URL');
 
@@ -15,25 +17,30 @@ export interface FanoutAnswer {
 }
 
 /**
- * Fanout's internal webhook API. The gateway authenticates; fanout trusts the tenant it is told
- * (`x-tenant`), so this client is the only way a tenant reaches it.
+ * Fanout's internal webhook API. The gateway authenticates the customer; fanout takes the tenant it is
+ * told (`x-tenant`) only with ingest-api's service token, so this client is the only way a tenant reaches it.
  */
 @Injectable()
 export class FanoutClient implements OnApplicationShutdown {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
-  constructor(@Inject(FANOUT_URL) private readonly baseUrl: string) {}
+  constructor(
+    @Inject(FANOUT_URL) private readonly baseUrl: string,
+    private readonly identity: ServiceTokenIssuer,
+  ) {}
 
-  forward(method: string, path: string, caller: { tenant: string; actor: string }, body?: unknown): Promise<FanoutAnswer> {
+  async forward(method: string, path: string, caller: { tenant: string; actor: string }, body?: unknown): Promise<FanoutAnswer> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const authorization = await this.identity.authorization(FANOUT_AUDIENCE);
     return new Promise<FanoutAnswer>((resolve, reject) => {
-      const request = httpRequest(new URL(`/internal/webhooks${path}`, this.baseUrl), {
+      const request = httpRequest(new URL(`${FANOUT_WEBHOOKS_PATH}${path}`, this.baseUrl), {
         method,
         agent: this.agent,
         timeout: TIMEOUT_MS,
         headers: {
-          'x-tenant': caller.tenant,
-          'x-actor': caller.actor,
+          authorization,
+          [FANOUT_HEADERS.tenant]: caller.tenant,
+          [FANOUT_HEADERS.actor]: caller.actor,
           ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
         },
       });
