@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Asset } from '@media/asset-model';
 import { signFormat } from '@media/asset-model';
-import { centreBand, e2eContext, findRepoRoot, freePort, launchService, makeBandedImage, makeRotatedPhoto, fixtureDir, multipartBody, tokenFor, waitFor } from '@media/testing';
+import { centreBand, e2eContext, findRepoRoot, freePort, identityEnv, launchService, serviceAuthorization, makeBandedImage, makeRotatedPhoto, fixtureDir, multipartBody, tokenFor, waitFor } from '@media/testing';
 import { readFile } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import sharp from 'sharp';
@@ -51,7 +51,7 @@ describe('images on demand', () => {
   }
 
   async function variantsStored(asset: Asset): Promise<number> {
-    const response = await fetch(`${context.storage}/assets/${asset.id}/files?role=variant`, { headers: { 'x-tenant': TENANT } });
+    const response = await fetch(`${context.storage}/assets/${asset.id}/files?role=variant`, { headers: { 'x-tenant': TENANT, authorization: await serviceAuthorization('ingest-api', 'storage', context.identity) } });
     return ((await response.json()) as { items: unknown[] }).items.length;
   }
 
@@ -292,7 +292,7 @@ describe('images on demand', () => {
       };
       const start = async (service: 'encoder' | 'ingest-api', name: string, env: Record<string, string>) => {
         const port = await freePort();
-        children.push(launchService(repoRoot, service, { ...shared, ...env, PORT: String(port) }, logs, name));
+        children.push(launchService(repoRoot, service, { ...shared, ...identityEnv(service, context.identity), ...env, PORT: String(port) }, logs, name));
         const url = `http://127.0.0.1:${port}`;
         await waitFor(`${name} readiness`, async () => (await fetch(`${url}/health/ready`)).ok, { timeoutMs: 90_000 });
         return url;
