@@ -26,20 +26,26 @@ const ioPackages = [
   'child_process',
 ];
 
+// What a server is made of. The client package runs in browsers and in other people's programs: none of it.
+const serverPackages = ['@nestjs/*', 'kafkajs', 'mongoose', 'mongodb', 'express', 'busboy', 'jose', 'pino', 'pino-http', 'nestjs-pino', 'prom-client', '@opentelemetry/*'];
+
 const productionConstraints = [
   // Apps depend on libs, never on other apps; each app sees only its own scope and the shared one.
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:client'] },
   { sourceTag: 'scope:ingest', onlyDependOnLibsWithTags: ['scope:ingest', 'scope:shared'] },
   { sourceTag: 'scope:storage', onlyDependOnLibsWithTags: ['scope:storage', 'scope:shared'] },
   { sourceTag: 'scope:encoder', onlyDependOnLibsWithTags: ['scope:encoder', 'scope:shared'] },
   { sourceTag: 'scope:fanout', onlyDependOnLibsWithTags: ['scope:fanout', 'scope:shared'] },
+  // The client package and the CLI on it speak only the public API: the shared contracts, never a service's code.
+  { sourceTag: 'scope:client', onlyDependOnLibsWithTags: ['scope:client', 'scope:shared'] },
+  { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: serverPackages },
   // Platform libs wrap infrastructure and may use the pure libs.
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform'] },
   // Pure libs: no I/O, no framework.
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'], bannedExternalImports: ioPackages },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'], bannedExternalImports: ioPackages },
   // End-to-end tests drive the running services from outside, as a client would: no app code.
-  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:testing'] },
+  { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:testing', 'type:client'] },
   // The testing lib starts real servers and may use everything except apps.
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform', 'type:testing'] },
 ];

@@ -23,53 +23,12 @@ import { type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { TOPICS } from '@media/asset-model';
 import { sampleAsset, sampleEnvelope } from '@media/testing';
 import { startBenchSuite } from './bench-suite.util';
+import { Arrivals, type Percentiles, percentiles } from './latency.util';
 
 const SAMPLES = Number(process.env['BENCH_EVENTS'] ?? 500);
 const WARM_UP = 30;
 const GOALS = { uploadToKafkaP99Ms: 100, kafkaToWebhookP99Ms: 250 };
 const BASELINE_TOPIC = 'bench.baseline.v1';
-
-interface Percentiles {
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-  samples: number;
-}
-
-/** Nearest-rank percentiles. */
-function percentiles(values: readonly number[]): Percentiles {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
-  return { p50: rank(0.5), p90: rank(0.9), p99: rank(0.99), max: sorted[sorted.length - 1] as number, mean: values.reduce((a, b) => a + b, 0) / values.length, samples: values.length };
-}
-
-/** Resolves `wait(key)` when `arrive(key)` is called, whichever comes first; records the arrival time. */
-class Arrivals {
-  private readonly times = new Map<string, number>();
-  private readonly waiters = new Map<string, (at: number) => void>();
-
-  arrive(key: string): void {
-    const at = performance.now();
-    if (this.times.has(key)) return;
-    this.times.set(key, at);
-    this.waiters.get(key)?.(at);
-  }
-
-  wait(key: string, timeoutMs = 30_000): Promise<number> {
-    const known = this.times.get(key);
-    if (known !== undefined) return Promise.resolve(known);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no arrival for ${key} within ${timeoutMs} ms`)), timeoutMs);
-      this.waiters.set(key, (at) => {
-        clearTimeout(timer);
-        this.waiters.delete(key);
-        resolve(at);
-      });
-    });
-  }
-}
 
 async function outsideConsumer(kafka: Kafka, topic: string, keyOf: (value: string) => string | undefined, arrivals: Arrivals): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId: `bench-${randomUUID()}`, maxWaitTimeInMs: 100 });

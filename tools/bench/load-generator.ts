@@ -28,6 +28,10 @@ export type LoadRequest =
   | { kind: 'chunked'; start: number; bytes: number; name: string; pauseBeforeFinishMs?: number }
   | { kind: 'one-request'; bytes: number; name: string }
   | { kind: 'concurrent-chunked'; clients: number; bytesPerClient: number }
+  /** The same slices as `concurrent-chunked`, each written by a direct GridFSBucket writer at once; deleted after timing. */
+  | { kind: 'concurrent-baseline'; clients: number; bytesPerClient: number }
+  /** The fastest direct writer written here: chunk documents in batches with one insertMany in flight. */
+  | { kind: 'fastest-baseline'; bytes: number }
   | { kind: 'close' };
 
 export interface LoadResults {
@@ -37,6 +41,8 @@ export interface LoadResults {
   chunked: ChunkedUploadTiming & { server: { ingestFinishMs: number; storageCompleteMs: number } };
   'one-request': { asset: AssetBody; seconds: number };
   'concurrent-chunked': { seconds: number; uploads: ChunkedUploadTiming[] };
+  'concurrent-baseline': { seconds: number };
+  'fastest-baseline': { seconds: number };
   close: null;
 }
 

@@ -2,7 +2,8 @@
 import { createReadStream, openAsBlob } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-import { GridFSBucket, MongoClient, type ObjectId } from 'mongodb';
+import { GridFSBucket, MongoClient, ObjectId } from 'mongodb';
+import { ChunkBatcher } from '../../apps/storage/src/app/uploads/chunk-layout.util';
 import type { LoadGeneratorInit, LoadReply, LoadRequest, LoadResults } from './load-generator';
 import { MediaApiClient } from './media-api.client';
 import { INGEST_MULTIPART_ROUTE, oneRequestMs, type RouteDuration, routeDuration, STORAGE_COMPLETE_ROUTE } from './service-metrics.util';
@@ -69,10 +70,55 @@ async function handle(request: LoadRequest): Promise<LoadResults[keyof LoadResul
       );
       return { seconds: (performance.now() - began) / 1000, uploads };
     }
+    case 'concurrent-baseline': {
+      const size = (await source).size;
+      const began = performance.now();
+      const ids = await Promise.all(
+        Array.from({ length: request.clients }, async (_, i) => {
+          const start = (i * request.bytesPerClient) % Math.max(1, size - request.bytesPerClient + 1);
+          const upload = bucket.openUploadStream(`baseline-client-${i}.bin`);
+          await pipeline(createReadStream(init.sourceFile, { start, end: start + request.bytesPerClient - 1 }), upload);
+          return upload.id;
+        }),
+      );
+      const seconds = (performance.now() - began) / 1000;
+      for (const id of ids) await bucket.delete(id);
+      return { seconds };
+    }
+    case 'fastest-baseline': {
+      const began = performance.now();
+      lastBaselineId = await fastestWrite(request.bytes);
+      return { seconds: (performance.now() - began) / 1000 };
+    }
     case 'close':
       await client.close();
       return null;
   }
+}
+
+/**
+ * The fastest direct GridFS writer written here: the file read in large pieces, cut into chunk documents,
+ * 8 per insertMany with one in flight while the next batch fills, then the files document. An ordinary
+ * GridFS file of the baseline's bucket, deleted by `baseline-cleanup` like the baseline's.
+ */
+async function fastestWrite(bytes: number): Promise<ObjectId> {
+  const id = new ObjectId();
+  const chunks = client.db().collection(`${init.baselineBucket}.chunks`);
+  const batcher = new ChunkBatcher(init.gridFsChunkBytes, 8, 0);
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const dispatch = async (firstN: number, datas: Buffer[]): Promise<void> => {
+    await inFlight;
+    if (datas.length > 0) inFlight = chunks.insertMany(datas.map((data, i) => ({ _id: new ObjectId(), files_id: id, n: firstN + i, data })));
+  };
+  for await (const piece of createReadStream(init.sourceFile, { start: 0, end: bytes - 1, highWaterMark: 2 * 1024 * 1024 })) {
+    for (const batch of batcher.accept(piece as Buffer)) await dispatch(batch.firstN, batch.chunks);
+  }
+  const rest = batcher.drain();
+  const tail = batcher.tailView();
+  await dispatch(rest.firstN, tail.length > 0 ? [...rest.chunks, tail] : rest.chunks);
+  await inFlight;
+  await client.db().collection(`${init.baselineBucket}.files`).insertOne({ _id: id, length: bytes, chunkSize: init.gridFsChunkBytes, uploadDate: new Date(), filename: `fastest-${bytes}.bin` });
+  return id;
 }
 
 parentPort?.on('message', ({ id, request }: { id: number; request: LoadRequest }) => {

@@ -12,6 +12,7 @@ export interface AssetBody {
   status: string;
   file_size: number;
   checksum: { sha256: string } | null;
+  cdn_files?: { items: { url: string; role: string }[] };
 }
 
 export interface ChunkedUploadTiming {

@@ -1,6 +1,8 @@
 /** The benchmark's result as data (upload.json) and as a page for people (upload.md). */
 import type { CpuUse } from './cpu-meter.util';
 import type { HashCost } from './hash-cost.util';
+import { type MetadataReadResult, renderMetadataReads } from './metadata-read.measure';
+import { type ReadPathResult, renderReadPath } from './read-path.measure';
 import type { Summary } from './stats.util';
 
 export const MiB = 1024 * 1024;
@@ -21,6 +23,8 @@ export interface MachineFacts {
 }
 
 export interface BenchConfig {
+  /** A smoke run (`--quick`): every measurement, fewer and smaller; ratios indicative only. */
+  quick?: boolean;
   largeBytes: number;
   chunkBytes: number;
   oneRequestBytes: number;
@@ -110,6 +114,8 @@ export interface BenchResult {
   finishLatency?: FinishLatencyResult;
   memory?: MemoryResult;
   hashCost?: HashCost;
+  readPath?: ReadPathResult;
+  metadataReads?: MetadataReadResult;
   /** CPU over every run of one kind, added up. */
   cpu: Record<string, CpuUse & { bytes: number }>;
   analysis: string[];
@@ -133,6 +139,7 @@ export const CPU_KINDS: Record<string, string> = {
   'baseline-one-request': 'GridFS baseline, one-request size',
   'api-one-request': 'API one request',
   'api-concurrent': '8 concurrent clients',
+  'fastest-large': 'fastest direct writer, large file',
 };
 
 function cpuTable(result: BenchResult): string[] {
@@ -159,6 +166,50 @@ function cpuTable(result: BenchResult): string[] {
   return lines;
 }
 
+/**
+ * The byte path before its rework (commit 2e868d3, report of 2026-11-25 on a quiet machine, 1 GiB, 5
+ * repetitions): what every later run is set against in its "Before and after" table.
+ */
+const BEFORE = {
+  chunkedRatio: 0.456,
+  oneRequestRatio: 0.76,
+  ingestCpuPerGiB: 9.3,
+  storageCpuPerGiB: 18.19,
+  /** Measured by hand with curl against the same stack: 90 MiB/s through /cdn vs 1,200 MiB/s for a direct read (512 MiB). */
+  downloadRatio: 0.07,
+  getOneRps: '370–450',
+  listRps: '~150',
+};
+
+function beforeAfter(result: BenchResult): string[] {
+  const chunkedCpu = result.cpu['api-chunked'];
+  const perGiB = (name: string): number | undefined =>
+    chunkedCpu && chunkedCpu.bytes > 0 && chunkedCpu.cpuSeconds[name] !== undefined ? (chunkedCpu.cpuSeconds[name] as number) / (chunkedCpu.bytes / GiB) : undefined;
+  const now = (value: number | undefined, digits = 3): string => (value === undefined ? 'not measured' : fixed(value, digits));
+  const ingest = perGiB('ingest-api');
+  const storage = perGiB('storage');
+  const reads = result.metadataReads;
+  return [
+    '## Before and after',
+    '',
+    'Before: the byte path as it was at commit 2e868d3 (report of 2026-11-25, quiet machine, 1 GiB, 5 repetitions; the download ratio and read rates were measured by hand then, with curl and autocannon). After: this run.',
+    '',
+    '| measure | before | after (this run) | goal |',
+    '|---|---|---|---|',
+    `| chunked upload ÷ GridFSBucket | ${BEFORE.chunkedRatio} | ${now(result.chunked?.ratio)} | ≥ 0.85 |`,
+    `| one-request upload ÷ GridFSBucket | ${BEFORE.oneRequestRatio} | ${now(result.oneRequest?.ratio)} | ≥ 0.85 |`,
+    `| ingest-api + storage CPU s/GiB, chunked | ${fixed(BEFORE.ingestCpuPerGiB + BEFORE.storageCpuPerGiB)} (ingest-api ${BEFORE.ingestCpuPerGiB}, storage ${BEFORE.storageCpuPerGiB}) | ${ingest === undefined || storage === undefined ? 'not measured' : `${fixed(ingest + storage)} (ingest-api ${fixed(ingest)}, storage ${fixed(storage)})`} | ≤ 14 |`,
+    `| download through /cdn ÷ direct read | ${BEFORE.downloadRatio} | ${now(result.readPath?.download?.ratio)} | ≥ 0.85 |`,
+    `| 1 MiB range p99 /cdn ÷ driver | not measured | ${now(result.readPath?.ranges?.ratio, 2)} | ≤ 1.5 |`,
+    `| 8 concurrent chunked uploads ÷ 8 direct writers | not measured | ${now(result.readPath?.concurrent?.ratio)} | ≥ 0.85 |`,
+    `| GET /assets/{id} requests/s (÷ driver) | ${BEFORE.getOneRps} | ${reads ? `${fixed(reads.getOne.api.requestsPerSecond, 0)} (${fixed(reads.getOne.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
+    `| GET /assets?limit=100 requests/s (÷ driver) | ${BEFORE.listRps} | ${reads ? `${fixed(reads.list.api.requestsPerSecond, 0)} (${fixed(reads.list.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
+    '',
+    'Where ingest-api and storage spend their CPU on these paths, before and after, from `node --cpu-prof` under this benchmark: [upload-profiles.md](upload-profiles.md).',
+    '',
+  ];
+}
+
 export function renderMarkdown(result: BenchResult): string {
   const { machine, config } = result;
   const out: string[] = [];
@@ -169,6 +220,7 @@ export function renderMarkdown(result: BenchResult): string {
     `same database server (chunk size ${config.gridFsChunkBytes} bytes, as storage writes). Throughput is MiB/s; medians with (min – max).`,
     '',
   );
+  if (config.quick) out.push('**Quick run** (`--quick`): fewer and smaller measurements to smoke-test the benchmark; its ratios are indicative only.', '');
   out.push('## Machine', '');
   out.push('| fact | value |', '|---|---|');
   out.push(`| date | ${machine.date} |`);
@@ -212,6 +264,9 @@ export function renderMarkdown(result: BenchResult): string {
   }
   out.push('');
 
+  out.push(...beforeAfter(result));
+  out.push(...renderReadPath(result.readPath));
+  out.push(...renderMetadataReads(result.metadataReads));
   out.push('## Every repetition', '');
   if (chunked) {
     out.push(`- 1, API chunked (MiB/s): ${list(chunked.api)}`);

@@ -7,6 +7,9 @@
  *
  * Knobs for a shorter run while working on it (the defaults are what the report's goals are about):
  * BENCH_LARGE_MIB (1024), BENCH_REPS (5), BENCH_FINISH_REPS (5). MONGO_JAVA_OPTS is honoured when set.
+ * `--quick` (or BENCH_QUICK=1): a smoke run of every measurement in a few minutes (256 MiB, one
+ * repetition, fewer reads and assets); its report says so and its ratios are indicative only.
+ * BENCH_CPU_PROF=<dir>: ingest-api and storage write V8 CPU profiles (node --cpu-prof) there.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,6 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Db, MongoClient } from 'mongodb';
 import ConnectionString from 'mongodb-connection-string-url';
 import { mintHs256Token, SCOPES } from '@media/scopes';
+import { type PrivateServiceKey, ServiceTokenIssuer, serviceIdentityEnv } from '@media/service-identity';
 import { findRepoRoot, type RunningSuite, startInfrastructure, startSuite, waitFor } from '@media/testing';
 import { addCpuUse, type CpuUse, startCpuMeter } from './cpu-meter.util';
 import { LoadGenerator } from './load-generator';
@@ -24,6 +28,8 @@ import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from 
 import { measureHashCost } from './hash-cost.util';
 import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
+import { measureMetadataReads, seedAssets } from './metadata-read.measure';
+import { concurrentResult, measureDownloads, measureRanges, type ReadPathResult } from './read-path.measure';
 import { startRssSampler } from './rss-sampler';
 import { type Summary, summarize } from './stats.util';
 import {
@@ -48,13 +54,16 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
+const QUICK = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
+
 const CONFIG: BenchConfig = {
-  largeBytes: Math.max(100, positiveInt('BENCH_LARGE_MIB', 1024)) * MiB,
+  quick: QUICK,
+  largeBytes: Math.max(100, positiveInt('BENCH_LARGE_MIB', QUICK ? 256 : 1024)) * MiB,
   chunkBytes: 50 * MiB, // the seed's (and the server's suggested) chunk size
   oneRequestBytes: 100 * MiB,
   smallBytes: 10 * MiB,
-  repetitions: positiveInt('BENCH_REPS', 5),
-  finishRepetitions: positiveInt('BENCH_FINISH_REPS', 5),
+  repetitions: positiveInt('BENCH_REPS', QUICK ? 1 : 5),
+  finishRepetitions: positiveInt('BENCH_FINISH_REPS', QUICK ? 1 : 5),
   concurrentClients: 8,
   chunksPerClient: 2,
   rssIntervalMs: 50,
@@ -62,7 +71,9 @@ const CONFIG: BenchConfig = {
   // number and size of chunk documents as the API path does, not the driver's 255 KiB default.
   gridFsChunkBytes: 262_144,
 };
-const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB };
+const GOALS = { throughputRatio: 0.85, finishMs: 100, rssGrowthBytes: 64 * MiB, rangeP99Ratio: 1.5, metadataReadRatio: 0.6 };
+/** The metadata reads run as a tenant of their own, so the list counts only the assets seeded for them. */
+const READS_TENANT = 'bench-reads';
 /** When the finish-latency goal is missed: large uploads whose finish waits this long after the last chunk. */
 const FINISH_DIAGNOSIS_REPS = 3;
 const FINISH_PAUSE_MS = 2_000;
@@ -76,10 +87,11 @@ const DEFAULT_MONGO_JAVA_OPTS = '-Xms4g -Xmx8g';
 const RSS_JUDGED = ['ingest-api', 'storage'];
 /** The machine is shared: before measuring, wait (bounded) until other processes use less than this. */
 const QUIET_OTHER_CORES = 0.25;
-const QUIET_WAIT_MS = 60_000;
+// A quick run is a smoke test: it does not wait for a quiet machine nor repeat disturbed measurements.
+const QUIET_WAIT_MS = QUICK ? 2_000 : 60_000;
 /** Above this average during a measurement, other processes' load disturbs it: it is measured again. */
 const DISTURBING_OTHER_CORES = 0.15;
-const MAX_RETRIES = 2;
+const MAX_RETRIES = QUICK ? 0 : 2;
 const RETRY_QUIET_WAIT_MS = 45_000;
 /**
  * The whole command should end within ~15 minutes: a quiet machine needs ~6. Retries of disturbed
@@ -100,6 +112,12 @@ interface Context {
   /** For deletes between runs, which are not measured. */
   api: MediaApiClient;
   db: Db;
+  storageUrl: string;
+  /** What a direct call to storage carries: ingest-api's service token and the tenant. */
+  storageHeaders: () => Promise<Record<string, string>>;
+  gateway: string;
+  /** A token of READS_TENANT. */
+  readsToken: string;
   sha256: string;
   prefixSha256: Map<number, string>;
   /** CPU is accounted for these processes (the services, the database server, Kafka). */
@@ -442,7 +460,7 @@ async function measure(context: Context): Promise<void> {
       probes,
     };
     const finish = result.finishLatency;
-    if (!finish.met && Date.now() < context.diagnosisDeadline) {
+    if (!finish.met && !CONFIG.quick && Date.now() < context.diagnosisDeadline) {
       // Is it the finish's own work, or work the last transfer left behind (collections, deletes)?
       await section(context, `finish latency diagnosis: ${FINISH_DIAGNOSIS_REPS} × ${CONFIG.largeBytes / MiB} MiB, ${FINISH_PAUSE_MS} ms pause before the finish`, async () => {
         const pausedMs: number[] = [];
@@ -455,6 +473,89 @@ async function measure(context: Context): Promise<void> {
       result.errors.push('finish latency diagnosis skipped: the run had used up its time budget');
     }
   }
+  await measureReadPathAndConcurrency(context);
+  await section(context, `metadata reads with ${CONFIG.quick ? 1_000 : 10_000} assets`, async () => {
+    const count = CONFIG.quick ? 1_000 : 10_000;
+    const ids = await seedAssets(context.gateway, context.readsToken, count);
+    await context.collectDatabaseGarbage?.();
+    context.result.metadataReads = await measureMetadataReads({
+      gateway: context.gateway,
+      token: context.readsToken,
+      tenant: READS_TENANT,
+      db: context.db,
+      ids,
+      pids: context.pids,
+      seconds: CONFIG.quick ? 4 : 10,
+      goal: GOALS.metadataReadRatio,
+    });
+    const reads = context.result.metadataReads;
+    log(`  GET /assets/{id} ${reads.getOne.api.requestsPerSecond.toFixed(0)}/s vs driver ${reads.getOne.driver.requestsPerSecond.toFixed(0)}/s; list ${reads.list.api.requestsPerSecond.toFixed(0)}/s vs ${reads.list.driver.requestsPerSecond.toFixed(0)}/s`);
+  });
+}
+
+/** Downloads and ranges of the large original, the fastest direct writer, and 8 concurrent uploads vs 8 direct writers. */
+async function measureReadPathAndConcurrency(context: Context): Promise<void> {
+  const readPath: ReadPathResult = {};
+  context.result.readPath = readPath;
+  const fastest: number[] = [];
+  await section(context, `fastest direct writer: ${CONFIG.repetitions} × ${CONFIG.largeBytes / MiB} MiB`, async () => {
+    for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
+      await context.collectDatabaseGarbage?.();
+      const meter = startCpuMeter(context.pids);
+      const { seconds } = await context.load.run({ kind: 'fastest-baseline', bytes: CONFIG.largeBytes });
+      accountCpu(context, 'fastest-large', meter(), CONFIG.largeBytes);
+      await context.load.run({ kind: 'baseline-cleanup' });
+      fastest.push(mibPerSecond(CONFIG.largeBytes, seconds));
+    }
+    if (context.result.chunked) {
+      readPath.fastestUpload = { mibps: summarize(fastest), chunkedRatio: context.result.chunked.api.median / summarize(fastest).median };
+    }
+  });
+
+  await section(context, `downloads and ranges of a ${CONFIG.largeBytes / MiB} MiB original`, async () => {
+    const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: CONFIG.largeBytes, name: 'download-source.bin' });
+    const asset = timing.asset;
+    const url = asset.cdn_files?.items.find((item) => item.role === 'original')?.url;
+    const file = await context.db.collection<{ _id: string }>('fs.files').findOne({ 'metadata.asset_id': asset.id, 'metadata.role': 'original' });
+    if (!url || !file) throw new Error('the uploaded original has no /cdn url or no GridFS file');
+    try {
+      readPath.download = await measureDownloads({
+        db: context.db,
+        pids: context.pids,
+        cdnUrl: url,
+        storageUrl: context.storageUrl,
+        storageHeaders: context.storageHeaders,
+        fileId: file._id,
+        bytes: CONFIG.largeBytes,
+        repetitions: CONFIG.repetitions,
+        goal: GOALS.throughputRatio,
+        beforeRun: context.collectDatabaseGarbage,
+      });
+      log(`  /cdn ${readPath.download.cdn.median.toFixed(1)} MiB/s, driver ${readPath.download.bucket.median.toFixed(1)}, fastest ${readPath.download.fastest.median.toFixed(1)}, storage ${readPath.download.storage.median.toFixed(1)}`);
+      readPath.ranges = await measureRanges({ db: context.db, cdnUrl: url, fileId: file._id, bytes: CONFIG.largeBytes, samples: CONFIG.quick ? 60 : 300, goal: GOALS.rangeP99Ratio });
+      log(`  ranges p99 /cdn ${readPath.ranges.cdnMs.p99.toFixed(1)} ms, driver ${readPath.ranges.bucketMs.p99.toFixed(1)} ms`);
+    } finally {
+      await deleteAsset(context, asset.id);
+    }
+  });
+
+  const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
+  const api: number[] = [];
+  const baseline: number[] = [];
+  await section(context, `${CONFIG.concurrentClients} concurrent chunked uploads vs ${CONFIG.concurrentClients} direct writers`, async () => {
+    const total = bytesPerClient * CONFIG.concurrentClients;
+    for (let rep = 0; rep < Math.max(1, Math.min(3, CONFIG.repetitions)); rep += 1) {
+      await context.collectDatabaseGarbage?.();
+      const apiRun = await context.load.run({ kind: 'concurrent-chunked', clients: CONFIG.concurrentClients, bytesPerClient });
+      for (const upload of apiRun.uploads) await deleteAsset(context, upload.asset.id);
+      await context.collectDatabaseGarbage?.();
+      const baselineRun = await context.load.run({ kind: 'concurrent-baseline', clients: CONFIG.concurrentClients, bytesPerClient });
+      api.push(mibPerSecond(total, apiRun.seconds));
+      baseline.push(mibPerSecond(total, baselineRun.seconds));
+      log(`  ${CONFIG.concurrentClients} concurrent: API ${api.at(-1)?.toFixed(1)} MiB/s, direct ${baseline.at(-1)?.toFixed(1)} MiB/s`);
+    }
+    readPath.concurrent = concurrentResult(CONFIG.concurrentClients, bytesPerClient, api, baseline, GOALS.throughputRatio);
+  });
 }
 
 const spreadOf = (summary: Summary): string => `${summary.median.toFixed(1)} (${summary.min.toFixed(1)} – ${summary.max.toFixed(1)})`;
@@ -663,27 +764,47 @@ function printSummary(result: BenchResult, reportFile: string): void {
 async function withSuite(
   repoRoot: string,
   logDir: string,
-  run: (suite: RunningSuite, infraUri: string, jwtSecret: string) => Promise<void>,
+  run: (suite: RunningSuite, infraUri: string, jwtSecret: string, asIngestApi: ServiceTokenIssuer) => Promise<void>,
 ): Promise<void> {
   const infra = await startInfrastructure({ repoRoot, log: (line) => log(`[infra] ${line}`) });
   try {
     const jwtSecret = randomBytes(32).toString('base64url');
+    // The services' keys are made here so that the benchmark can call storage directly as ingest-api does.
+    const identity = serviceIdentityEnv();
+    const asIngestApi = new ServiceTokenIssuer('ingest-api', JSON.parse(identity['ingest-api']['SERVICE_SIGNING_KEY'] ?? '') as PrivateServiceKey);
     const suite = await startSuite({
+      identity,
       repoRoot,
       mongodbUri: infra.mongodbUri,
       kafkaBrokers: infra.kafkaBrokers,
       database: `bench_${randomBytes(4).toString('hex')}`,
       jwtSecret,
       logs: logDir,
+      nodeArgs: profilingArgs(),
     });
     try {
-      await run(suite, infra.mongodbUri, jwtSecret);
+      await run(suite, infra.mongodbUri, jwtSecret, asIngestApi);
     } finally {
       await suite.stop();
     }
   } finally {
     await infra.stop();
   }
+}
+
+/** BENCH_CPU_PROF=<dir>: the services whose CPU per byte is judged write V8 CPU profiles there when they stop. */
+function profilingArgs(): Partial<Record<'ingest-api' | 'storage', string[]>> {
+  const dir = process.env['BENCH_CPU_PROF'];
+  if (!dir) return {};
+  const flags = (service: string) => ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`, `--cpu-prof-name=${service}.${Date.now()}.cpuprofile`];
+  return { 'ingest-api': flags('ingest-api'), storage: flags('storage') };
+}
+
+async function writeReports(reportDir: string, result: BenchResult): Promise<string> {
+  const markdownFile = path.join(reportDir, 'upload.md');
+  await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(markdownFile, renderMarkdown(result));
+  return markdownFile;
 }
 
 async function main(): Promise<void> {
@@ -703,7 +824,7 @@ async function main(): Promise<void> {
     log(`writing ${CONFIG.largeBytes / MiB} MiB of random bytes to ${sourceFile}`);
     const { sha256, prefixSha256 } = await writeRandomFile(sourceFile, CONFIG.largeBytes, [CONFIG.smallBytes, CONFIG.oneRequestBytes]);
     log('starting Kafka, the database server and the services');
-    await withSuite(repoRoot, logDir, async (suite, infraUri, jwtSecret) => {
+    await withSuite(repoRoot, logDir, async (suite, infraUri, jwtSecret, asIngestApi) => {
       const mongoPort = new ConnectionString(infraUri).hosts[0]?.split(':')[1];
       const mongoPid = findChildPid((argv) => argv.includes('Launcher') && mongoPort !== undefined && argv.includes(mongoPort));
       const kafkaPid = findChildPid((argv) => argv.includes('kafka.Kafka'));
@@ -747,6 +868,10 @@ async function main(): Promise<void> {
           collectDatabaseGarbage: mongoGc,
           api: new MediaApiClient(suite.urls['ingest-api'], token),
           db: client.db(),
+          storageUrl: suite.urls.storage,
+          storageHeaders: async () => ({ authorization: await asIngestApi.authorization('storage'), 'x-tenant': 'bench' }),
+          gateway: suite.urls['ingest-api'],
+          readsToken: await mintHs256Token({ secret: jwtSecret, tenant: READS_TENANT, scopes: SCOPES, subject: 'upload-bench' }),
           sha256,
           prefixSha256,
           pids,
@@ -759,6 +884,9 @@ async function main(): Promise<void> {
           if (result) result.hashCost = await measureHashCost();
         });
         result.analysis = analyse(result, result.machine.cores);
+        // Written now as well: stopping the servers afterwards has been seen to hang on a loaded machine.
+        result.machine.durationSeconds = (Date.now() - began) / 1000;
+        await writeReports(reportDir, result);
       } finally {
         await load.stop();
         await client.close();
@@ -769,9 +897,7 @@ async function main(): Promise<void> {
   }
   if (!result) throw new Error('nothing was measured');
   result.machine.durationSeconds = (Date.now() - began) / 1000;
-  const markdownFile = path.join(reportDir, 'upload.md');
-  await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(markdownFile, renderMarkdown(result));
+  const markdownFile = await writeReports(reportDir, result);
   printSummary(result, path.relative(repoRoot, markdownFile));
   if (result.errors.length > 0) process.exitCode = 1;
 }

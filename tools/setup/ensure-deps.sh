@@ -17,6 +17,8 @@ command -v pdftoppm >/dev/null || missing+=(poppler-utils)
 command -v kcat >/dev/null || missing+=(kcat)
 # prlimit (util-linux) puts the encoder's tools under CPU and memory limits; minimal images may lack it.
 command -v prlimit >/dev/null || missing+=(util-linux)
+# unshare and setpriv (util-linux too) isolate those tools: no network, an unprivileged user.
+{ command -v unshare >/dev/null && command -v setpriv >/dev/null; } || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "[setup] please install: ${missing[*]} (needs root)" >&2

@@ -25,3 +25,4 @@ export * from './lib/media/hostile-fixtures';
 export * from './lib/media/pdf-fixtures';
 export * from './lib/media/photo-fixtures';
 export * from './lib/readme-config-table';
+export * from './lib/net/fault-proxy';

@@ -5,6 +5,7 @@ import { ServiceKitModule } from '@media/service-kit';
 import { AssetEventsConsumer } from './deliveries/asset-events.consumer';
 import { DeliveryPlanner } from './deliveries/delivery.planner';
 import { DeliveryRepository } from './deliveries/delivery.repository';
+import { DeliveryRetention } from './deliveries/delivery.retention';
 import { DeliveryWorker } from './deliveries/delivery.worker';
 import { SENDER_OPTIONS, type SenderOptions, WebhookSender } from './deliveries/webhook.sender';
 import type { FanoutConfig } from './fanout.config';
@@ -41,6 +42,7 @@ export class AppModule {
         DeliveryRepository,
         WebhookSender,
         DeliveryWorker,
+        DeliveryRetention,
         DeliveryPlanner,
         AssetEventsConsumer,
         WebhooksService,

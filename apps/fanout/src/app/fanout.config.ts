@@ -32,6 +32,15 @@ export const fanoutConfigSchema = baseConfigSchema(3003).extend({
   WEBHOOK_LEASE_SECONDS: configFields.positiveInt(60).describe('how long a claimed delivery stays with one replica before another may take it over'),
   WEBHOOK_POLL_INTERVAL_MS: configFields.positiveInt(1000).describe('how often due deliveries are looked for when nothing woke the worker'),
   WEBHOOK_CONCURRENCY: configFields.positiveInt(16).describe('deliveries sent at once per replica'),
+  WEBHOOK_TENANT_CONCURRENCY: configFields
+    .positiveInt(4)
+    .describe("deliveries of one tenant sent at once per replica: a tenant whose endpoints hang holds at most this many of the replica's slots"),
+  WEBHOOK_ENDPOINT_CONCURRENCY: configFields.positiveInt(2).describe('deliveries to one subscription sent at once per replica'),
+  WEBHOOKS_PER_TENANT: configFields.positiveInt(100).describe('subscriptions one tenant may have; one more is refused with 409 `webhook_limit_reached`'),
+  WEBHOOK_DELIVERY_RETENTION_SECONDS: configFields
+    .positiveInt(30 * 24 * 60 * 60)
+    .describe('a finished delivery (succeeded or failed) and its attempts leave the log this long after it finished (TTL index, and a sweep for servers without TTL)'),
+  WEBHOOK_MANUAL_RETRIES: configFields.positiveInt(10).describe('manual retries of one delivery; one more is refused with 409 `retry_limit_reached`'),
   FANOUT_MESSAGE_MAX_ATTEMPTS: configFields.positiveInt(5).describe('attempts at one Kafka message before it goes to `assets.events.dlq.v1`'),
 });
 export type FanoutConfig = z.infer<typeof fanoutConfigSchema>;

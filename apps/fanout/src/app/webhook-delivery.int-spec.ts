@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AssetEventEnvelope, TOPICS, verifyWebhook } from '@media/asset-model';
+import { type AssetEventEnvelope, DEAD_LETTER_HEADERS, TOPICS, verifyWebhook } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
 import { bootService, integrationEnv, type RunningService, sampleAsset, serviceAuthorization } from '@media/testing';
 import type { Consumer, Producer } from 'kafkajs';
 import { AppModule } from './app.module';
-import { DLQ_REASON_HEADER } from './deliveries/asset-events.consumer';
 import { loadFanoutConfig } from './fanout.config';
 
 interface Received {
@@ -238,7 +237,7 @@ describe('fanout: assets.events.v1 → signed webhook deliveries', () => {
       await dlq.subscribe({ topic: TOPICS.assetEventsDeadLetter, fromBeginning: true });
       await dlq.run({
         eachMessage: async ({ message }) => {
-          if (String(message.key) === key) dead.push({ reason: String(message.headers?.[DLQ_REASON_HEADER]), value: String(message.value) });
+          if (String(message.key) === key) dead.push({ reason: String(message.headers?.[DEAD_LETTER_HEADERS.reason]), value: String(message.value) });
         },
       });
       await publish('{not json', key);

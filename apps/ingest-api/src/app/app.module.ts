@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
 import { AssetRepository } from './assets/asset.repository';
@@ -13,15 +14,25 @@ import { IMAGING_URL, ImagingClient } from './images/imaging.client';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
+import { AssetReferencesController } from './internal/asset-references.controller';
 import { STORAGE_URL, StorageClient } from '@media/internal-api';
 import { OutboxRelay } from './outbox/outbox.relay';
 import { UploadMetrics } from './uploads/upload.metrics';
 import { OutboxSignal } from './outbox/outbox.signal';
 import { ProcessingResultsConsumer } from './processing/processing-results.consumer';
 import { ProcessingResultsService } from './processing/processing-results.service';
+import { RateLimitInterceptor } from './rate-limit/rate-limit.interceptor';
+import { RateLimitRepository } from './rate-limit/rate-limit.repository';
 import { MultipartController } from './uploads/multipart.controller';
 import { UploadExpirySweeper } from './uploads/upload-expiry.sweeper';
-import { UploadsService } from './uploads/uploads.service';
+import { FinishUploadUseCase } from './uploads/finish-upload.use-case';
+import { OneRequestUploadUseCase } from './uploads/one-request-upload.use-case';
+import { OriginalStore } from './uploads/original-store';
+import { StartUploadUseCase } from './uploads/start-upload.use-case';
+import { TransferChunkUseCase } from './uploads/transfer-chunk.use-case';
+import { UploadFormsHandler } from './uploads/upload-forms.handler';
+import { UploadProgressUseCase } from './uploads/upload-progress.use-case';
+import { UploadTransitions } from './uploads/upload-transitions';
 import { FANOUT_URL, FanoutClient } from '@media/internal-api';
 import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
@@ -37,7 +48,7 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController],
+      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
@@ -49,13 +60,22 @@ export class AppModule {
         ImageVariantService,
         AssetRepository,
         AssetsService,
-        UploadsService,
+        UploadTransitions,
+        OriginalStore,
+        StartUploadUseCase,
+        OneRequestUploadUseCase,
+        TransferChunkUseCase,
+        FinishUploadUseCase,
+        UploadProgressUseCase,
+        UploadFormsHandler,
         UploadMetrics,
         OutboxSignal,
         OutboxRelay,
         UploadExpirySweeper,
         ProcessingResultsService,
         ProcessingResultsConsumer,
+        RateLimitRepository,
+        { provide: APP_INTERCEPTOR, useClass: RateLimitInterceptor },
       ],
     };
   }

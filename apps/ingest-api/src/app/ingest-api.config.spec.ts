@@ -25,7 +25,7 @@ describe('ingest-api token settings', () => {
 
 
   it('requires issuer and audience with a JWKS', () => {
-    expect(() => loadIngestApiConfig({ ...base, JWT_JWKS_URL: 'https://idp/jwks' })).toThrow(/- JWT_ISSUER: is required with JWT_JWKS_URL\n  - JWT_AUDIENCE: is required/);
+    expect(() => loadIngestApiConfig({ ...base, JWT_JWKS_URL: 'https://idp/jwks' })).toThrow(/- JWT_ISSUER: is required with JWT_JWKS_URL\n {2}- JWT_AUDIENCE: is required/);
   });
 
   it('takes a JWKS over https only, http only on loopback with the development switch', () => {

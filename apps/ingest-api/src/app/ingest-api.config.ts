@@ -3,6 +3,8 @@ import { baseConfigSchema, configFields, loadConfig, refuseTestSwitchesInProduct
 import { z } from 'zod';
 
 const MiB = 1024 * 1024;
+/** A refill rate: fractions allowed (0.5 = one every two seconds). */
+const perSecond = (fallback: number) => z.coerce.number().positive().finite().default(fallback);
 
 export const ingestApiConfigSchema = baseConfigSchema(3000)
   .extend({
@@ -48,6 +50,15 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     UPLOAD_TTL_SECONDS: configFields.positiveInt(24 * 60 * 60).describe('an unfinished upload expires after this'),
     UPLOAD_LEASE_SECONDS: configFields.positiveInt(30).describe('how long a transfer holds its upload without renewing (renewed while bytes flow)'),
     UPLOAD_EXPIRY_SWEEP_SECONDS: configFields.positiveInt(60).describe('how often expired uploads are looked for'),
+    RATE_LIMIT_READS_PER_SECOND: perSecond(100).describe('per tenant: GET/HEAD requests the bucket regains each second (shared by all replicas)'),
+    RATE_LIMIT_READS_BURST: configFields.positiveInt(2000).describe('per tenant: GET/HEAD requests the bucket holds (a burst); past it, 429 `rate_limited`'),
+    RATE_LIMIT_WRITES_PER_SECOND: perSecond(50).describe('per tenant: POST/PUT/PATCH/DELETE requests the bucket regains each second'),
+    RATE_LIMIT_WRITES_BURST: configFields.positiveInt(1000).describe('per tenant: POST/PUT/PATCH/DELETE requests the bucket holds'),
+    RATE_LIMIT_UPLOAD_BYTES_PER_SECOND: perSecond(1024 * MiB).describe('per tenant: request-body bytes (by `Content-Length`) the bucket regains each second'),
+    RATE_LIMIT_UPLOAD_BYTES_BURST: configFields.positiveInt(20 * 1024 * MiB).describe('per tenant: request-body bytes the bucket holds; a larger body passes only on a full bucket'),
+    OUTBOX_MAX_PENDING_EVENTS: configFields
+      .positiveInt(100)
+      .describe('events of one asset waiting for Kafka; a change that would add more is refused with 429 `pending_events_limit` (the outbox cannot grow without end while Kafka is away)'),
     /**
      * Test-only failpoint, off unless set: `hang-after-publish` stops the outbox relay for good after Kafka
      * acknowledged a batch and before the events are removed, so a test can kill the process exactly there.

@@ -4,14 +4,18 @@ import { ServiceKitModule } from '@media/service-kit';
 import { AssetBytesService } from './assets/asset-bytes.service';
 import { AssetEventsConsumer } from './assets/asset-events.consumer';
 import { AssetsController } from './assets/assets.controller';
+import { GarbageCollector } from './collector/garbage-collector.service';
+import { OrphanScanRepository } from './collector/orphan-scan.repository';
 import { mongoDbProvider } from './database/mongo-db.provider';
 import { FileDownloadService } from './files/file-download.service';
 import { FileUploadService } from './files/file-upload.service';
 import { FilesController } from './files/files.controller';
 import { GridFsRepository } from './files/grid-fs.repository';
 import type { StorageConfig } from './storage.config';
+import { STORAGE_CONFIG } from './storage-config.token';
 import { ChunkedUploadRepository } from './uploads/chunked-upload.repository';
 import { ResumableUploadService } from './uploads/resumable-upload.service';
+import { RunningHashes } from './uploads/running-hashes';
 import { UploadsController } from './uploads/uploads.controller';
 
 @Module({})
@@ -22,14 +26,18 @@ export class AppModule {
       imports: [ServiceKitModule.forRoot({ service: 'storage', config }), ServiceIdentityModule.forCallee({ service: 'storage', trustedKeys: config.SERVICE_TRUSTED_KEYS })],
       controllers: [FilesController, UploadsController, AssetsController],
       providers: [
+        { provide: STORAGE_CONFIG, useValue: config },
         mongoDbProvider,
         GridFsRepository,
         ChunkedUploadRepository,
         FileUploadService,
         FileDownloadService,
         ResumableUploadService,
+        RunningHashes,
         AssetBytesService,
         AssetEventsConsumer,
+        OrphanScanRepository,
+        GarbageCollector,
       ],
     };
   }

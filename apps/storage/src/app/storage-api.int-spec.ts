@@ -4,6 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { bootService, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
 import { type Db, GridFSBucket, MongoClient, ObjectId } from 'mongodb';
 import { AppModule } from './app.module';
+import { CHUNKS_PER_INSERT } from './files/grid-fs-chunk.writer';
+import { RunningHashes } from './uploads/running-hashes';
 import { loadStorageConfig } from './storage.config';
 
 const CS = 262_144;
@@ -267,9 +269,9 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
         headers: { ...fileHeaders(randomUUID()), 'content-length': 4 * MiB },
         body: patternStream(5, 0, 4 * MiB),
         abortAfter: {
-          bytes: 3 * CS + 10,
-          // Abort only once the server has really written chunks, so the cleanup is what is under test.
-          beforeAbort: () => eventually('chunks written', async () => (await db.collection('fs.chunks').countDocuments()) >= chunksBefore + 2),
+          bytes: (CHUNKS_PER_INSERT + 3) * CS + 10,
+          // Abort only once the server has really written chunks (a batch of them), so the cleanup is what is under test.
+          beforeAbort: () => eventually('chunks written', async () => (await db.collection('fs.chunks').countDocuments()) >= chunksBefore + CHUNKS_PER_INSERT),
         },
       });
       expect(result).toBe('aborted');
@@ -410,6 +412,21 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       await expectPattern(ranged.body as AsyncIterable<Uint8Array>, 20, CS - 3, 7);
     }, 180_000);
 
+    it('rebuilds the whole-file hash from the stored bytes when an upload arrives from another replica', async () => {
+      const uploadId = randomUUID();
+      const assetId = randomUUID();
+      // The running hash lives in the process that took the transfers; forgetting it is what another
+      // replica (or this one after a restart) sees: it must rebuild it from fs.chunks and the saved tail.
+      const hashes = running.app.get(RunningHashes);
+      let offset = 0;
+      for (const size of [CS + 7, 3 * CS, 5]) {
+        offset = await transferAll(uploadId, assetId, 50, [size], offset);
+        hashes.forget(uploadId);
+      }
+      const response = await complete(uploadId, assetId, offset);
+      expect(await response.json()).toEqual({ file_id: uploadId, length: offset, sha256: patternSha256(50, offset) });
+    }, 60_000);
+
     it('keeps committed data when a transfer exceeds max_bytes or its client disconnects, and a retry succeeds', async () => {
       const uploadId = new ObjectId().toHexString();
       const assetId = randomUUID();
@@ -424,10 +441,13 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       expect(json(tooLarge)).toMatchObject({ code: 'chunk_too_large', max_bytes: 700_000 });
       expect(await chunksOf(uploadId)).toBe(committedChunks);
 
-      // A client that goes away after storage wrote two chunks of its transfer.
+      // A client that goes away after storage wrote a batch of chunks of its transfer.
       const aborted = await putChunk(uploadId, assetId, committed, patternStream(30, committed, 4 * MiB), 64 * MiB, {
         headers: { 'content-type': 'application/octet-stream', 'x-asset-id': assetId, 'x-tenant': tenant, 'content-length': 4 * MiB },
-        abortAfter: { bytes: 3 * CS, beforeAbort: () => eventually('transfer chunks written', async () => (await chunksOf(uploadId)) >= committedChunks + 2) },
+        abortAfter: {
+          bytes: (CHUNKS_PER_INSERT + 3) * CS,
+          beforeAbort: () => eventually('transfer chunks written', async () => (await chunksOf(uploadId)) >= committedChunks + CHUNKS_PER_INSERT),
+        },
       });
       expect(aborted).toBe('aborted');
       await eventually('the aborted transfer cleaned up', async () => (await chunksOf(uploadId)) === committedChunks);

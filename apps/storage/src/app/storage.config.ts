@@ -1,8 +1,20 @@
 import { serviceCalleeConfigFields } from '@media/service-identity';
-import { baseConfigSchema, loadConfig } from '@media/service-kit';
+import { baseConfigSchema, configFields, loadConfig } from '@media/service-kit';
 import type { z } from 'zod';
 
-export const storageConfigSchema = baseConfigSchema(3001).extend(serviceCalleeConfigFields);
+export const storageConfigSchema = baseConfigSchema(3001)
+  .extend(serviceCalleeConfigFields)
+  .extend({
+    INGEST_API_URL: configFields
+      .url()
+      .optional()
+      .describe("ingest-api's internal URL: the garbage collector asks it which stored ids assets still reference; unset, nothing is collected"),
+    STORAGE_GC_INTERVAL_SECONDS: configFields.positiveInt(600).describe('how often one replica (a lease in MongoDB) looks for bytes no asset references'),
+    STORAGE_GC_GRACE_SECONDS: configFields
+      .positiveInt(24 * 60 * 60)
+      .describe('only bytes older than this are candidates: longer than any request, encoder job or Kafka outage that may still reference them'),
+    STORAGE_GC_BATCH: configFields.positiveInt(500).describe('candidates of each kind (files, uploads, chunks, parts) looked at per pass'),
+  });
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
 
 export function loadStorageConfig(env: NodeJS.ProcessEnv = process.env): StorageConfig {

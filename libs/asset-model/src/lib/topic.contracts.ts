@@ -9,6 +9,21 @@ export type SuiteServiceName = 'ingest-api' | 'storage' | 'encoder' | 'fanout';
 /** The `ce_source` of every event ingest-api publishes on `assets.events.v1`. */
 export const ASSET_EVENT_SOURCE = '/media-assets/ingest-api';
 
+/** The `ce_source` of every result the encoder publishes on `assets.processing-results.v1`. */
+export const PROCESSING_RESULT_SOURCE = '/media-assets/encoder';
+
+/**
+ * The suite's consumer groups. A group id is part of the contract: renaming one makes a new group that
+ * reads the topic again from the beginning, so they are written once, here.
+ */
+export const CONSUMER_GROUPS = {
+  storageAssetEvents: 'storage',
+  fanoutAssetEvents: 'fanout',
+  encoderAssetEvents: 'encoder',
+  ingestProcessingResults: 'ingest-api-processing-results',
+} as const;
+export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUPS];
+
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Kafka headers of a CloudEvents 1.0 binary-mode message: the value is the event data itself. */
@@ -59,7 +74,7 @@ export interface MessageContract {
 export interface TopicParticipant {
   service: SuiteServiceName;
   /** Consumer group, for receivers whose group is fixed. */
-  groupId?: string;
+  groupId?: ConsumerGroup;
   summary: string;
 }
 
@@ -93,9 +108,9 @@ export const TOPIC_CONTRACTS: Readonly<Record<Topic, TopicContract>> = {
     },
     producers: [{ service: 'ingest-api', summary: 'publishes each committed change of an asset (outbox relay, idempotent producer, acks=all)' }],
     consumers: [
-      { service: 'storage', groupId: 'storage', summary: 'deletes the bytes of deleted assets and of expired uploads' },
-      { service: 'fanout', groupId: 'fanout', summary: "stores one webhook delivery per matching subscription of the event's tenant" },
-      { service: 'encoder', groupId: 'encoder', summary: 'records a processing job for each uploaded original (renditions, posters, thumbnails, waveforms, previews)' },
+      { service: 'storage', groupId: CONSUMER_GROUPS.storageAssetEvents, summary: 'deletes the bytes of deleted assets and of expired uploads' },
+      { service: 'fanout', groupId: CONSUMER_GROUPS.fanoutAssetEvents, summary: "stores one webhook delivery per matching subscription of the event's tenant" },
+      { service: 'encoder', groupId: CONSUMER_GROUPS.encoderAssetEvents, summary: 'records a processing job for each uploaded original (renditions, posters, thumbnails, waveforms, previews)' },
     ],
   },
   [TOPICS.assetEventsDeadLetter]: {
@@ -122,10 +137,10 @@ export const TOPIC_CONTRACTS: Readonly<Record<Topic, TopicContract>> = {
       summary: 'outcome of one processing job: probed properties and the files produced, or the error',
       contentType: 'application/json',
       payload: processingResultSchema,
-      headers: cloudEventKafkaHeadersSchema([PROCESSING_RESULT_EVENT_TYPE]),
+      headers: cloudEventKafkaHeadersSchema([PROCESSING_RESULT_EVENT_TYPE], PROCESSING_RESULT_SOURCE),
       key: assetIdKey,
     },
     producers: [{ service: 'encoder', summary: 'reports each finished job' }],
-    consumers: [{ service: 'ingest-api', groupId: 'ingest-api-processing-results', summary: 'applies the result to the asset (and emits asset.changed)' }],
+    consumers: [{ service: 'ingest-api', groupId: CONSUMER_GROUPS.ingestProcessingResults, summary: 'applies the result to the asset (and emits asset.changed)' }],
   },
 };

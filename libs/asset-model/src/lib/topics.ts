@@ -21,3 +21,8 @@ export const TOPIC_PARTITIONS: Readonly<Record<Topic, number>> = {
   [TOPICS.assetEventsDeadLetter]: 6,
   [TOPICS.processingResults]: 6,
 };
+
+/** Where consumers of a topic put the messages they give up on; a topic without an entry has none. */
+export const DEAD_LETTER_TOPICS: Readonly<Partial<Record<Topic, Topic>>> = {
+  [TOPICS.assetEvents]: TOPICS.assetEventsDeadLetter,
+};

@@ -30,6 +30,8 @@ export interface ResilientConsumerOptions {
   disconnectExtras?: () => Promise<void>;
   /** The service's Prometheus registry: handler durations by outcome and the group's lag go there. */
   registry?: Registry;
+  /** Partitions handled at once (order within each partition is kept); 1 unless set. */
+  partitionsConsumedConcurrently?: number;
 }
 
 const LAG_CACHE_MS = 5_000;
@@ -174,7 +176,7 @@ export class ResilientConsumer {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     if (this.stopping.signal.aborted) return;
-    await consumer.run({ eachMessage: (payload) => this.handle(payload) });
+    await consumer.run({ partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1, eachMessage: (payload) => this.handle(payload) });
     logger.log({ topic, group: groupId }, 'consuming');
   }
 

@@ -10,13 +10,11 @@ export class EncoderMetrics {
   /** Every job end, including those that never ran (worker_crashed). */
   readonly jobs: Counter<'label' | 'outcome'>;
   readonly running: Gauge;
-  readonly events: Counter<'outcome'>;
-  readonly consumerUp: Gauge;
   readonly results: Counter<'outcome'>;
   /** On-demand image requests by outcome: rendered here, cached, waited for another render, refused, failed. */
   readonly imageRenders: Counter<'outcome'>;
   readonly imageRenderDuration: Histogram;
-  /** The service's registry, for metrics made elsewhere (the consumer's lag and handler durations). */
+  /** The service's registry, for metrics made elsewhere (the consumer's outcomes, lag and handler durations). */
   readonly registry: Registry;
 
   constructor(metrics: MetricsRegistry) {
@@ -36,13 +34,6 @@ export class EncoderMetrics {
       registers,
     });
     this.running = new Gauge({ name: 'encoder_jobs_running', help: 'Jobs this replica is running now', registers });
-    this.events = new Counter({
-      name: 'encoder_asset_events_total',
-      help: 'Messages of assets.events.v1 seen by the encoder, by outcome (queued, duplicate, ignored, invalid)',
-      labelNames: ['outcome'],
-      registers,
-    });
-    this.consumerUp = new Gauge({ name: 'encoder_asset_events_consumer_up', help: '1 while the assets.events.v1 consumer is a member of its group', registers });
     this.results = new Counter({
       name: 'encoder_results_published_total',
       help: 'Results published to assets.processing-results.v1, by outcome (ready, failed)',

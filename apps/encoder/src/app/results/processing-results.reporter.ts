@@ -1,12 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { PROCESSING_RESULT_EVENT_TYPE, processingResultSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
+import { PROCESSING_RESULT_EVENT_TYPE, PROCESSING_RESULT_SOURCE, processingResultSchema, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
 import type { Producer } from 'kafkajs';
 import type { EncodingJobRecord } from '../jobs/encoding-job.record';
 import { EncodingJobRepository } from '../jobs/encoding-job.repository';
 import { EncoderMetrics } from '../jobs/encoder.metrics';
 
-export const RESULT_SOURCE = '/media-assets/encoder';
 /** How often recorded results that did not reach Kafka (a crash, a broker away) are looked for. */
 const SWEEP_INTERVAL_MS = 5_000;
 /** A result younger than this is still being published by the worker that recorded it. */
@@ -63,7 +62,7 @@ export class ProcessingResultsReporter implements OnApplicationBootstrap, OnAppl
             ...cloudEventHeaders({
               id: result.id,
               type: PROCESSING_RESULT_EVENT_TYPE,
-              source: RESULT_SOURCE,
+              source: PROCESSING_RESULT_SOURCE,
               time: new Date(result.created_on),
               traceparent: job.traceparent ?? undefined,
             }),

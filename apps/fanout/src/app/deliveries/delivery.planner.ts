@@ -32,9 +32,11 @@ export class DeliveryPlanner {
     const tenant = asTenantId(envelope.tenant);
     const subscriptions = (await this.webhooks.listActive(tenant)).filter((webhook) => wants(webhook, envelope));
     const now = new Date();
-    let created = 0;
-    for (const webhook of subscriptions) {
-      const inserted = await this.deliveries.insertOnce({
+    const traceparent = currentTraceparent() ?? null;
+    // One round trip for all of them: a tenant with many subscriptions must not hold the consumer (and so
+    // other tenants' events) for one insert each.
+    return this.deliveries.insertAllOnce(
+      subscriptions.map((webhook) => ({
         _id: randomUUID(),
         tenant,
         webhook_id: webhook._id,
@@ -47,12 +49,10 @@ export class DeliveryPlanner {
         lease_token: null,
         attempts: [],
         last_error: null,
-        traceparent: currentTraceparent() ?? null,
+        traceparent,
         created_on: now,
         changed_on: now,
-      });
-      if (inserted) created += 1;
-    }
-    return created;
+      })),
+    );
   }
 }

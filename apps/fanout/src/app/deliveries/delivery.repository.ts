@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Collection, MongoServerError } from 'mongodb';
+import { type Collection, MongoBulkWriteError } from 'mongodb';
 import type { Model } from 'mongoose';
+import type { FanoutConfig } from '../fanout.config';
+import { FANOUT_CONFIG } from '../fanout-config.token';
 import type { DeliveryAttempt, DeliveryRecord, TenantId } from '../webhooks/webhook.record';
 import { DELIVERY_MODEL } from '../webhooks/webhook.schema';
 
@@ -19,6 +21,9 @@ export type AttemptOutcome =
   | { status: 'pending'; nextAttemptAt: Date; failures: number }
   | { status: 'failed'; failures: number };
 
+/** A manual retry: the delivery, or why there is none. */
+export type RetryResult = { kind: 'retried'; record: DeliveryRecord } | { kind: 'not_found' } | { kind: 'limit_reached'; limit: number };
+
 /**
  * The delivery log and queue in one: a delivery is a document with `next_attempt_at`; a replica claims a
  * due one by moving `next_attempt_at` past its lease in one compare-and-set, so no two replicas send the
@@ -27,26 +32,38 @@ export type AttemptOutcome =
 @Injectable()
 export class DeliveryRepository {
   private readonly collection: Collection<DeliveryRecord>;
+  private readonly retentionMs: number;
+  private readonly manualRetries: number;
 
-  constructor(@InjectModel(DELIVERY_MODEL) model: Model<DeliveryRecord>) {
+  constructor(@InjectModel(DELIVERY_MODEL) model: Model<DeliveryRecord>, @Inject(FANOUT_CONFIG) config: FanoutConfig) {
     this.collection = model.collection as unknown as Collection<DeliveryRecord>;
+    this.retentionMs = config.WEBHOOK_DELIVERY_RETENTION_SECONDS * 1000;
+    this.manualRetries = config.WEBHOOK_MANUAL_RETRIES;
   }
 
-  /** Inserts unless this webhook already has this event (a redelivered Kafka message); true when new. */
-  async insertOnce(record: DeliveryRecord): Promise<boolean> {
+  /** Inserts those this webhook/event pair does not have yet (redelivered messages); the number inserted. */
+  async insertAllOnce(records: DeliveryRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
     try {
-      await this.collection.insertOne(record);
-      return true;
+      return (await this.collection.insertMany(records, { ordered: false })).insertedCount;
     } catch (error) {
-      if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
+      // Unordered: every record was tried; duplicates (already planned) are the only acceptable failure.
+      if (error instanceof MongoBulkWriteError && (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every((e) => e.code === DUPLICATE_KEY)) {
+        return error.insertedCount;
+      }
       throw error;
     }
   }
 
-  async claimDue(now: Date, leaseMs: number): Promise<ClaimedDelivery | null> {
+  async claimDue(now: Date, leaseMs: number, exclude: { tenants: string[]; webhooks: string[] } = { tenants: [], webhooks: [] }): Promise<ClaimedDelivery | null> {
     const leaseToken = randomUUID();
     const record = await this.collection.findOneAndUpdate(
-      { status: 'pending', next_attempt_at: { $lte: now } },
+      {
+        status: 'pending',
+        next_attempt_at: { $lte: now },
+        ...(exclude.tenants.length > 0 ? { tenant: { $nin: exclude.tenants as TenantId[] } } : {}),
+        ...(exclude.webhooks.length > 0 ? { webhook_id: { $nin: exclude.webhooks } } : {}),
+      },
       { $set: { next_attempt_at: new Date(now.getTime() + leaseMs), lease_token: leaseToken } },
       { sort: { next_attempt_at: 1 }, returnDocument: 'after' },
     );
@@ -55,10 +72,13 @@ export class DeliveryRepository {
 
   /** Appends the attempt and moves the delivery on; false when the lease was lost (another replica took over). */
   async recordAttempt(claim: ClaimedDelivery, attempt: DeliveryAttempt | null, outcome: AttemptOutcome, lastError: string | null): Promise<boolean> {
+    const now = new Date();
     const set: Partial<DeliveryRecord> = {
       status: outcome.status,
+      // A finished delivery starts its retention; one still pending is never expired.
+      expires_at: outcome.status === 'pending' ? null : new Date(now.getTime() + this.retentionMs),
       lease_token: null,
-      changed_on: new Date(),
+      changed_on: now,
       last_error: lastError,
       next_attempt_at: outcome.status === 'pending' ? outcome.nextAttemptAt : null,
       ...(outcome.status === 'succeeded' ? {} : { failures: outcome.failures }),
@@ -92,14 +112,31 @@ export class DeliveryRepository {
     return { total, items };
   }
 
-  /** A manual retry: due now, with the whole schedule ahead again. */
-  retryNow(tenant: TenantId, webhookId: string, id: string): Promise<DeliveryRecord | null> {
+  /** A manual retry: due now, with the whole schedule ahead again; at most `WEBHOOK_MANUAL_RETRIES` of them. */
+  async retryNow(tenant: TenantId, webhookId: string, id: string): Promise<RetryResult> {
     const now = new Date();
-    return this.collection.findOneAndUpdate(
-      { _id: id, tenant, webhook_id: webhookId },
-      { $set: { status: 'pending', next_attempt_at: now, failures: 0, lease_token: null, changed_on: now } },
+    const key = { _id: id, tenant, webhook_id: webhookId };
+    // The bound is part of the compare-and-set, so concurrent retries cannot pass it together.
+    const record = await this.collection.findOneAndUpdate(
+      { ...key, $or: [{ manual_retries: { $exists: false } }, { manual_retries: { $lt: this.manualRetries } }] },
+      {
+        $set: { status: 'pending', next_attempt_at: now, failures: 0, lease_token: null, changed_on: now, expires_at: null },
+        $inc: { manual_retries: 1 },
+      },
       { returnDocument: 'after' },
     );
+    if (record) return { kind: 'retried', record };
+    return (await this.collection.countDocuments(key, { limit: 1 })) === 0 ? { kind: 'not_found' } : { kind: 'limit_reached', limit: this.manualRetries };
+  }
+
+  /**
+   * Removes up to `batch` deliveries whose retention has passed; the number removed. The TTL index does
+   * this on MongoDB; this sweep covers servers that ignore TTL indexes (the local stand-in does).
+   */
+  async deleteExpired(now: Date, batch: number): Promise<number> {
+    const ids = (await this.collection.find({ expires_at: { $lte: now } }, { projection: { _id: 1 }, limit: batch }).toArray()).map((doc) => doc._id);
+    if (ids.length === 0) return 0;
+    return (await this.collection.deleteMany({ _id: { $in: ids }, expires_at: { $lte: now } })).deletedCount;
   }
 
   async deleteOfWebhook(tenant: TenantId, webhookId: string): Promise<void> {

@@ -7,6 +7,7 @@ import { FANOUT_CONFIG } from '../fanout-config.token';
 import { nextRetry, parseRetryAfter } from '../webhooks/retry-schedule';
 import { WebhookRepository } from '../webhooks/webhook.repository';
 import { type AttemptOutcome, type ClaimedDelivery, DeliveryRepository } from './delivery.repository';
+import { FairShare } from './fair-share';
 import { type SendResult, WebhookSender } from './webhook.sender';
 
 /**
@@ -18,6 +19,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(DeliveryWorker.name);
   private readonly loop: ClaimLoop<ClaimedDelivery>;
   private readonly attempts: Counter<'outcome'>;
+  private readonly share: FairShare;
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -33,11 +35,22 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       labelNames: ['outcome'],
       registers: [metrics.registry],
     });
+    this.share = new FairShare(config.WEBHOOK_TENANT_CONCURRENCY, config.WEBHOOK_ENDPOINT_CONCURRENCY);
     this.loop = new ClaimLoop<ClaimedDelivery>({
       concurrency: config.WEBHOOK_CONCURRENCY,
       pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
-      claim: () => this.deliveries.claimDue(new Date(), config.WEBHOOK_LEASE_SECONDS * 1000),
-      run: (claim, signal) => this.attempt(claim, signal),
+      claim: async () => {
+        const claim = await this.deliveries.claimDue(new Date(), config.WEBHOOK_LEASE_SECONDS * 1000, this.share.saturated());
+        if (claim) this.share.acquire(claim.record);
+        return claim;
+      },
+      run: async (claim, signal) => {
+        try {
+          await this.attempt(claim, signal);
+        } finally {
+          this.share.release(claim.record);
+        }
+      },
       // In the trace of the event it delivers (and of the request that caused the event).
       trace: { spanName: 'deliver webhook', traceparentOf: (claim) => claim.record.traceparent },
       handBack: async (claims) => {

@@ -48,6 +48,10 @@ export interface DeliveryRecord {
   lease_token: string | null;
   attempts: DeliveryAttempt[];
   last_error: string | null;
+  /** Manual retries so far; bounded so a delivery log cannot be grown without end by hand. */
+  manual_retries?: number;
+  /** When the finished delivery leaves the log (TTL index); null while it is pending. */
+  expires_at?: Date | null;
   /** The W3C trace context of the event's consumption: attempts continue that trace. */
   traceparent?: string | null;
   created_on: Date;

@@ -28,6 +28,10 @@ export class WebhookRepository {
     return this.collection.find({ tenant }).sort({ created_on: 1 }).toArray();
   }
 
+  count(tenant: TenantId): Promise<number> {
+    return this.collection.countDocuments({ tenant });
+  }
+
   listActive(tenant: TenantId): Promise<WebhookRecord[]> {
     return this.collection.find({ tenant, status: 'active' }).toArray();
   }

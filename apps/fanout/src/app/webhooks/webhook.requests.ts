@@ -20,5 +20,6 @@ export type UpdateWebhookRequest = z.infer<typeof updateWebhookSchema>;
 
 export const deliveryListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  skip: z.coerce.number().int().min(0).default(0),
+  // Bounded: a deep skip makes the server walk (and discard) that many documents.
+  skip: z.coerce.number().int().min(0).max(100_000).default(0),
 });

@@ -38,6 +38,8 @@ export const deliverySchema = new Schema<DeliveryRecord>(
     attempts: [Schema.Types.Mixed],
     last_error: { type: String, default: null },
     traceparent: { type: String, default: null },
+    manual_retries: { type: Number, default: 0 },
+    expires_at: { type: Date, default: null },
     created_on: Date,
     changed_on: Date,
   },
@@ -47,3 +49,6 @@ export const deliverySchema = new Schema<DeliveryRecord>(
 deliverySchema.index({ webhook_id: 1, event_id: 1 }, { unique: true });
 deliverySchema.index({ status: 1, next_attempt_at: 1 });
 deliverySchema.index({ tenant: 1, webhook_id: 1, created_on: -1 });
+// Retention: the server removes a finished delivery once `expires_at` passes (pending ones carry null, which
+// a TTL index never expires). Servers without TTL support are swept by DeliveryRetention instead.
+deliverySchema.index({ expires_at: 1 }, { expireAfterSeconds: 0 });

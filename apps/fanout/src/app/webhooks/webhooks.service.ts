@@ -4,6 +4,8 @@ import { generateWebhookSecret } from '@media/asset-model';
 import { DomainError } from '@media/service-kit';
 import { DeliveryRepository } from '../deliveries/delivery.repository';
 import { DeliveryWorker } from '../deliveries/delivery.worker';
+import type { FanoutConfig } from '../fanout.config';
+import { FANOUT_CONFIG } from '../fanout-config.token';
 import { checkWebhookUrl, SENDER_OPTIONS, type SenderOptions } from '../deliveries/webhook.sender';
 import type { DeliveryRecord, TenantId, WebhookRecord } from './webhook.record';
 import { type WebhookChanges, WebhookRepository } from './webhook.repository';
@@ -20,10 +22,17 @@ export class WebhooksService {
     private readonly deliveries: DeliveryRepository,
     private readonly worker: DeliveryWorker,
     @Inject(SENDER_OPTIONS) private readonly sender: SenderOptions,
+    @Inject(FANOUT_CONFIG) private readonly config: FanoutConfig,
   ) {}
 
   async create(tenant: TenantId, actor: string | null, request: CreateWebhookRequest): Promise<WebhookRecord> {
     await this.assertReachable(request.url);
+    // Counted, not reserved: concurrent creates of one tenant may pass together, by at most one each. The
+    // bound is about keeping fan-out cost per event in check, which a handful more does not change.
+    const limit = this.config.WEBHOOKS_PER_TENANT;
+    if ((await this.webhooks.count(tenant)) >= limit) {
+      throw new DomainError(409, 'webhook_limit_reached', 'Too many webhooks', `a tenant may have at most ${limit} webhook subscriptions; delete one first`, { limit });
+    }
     const now = new Date();
     const record: WebhookRecord = {
       _id: randomUUID(),
@@ -77,10 +86,13 @@ export class WebhooksService {
 
   async retry(tenant: TenantId, id: string, deliveryId: string): Promise<DeliveryRecord> {
     await this.get(tenant, id);
-    const record = await this.deliveries.retryNow(tenant, id, deliveryId);
-    if (!record) throw deliveryNotFound(deliveryId);
+    const result = await this.deliveries.retryNow(tenant, id, deliveryId);
+    if (result.kind === 'not_found') throw deliveryNotFound(deliveryId);
+    if (result.kind === 'limit_reached') {
+      throw new DomainError(409, 'retry_limit_reached', 'Too many manual retries', `a delivery may be retried by hand at most ${result.limit} times`, { limit: result.limit });
+    }
     this.worker.wake();
-    return record;
+    return result.record;
   }
 
   /** Refused at registration, and checked again at every delivery (DNS answers change). */

@@ -20,6 +20,17 @@ export const checksumMismatch = (detail: string) => new DomainError(400, 'checks
 export const preconditionFailed = () =>
   new DomainError(412, 'precondition_failed', 'Precondition failed', 'the asset changed since the ETag in If-Match was issued');
 
+/** The asset's events wait for Kafka and this change would add more than the outbox keeps per asset. */
+export const pendingEventsLimit = (limit: number) =>
+  new DomainError(
+    429,
+    'pending_events_limit',
+    'Too many unpublished changes',
+    `the asset already has ${limit} changes waiting to be published as events; retry later`,
+    { limit },
+    { 'Retry-After': '30' },
+  );
+
 /** Compare-and-set kept losing to concurrent writers: the client may simply retry. */
 export const tooMuchContention = () =>
   new DomainError(409, 'concurrent_modification', 'Concurrent modification', 'the asset is being changed concurrently; retry');

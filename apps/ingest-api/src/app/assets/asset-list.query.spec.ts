@@ -23,6 +23,12 @@ describe('GET /assets query', () => {
     expect(assetListQuerySchema.parse({ tags: ['a', 'b,c'] }).tags).toEqual(['a', 'b', 'c']);
   });
 
+  it('accepts the largest bounded values', () => {
+    const query = assetListQuerySchema.parse({ skip: '100000', tags: Array.from({ length: 20 }, (_, i) => `t${i}`), q: 'x'.repeat(256) });
+    expect(query).toMatchObject({ skip: 100_000, q: 'x'.repeat(256) });
+    expect(query.tags).toHaveLength(20);
+  });
+
   it.each([
     [{ limit: '1001' }],
     [{ limit: '0' }],
@@ -32,6 +38,10 @@ describe('GET /assets query', () => {
     [{ sort: 'size' }],
     [{ label: 'Hologram' }],
     [{ status: 'done' }],
+    [{ skip: '100001' }],
+    [{ tags: Array.from({ length: 21 }, (_, i) => `t${i}`).join(',') }],
+    [{ tags: ['a', 'b'.repeat(65)] }],
+    [{ q: 'x'.repeat(257) }],
   ])('refuses %p', (query) => {
     expect(assetListQuerySchema.safeParse(query).success).toBe(false);
   });

@@ -8,7 +8,7 @@ export function cdnUrl(publicBaseUrl: string, file: Pick<StoredFile, 'id' | 'fil
 }
 
 /** Renders a stored asset as the wire object of SPEC §3 (HTTP bodies, event payloads, webhooks). */
-export function presentAsset(record: AssetRecord, publicBaseUrl: string): Asset {
+export function presentAsset(record: Omit<AssetRecord, 'pending_events'>, publicBaseUrl: string): Asset {
   const items: CdnFile[] = record.files.map((file) => {
     const url = cdnUrl(publicBaseUrl, file);
     return {

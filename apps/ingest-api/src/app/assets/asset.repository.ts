@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AssetEventType } from '@media/asset-model';
 import type { Collection } from 'mongodb';
@@ -7,6 +7,9 @@ import type { FilterQuery, Model } from 'mongoose';
 import type { AssetListQuery } from './asset-list.query';
 import type { AssetChanges, AssetRecord, PendingEvent, TenantId } from './asset.record';
 import { OutboxSignal } from '../outbox/outbox.signal';
+import type { IngestApiConfig } from '../ingest-api.config';
+import { INGEST_CONFIG } from '../ingest-config.token';
+import { pendingEventsLimit } from './asset-errors';
 import { ASSET_MODEL } from './asset.schema';
 
 export interface EventContext {
@@ -28,12 +31,20 @@ export class AssetRepository {
   constructor(
     @InjectModel(ASSET_MODEL) private readonly assets: Model<AssetRecord>,
     private readonly outbox: OutboxSignal,
+    @Inject(INGEST_CONFIG) private readonly config: Pick<IngestApiConfig, 'OUTBOX_MAX_PENDING_EVENTS'>,
   ) {
     this.collection = assets.collection as unknown as Collection<AssetRecord>;
   }
 
+  /**
+   * By `_id` alone, then the tenant and deletion checked here: every server answers an `_id` lookup from
+   * its index, while the local stand-in scans the collection for `{_id, tenant}`. Another tenant's (or a
+   * deleted) asset is never returned, exactly as with the compound filter.
+   */
   async findOne(tenant: TenantId, id: string): Promise<AssetRecord | null> {
-    return this.assets.findOne({ _id: id, tenant, deleted_on: null }).lean<AssetRecord>().exec();
+    const record = await this.collection.findOne({ _id: id });
+    // A missing `deleted_on` counts as not deleted, as the filter `deleted_on: null` would.
+    return record && record.tenant === tenant && (record.deleted_on ?? null) === null ? (record as AssetRecord) : null;
   }
 
   /** Inserts a new asset together with its first events. */
@@ -47,7 +58,8 @@ export class AssetRepository {
 
   /**
    * Applies `changes` if the asset is still at `expectedVersion`; returns the new record, or null when
-   * someone else changed (or deleted) it first.
+   * someone else changed (or deleted) it first. A change whose events would take the asset's outbox past
+   * `OUTBOX_MAX_PENDING_EVENTS` is refused (a DomainError), not appended.
    */
   async compareAndSet(
     current: AssetRecord,
@@ -58,14 +70,21 @@ export class AssetRepository {
   ): Promise<AssetRecord | null> {
     const next: AssetRecord = { ...current, ...changes, version: current.version + 1, changed_on: now };
     const appended = pendingEvents(next, events, context);
+    const max = this.config.OUTBOX_MAX_PENDING_EVENTS;
+    // "No element at index max − n" is "at most max − n events now", checked in the same atomic update:
+    // the relay removes events without bumping the version, so `current` may overcount but never undercount.
+    const room = appended.length > 0 ? { [`pending_events.${Math.max(0, max - appended.length)}`]: { $exists: false } } : {};
     const result = await this.collection.updateOne(
-      { _id: current._id, tenant: current.tenant, version: current.version, deleted_on: null },
+      { _id: current._id, tenant: current.tenant, version: current.version, deleted_on: null, ...room },
       {
         $set: { ...changes, version: next.version, changed_on: now },
         ...(appended.length > 0 ? { $push: { pending_events: { $each: appended } } } : {}),
       },
     );
-    if (result.modifiedCount !== 1) return null;
+    if (result.modifiedCount !== 1) {
+      if (appended.length > 0 && (await this.outboxIsFull(current, max - appended.length))) throw pendingEventsLimit(max);
+      return null;
+    }
     if (appended.length > 0) this.outbox.notify(current._id);
     return { ...next, pending_events: [...current.pending_events, ...appended] };
   }
@@ -82,7 +101,14 @@ export class AssetRepository {
     return result.matchedCount === 1;
   }
 
-  async list(tenant: TenantId, query: AssetListQuery): Promise<{ total: number; items: AssetRecord[] }> {
+  /** Whether the update failed because of the bound (the version still matched), not a concurrent writer. */
+  private async outboxIsFull(current: AssetRecord, room: number): Promise<boolean> {
+    const still = await this.collection.countDocuments({ _id: current._id, version: current.version, deleted_on: null, [`pending_events.${Math.max(0, room)}`]: { $exists: true } }, { limit: 1 });
+    return still === 1;
+  }
+
+  /** A page of the catalog, without the outbox (internal, and up to OUTBOX_MAX_PENDING_EVENTS payloads per asset). */
+  async list(tenant: TenantId, query: AssetListQuery): Promise<{ total: number; items: Omit<AssetRecord, 'pending_events'>[] }> {
     const filter: FilterQuery<AssetRecord> = { tenant, deleted_on: null };
     if (query.label) filter.label = query.label;
     if (query.status) filter.status = query.status;
@@ -97,7 +123,8 @@ export class AssetRepository {
         .sort({ [query.sort.field]: query.sort.direction, _id: query.sort.direction })
         .skip(query.skip)
         .limit(query.limit)
-        .lean<AssetRecord[]>()
+        .select({ pending_events: 0 })
+        .lean<Omit<AssetRecord, 'pending_events'>[]>()
         .exec(),
     ]);
     return { total, items };

@@ -9,7 +9,7 @@ import { INGEST_CONFIG } from '../ingest-config.token';
 import { assetListOpenApi, assetOpenApi, createAssetOpenApi, problemOpenApi, startUploadOpenApi } from '../http/openapi-schemas';
 import { parseOr400 } from '../http/request-parsing';
 import { actorOf, isAssetId, parsedBody } from '../http/request-context';
-import { UploadsService } from '../uploads/uploads.service';
+import { UploadFormsHandler } from '../uploads/upload-forms.handler';
 import { assetNotFound } from './asset-errors';
 import { assetListQuerySchema } from './asset-list.query';
 import { assetEtag, presentAsset } from './asset.presenter';
@@ -31,7 +31,7 @@ const assetResponse = (status: number, description: string) => ApiResponse({ sta
 export class AssetsController {
   constructor(
     private readonly assets: AssetsService,
-    private readonly uploads: UploadsService,
+    private readonly uploadForms: UploadFormsHandler,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
@@ -45,7 +45,7 @@ export class AssetsController {
     const actor = actorOf(principal, request);
     const body = parsedBody(request);
     if (body === null) throw unsupportedBody();
-    const record = body === undefined ? await this.uploads.createFromUpload(actor, request) : await this.uploads.startUpload(actor, body);
+    const record = body === undefined ? await this.uploadForms.create(actor, request) : await this.uploadForms.start(actor, body);
     response.status(201).location(`/assets/${record._id}`);
     return this.present(record, response);
   }

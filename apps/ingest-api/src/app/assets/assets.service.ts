@@ -7,7 +7,10 @@ import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { parseOr400 } from '../http/request-parsing';
 import { readMultipart } from '../uploads/multipart-reader';
-import { type Actor, metadataChanges, type StoredOriginal, UploadsService } from '../uploads/uploads.service';
+import { StoredUntilRefused } from '../uploads/stored-until-refused';
+import { OriginalStore, type StoredOriginal } from '../uploads/original-store';
+import { type Actor, UploadTransitions } from '../uploads/upload-transitions';
+import { metadataChanges } from './asset-factory';
 import { assetNotFound, preconditionFailed, tooMuchContention } from './asset-errors';
 import { cleanFileName, updateAssetSchema } from './asset-input';
 import type { AssetListQuery } from './asset-list.query';
@@ -24,12 +27,13 @@ export class AssetsService {
 
   constructor(
     private readonly assets: AssetRepository,
-    private readonly uploads: UploadsService,
+    private readonly originals: OriginalStore,
+    private readonly transitions: UploadTransitions,
     private readonly storage: StorageClient,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
-  list(principal: Principal, query: AssetListQuery): Promise<{ total: number; items: AssetRecord[] }> {
+  list(principal: Principal, query: AssetListQuery): Promise<{ total: number; items: Omit<AssetRecord, 'pending_events'>[] }> {
     return this.assets.list(tenantIdOf(principal), query);
   }
 
@@ -42,22 +46,23 @@ export class AssetsService {
   /** `PUT /assets/{id}`: metadata as JSON, or multipart whose optional `source` replaces the file. */
   async update(actor: Actor, id: string, request: IncomingMessage, jsonBody: unknown, ifMatch: string | undefined): Promise<AssetRecord> {
     const tenant = tenantIdOf(actor.principal);
-    let replacement: StoredOriginal | undefined;
-    let fields: unknown = jsonBody;
-    if (jsonBody === undefined) {
-      const current = await this.get(actor.principal, id);
-      this.checkIfMatch(current, ifMatch);
-      ({ fields } = await readMultipart(request, {
-        fileFields: ['source'],
-        onFile: async (part) => {
-          if (current.status === 'uploading') {
-            throw new DomainError(409, 'upload_not_open', 'Upload in progress', 'finish or delete the resumable upload before replacing its file');
-          }
-          replacement = await this.uploads.storeOriginal(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload');
-        },
-      }));
-    }
+    const kept = new StoredUntilRefused<StoredOriginal>((original) => this.originals.discard(tenant, original));
     try {
+      let fields: unknown = jsonBody;
+      if (jsonBody === undefined) {
+        const current = await this.get(actor.principal, id);
+        this.checkIfMatch(current, ifMatch);
+        ({ fields } = await readMultipart(request, {
+          fileFields: ['source'],
+          onFile: async (part) => {
+            if (current.status === 'uploading') {
+              throw new DomainError(409, 'upload_not_open', 'Upload in progress', 'finish or delete the resumable upload before replacing its file');
+            }
+            await kept.hold(this.originals.store(tenant, id, part.stream, cleanFileName(part.filename) ?? 'upload'));
+          },
+        }));
+      }
+      const replacement = kept.value;
       const metadata = parseOr400(updateAssetSchema, fields ?? {});
       const changes: AssetChanges = metadataChanges(metadata);
       if (replacement) {
@@ -85,8 +90,8 @@ export class AssetsService {
       }
       return after;
     } catch (error) {
-      // The new bytes were stored for a change that did not happen: give them back.
-      if (replacement) await this.storage.deleteFile(replacement.file.storage_file_id, tenant).catch(() => undefined);
+      // The new bytes were stored for a change that did not happen (refused while or after they streamed): give them back.
+      await kept.refuse();
       throw error;
     }
   }
@@ -100,7 +105,7 @@ export class AssetsService {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt += 1) {
       const before = await this.get(actor.principal, id);
       this.checkIfMatch(before, ifMatch);
-      const after = await this.assets.compareAndSet(before, changes, events, this.uploads.eventContext(actor));
+      const after = await this.assets.compareAndSet(before, changes, events, this.transitions.eventContext(actor));
       if (after) return { before, after };
     }
     throw tooMuchContention();

@@ -1,7 +1,7 @@
 import type { Principal } from '@media/scopes';
 import { currentTraceparent } from '@media/service-kit';
 import type { Request } from 'express';
-import type { Actor } from '../uploads/uploads.service';
+import type { Actor } from '../uploads/upload-transitions';
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { assetEventEnvelopeSchema, type AssetEventEnvelope, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
+import { ASSET_EVENT_SOURCE, assetEventEnvelopeSchema, type AssetEventEnvelope, TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
 import { cloudEventHeaders, ensureTopics, KafkaClient } from '@media/messaging';
 import type { Producer } from 'kafkajs';
 import type { AssetRecord, PendingEvent } from '../assets/asset.record';
@@ -11,7 +11,6 @@ import { OutboxSignal } from './outbox.signal';
 const BATCH = 100;
 const IDLE_POLL_MS = 250;
 const MAX_BACKOFF_MS = 5_000;
-export const EVENT_SOURCE = '/media-assets/ingest-api';
 
 /**
  * Publishes the events each committed change left on its asset document, then removes them. A crash
@@ -116,7 +115,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnApplicationShutdow
     return {
       key: assetId,
       value: JSON.stringify(envelope),
-      headers: { ...cloudEventHeaders({ id: event.id, type: event.event, source: EVENT_SOURCE, time: new Date(event.created_on), traceparent: event.traceparent }) },
+      headers: { ...cloudEventHeaders({ id: event.id, type: event.event, source: ASSET_EVENT_SOURCE, time: new Date(event.created_on), traceparent: event.traceparent }) },
     };
   }
 

@@ -52,6 +52,10 @@ export function readMultipart(request: IncomingMessage, options: MultipartOption
       if (settled) return;
       settled = true;
       request.unpipe(parser);
+      // A file part cut short by the failure would never end: close it, so its consumer (a store in
+      // storage) sees a premature close and keeps nothing instead of waiting for bytes that will not come.
+      // Without an error: a part nobody reads any more has no 'error' listener, and one would crash us.
+      if (currentFile && !currentFile.readableEnded) currentFile.destroy();
       // Whatever the client still sends is read and dropped, so the error response can be delivered.
       request.resume();
       reject(error);

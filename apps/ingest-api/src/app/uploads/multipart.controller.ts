@@ -9,7 +9,8 @@ import { assetEtag, presentAsset } from '../assets/asset.presenter';
 import { actorOf, isAssetId, parsedBody } from '../http/request-context';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { UploadsService } from './uploads.service';
+import { UploadFormsHandler } from './upload-forms.handler';
+import { UploadProgressUseCase } from './upload-progress.use-case';
 
 @ApiTags('resumable uploads')
 @ApiBearerAuth()
@@ -17,7 +18,8 @@ import { UploadsService } from './uploads.service';
 @UseGuards(BearerAuthGuard)
 export class MultipartController {
   constructor(
-    private readonly uploads: UploadsService,
+    private readonly forms: UploadFormsHandler,
+    private readonly progressOf: UploadProgressUseCase,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
@@ -34,7 +36,7 @@ export class MultipartController {
     if (body === null) {
       throw new DomainError(415, 'unsupported_content_type', 'Unsupported content type', 'a transfer is multipart/form-data; a finish may also be JSON or a form');
     }
-    const outcome = await this.uploads.multipart(actorOf(principal, request), id, request, body);
+    const outcome = await this.forms.multipart(actorOf(principal, request), id, request, body);
     if (outcome.kind === 'transfer') return outcome.offsets;
     response.setHeader('ETag', assetEtag(outcome.record));
     return presentAsset(outcome.record, this.config.PUBLIC_BASE_URL);
@@ -46,6 +48,6 @@ export class MultipartController {
   @ApiResponse({ status: 200, schema: offsetsOpenApi })
   progress(@CurrentPrincipal() principal: Principal, @Param('id') id: string) {
     if (!isAssetId(id)) throw assetNotFound(id);
-    return this.uploads.progress(principal, id);
+    return this.progressOf.execute(principal, id);
   }
 }

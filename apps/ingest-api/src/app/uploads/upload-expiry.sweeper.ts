@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { AssetRepository } from '../assets/asset.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { UploadsService } from './uploads.service';
+import { UploadTransitions } from './upload-transitions';
 
 const BATCH = 100;
 
@@ -18,7 +18,7 @@ export class UploadExpirySweeper implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly assets: AssetRepository,
-    private readonly uploads: UploadsService,
+    private readonly transitions: UploadTransitions,
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
@@ -41,9 +41,9 @@ export class UploadExpirySweeper implements OnApplicationBootstrap, OnApplicatio
     let expired = 0;
     for (const record of await this.assets.findExpiredUploads(now, BATCH)) {
       try {
-        await this.uploads.transition(record.tenant, record._id, () => ({ kind: 'expire', now }), () => ({
-          error: { code: 'upload_expired', message: 'the resumable upload was not finished within its time to live' },
-        }));
+        await this.transitions.apply(record.tenant, record._id, () => ({ kind: 'expire', now }), {
+          changes: () => ({ error: { code: 'upload_expired', message: 'the resumable upload was not finished within its time to live' } }),
+        });
         expired += 1;
       } catch (error) {
         this.logger.warn({ asset: record._id, error: error instanceof Error ? error.message : String(error) }, 'could not expire upload');

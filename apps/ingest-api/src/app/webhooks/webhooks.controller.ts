@@ -18,7 +18,7 @@ const problems = (...statuses: number[]) =>
 @Controller('webhooks')
 @UseGuards(BearerAuthGuard)
 @RequireScopes('webhooks')
-@problems(400, 401, 403, 404, 415)
+@problems(400, 401, 403, 404, 409, 415)
 export class WebhooksController {
   constructor(private readonly fanout: FanoutClient) {}
 

@@ -1,6 +1,6 @@
 import type { Asset, AssetEventEnvelope } from '@media/asset-model';
 import { sampleAsset, sampleEnvelope } from '@media/testing';
-import { actionFor, parseAssetEvent } from './asset-event.policy';
+import { actionFor } from './asset-event.policy';
 
 const asset = sampleAsset();
 
@@ -28,23 +28,5 @@ describe('actionFor', () => {
     ['an upload_expired code on an asset that is not failed', envelope('asset.changed', { status: 'ready', error: { code: 'upload_expired', message: 'x' } })],
   ])('ignores %s', (_, event) => {
     expect(actionFor(event)).toEqual({ kind: 'ignore' });
-  });
-});
-
-describe('parseAssetEvent', () => {
-  it('accepts a valid envelope', () => {
-    const value = envelope('asset.deleted');
-    expect(parseAssetEvent(Buffer.from(JSON.stringify(value)))).toEqual({ ok: true, envelope: value });
-  });
-
-  it.each([
-    ['no value', null, 'no value'],
-    ['not JSON', Buffer.from('{nope'), 'not JSON'],
-    ['JSON that is not an envelope', Buffer.from('[]'), '(message)'],
-    ['an envelope with a bad field', Buffer.from(JSON.stringify({ ...envelope('asset.deleted'), id: '42' })), 'id:'],
-  ])('refuses %s with a reason', (_, value, reason) => {
-    const parsed = parseAssetEvent(value);
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.reason).toContain(reason);
   });
 });

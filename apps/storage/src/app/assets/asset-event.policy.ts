@@ -1,19 +1,10 @@
-import { type AssetEventEnvelope, assetEventEnvelopeSchema } from '@media/asset-model';
-import { parseMessage } from '@media/messaging';
+import type { AssetEventEnvelope } from '@media/asset-model';
 
 /** What storage does about one message on `assets.events.v1`. */
 export type AssetEventAction =
   | { kind: 'delete_asset_bytes'; assetId: string; tenant: string }
   | { kind: 'delete_unfinished_uploads'; assetId: string; tenant: string }
   | { kind: 'ignore' };
-
-export type ParsedAssetEvent = { ok: true; envelope: AssetEventEnvelope } | { ok: false; reason: string };
-
-/** Messages are checked against the contract when consumed too: a bad one is reported, never acted on. */
-export function parseAssetEvent(value: Buffer | null): ParsedAssetEvent {
-  const parsed = parseMessage(assetEventEnvelopeSchema, value);
-  return parsed.ok ? { ok: true, envelope: parsed.data } : parsed;
-}
 
 /**
  * A deleted asset loses every stored byte; an upload that expired loses its unfinished bytes only

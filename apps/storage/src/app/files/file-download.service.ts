@@ -52,14 +52,14 @@ export class FileDownloadService {
           return {
             status: 200,
             headers: { ...representation, 'Content-Length': String(file.length) },
-            ...(file.length > 0 ? { open: () => this.gridFs.openDownload(file.id) } : {}),
+            ...(file.length > 0 ? { open: () => this.gridFs.openDownload(file) } : {}),
           };
         }
         const range = { start: decision.start, end: decision.end };
         return {
           status: 206,
           headers: { ...representation, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': contentRange(range, file.length) },
-          open: () => this.gridFs.openDownload(file.id, range),
+          open: () => this.gridFs.openDownload(file, range),
         };
       }
     }

@@ -1,4 +1,4 @@
-import { ChunkAssembler, planCompletion, planTransfer } from './chunk-layout.util';
+import { type ChunkBatch, ChunkBatcher, planCompletion, planTransfer } from './chunk-layout.util';
 
 const CS = 262_144;
 
@@ -66,64 +66,80 @@ describe('planCompletion', () => {
   });
 });
 
-describe('ChunkAssembler', () => {
+describe('ChunkBatcher', () => {
   const cs = 8;
   const bytes = (from: number, count: number): Uint8Array => Uint8Array.from({ length: count }, (_, i) => (from + i) % 256);
+  type Out = { n: number; data: number[] }[];
 
-  function feed(assembler: ChunkAssembler, pieces: Uint8Array[]): { n: number; data: number[] }[] {
-    const out: { n: number; data: number[] }[] = [];
-    // Copies, because the yielded buffer is reused for the next chunk.
-    for (const piece of pieces) for (const chunk of assembler.accept(piece)) out.push({ n: chunk.n, data: [...chunk.data] });
+  /** Feeds every piece, copying each batch's chunks out as the one writer at a time would store them. */
+  function feed(batcher: ChunkBatcher, pieces: Uint8Array[], out: Out = []): Out {
+    for (const piece of pieces) for (const batch of batcher.accept(piece)) out.push(...flatten(batch));
     return out;
   }
+  const flatten = (batch: ChunkBatch): Out => batch.chunks.map((chunk, i) => ({ n: batch.firstN + i, data: [...chunk] }));
 
-  it('cuts pieces of any size into full chunks and keeps the rest as the tail', () => {
-    const assembler = new ChunkAssembler(cs, 0);
-    const chunks = feed(assembler, [bytes(0, 3), bytes(3, 1), bytes(4, 13), bytes(17, 2)]);
+  it('cuts pieces of any size into batches of whole chunks and keeps the rest as the tail', () => {
+    const batcher = new ChunkBatcher(cs, 2, 0);
+    const chunks = feed(batcher, [bytes(0, 3), bytes(3, 1), bytes(4, 13), bytes(17, 10)]);
     expect(chunks).toEqual([
       { n: 0, data: [...bytes(0, 8)] },
       { n: 1, data: [...bytes(8, 8)] },
     ]);
-    expect([...assembler.tail()]).toEqual([...bytes(16, 3)]);
-    expect(assembler.tailN).toBe(2);
+    chunks.push(...flatten(batcher.drain()));
+    expect(chunks.at(-1)).toEqual({ n: 2, data: [...bytes(16, 8)] });
+    expect([...batcher.tail()]).toEqual([...bytes(24, 3)]);
+    expect([...batcher.tailView()]).toEqual([...bytes(24, 3)]);
+    expect(batcher.tailN).toBe(3);
   });
 
   it('prepends the saved tail to the first chunk and numbers chunks from firstN', () => {
-    const assembler = new ChunkAssembler(cs, 5, bytes(40, 6));
-    const chunks = feed(assembler, [bytes(46, 1), bytes(47, 1), bytes(48, 8)]);
-    expect(chunks).toEqual([
+    const batcher = new ChunkBatcher(cs, 3, 5, bytes(40, 6));
+    const chunks = feed(batcher, [bytes(46, 1), bytes(47, 1), bytes(48, 8)]);
+    expect(chunks).toEqual([]);
+    expect(flatten(batcher.drain())).toEqual([
       { n: 5, data: [...bytes(40, 8)] },
       { n: 6, data: [...bytes(48, 8)] },
     ]);
-    expect(assembler.tail()).toHaveLength(0);
-    expect(assembler.tailN).toBe(7);
+    expect(batcher.tail()).toHaveLength(0);
+    expect(batcher.tailN).toBe(7);
   });
 
-  it('agrees with planTransfer for one-byte pieces at every starting offset of a chunk', () => {
-    for (let offset = 0; offset < 3 * cs; offset += 1) {
-      const length = 2 * cs + 3;
-      const plan = planTransfer(offset, length, cs);
-      const assembler = new ChunkAssembler(cs, plan.firstN, bytes(offset - plan.carriedBytes, plan.carriedBytes));
-      const pieces = Array.from({ length }, (_, i) => bytes(offset + i, 1));
-      const chunks = feed(assembler, pieces);
-      expect(chunks.map((chunk) => chunk.n)).toEqual(
-        Array.from({ length: plan.writes.toN - plan.writes.fromN }, (_, i) => plan.writes.fromN + i),
-      );
-      for (const chunk of chunks) expect(chunk.data).toEqual([...bytes(chunk.n * cs, cs)]);
-      expect(assembler.tailN).toBe(plan.tail.n);
-      expect([...assembler.tail()]).toEqual([...bytes(plan.tail.offset - plan.tail.length, plan.tail.length)]);
+  it('agrees with planTransfer for one-byte pieces at every starting offset, whatever the batch size', () => {
+    for (const perBatch of [1, 2, 5]) {
+      for (let offset = 0; offset < 3 * cs; offset += 1) {
+        const length = 4 * cs + 3;
+        const plan = planTransfer(offset, length, cs);
+        const batcher = new ChunkBatcher(cs, perBatch, plan.firstN, bytes(offset - plan.carriedBytes, plan.carriedBytes));
+        const chunks = feed(
+          batcher,
+          Array.from({ length }, (_, i) => bytes(offset + i, 1)),
+        );
+        chunks.push(...flatten(batcher.drain()));
+        expect(chunks.map((chunk) => chunk.n)).toEqual(Array.from({ length: plan.writes.toN - plan.writes.fromN }, (_, i) => plan.writes.fromN + i));
+        for (const chunk of chunks) expect(chunk.data).toEqual([...bytes(chunk.n * cs, cs)]);
+        expect(batcher.tailN).toBe(plan.tail.n);
+        expect([...batcher.tail()]).toEqual([...bytes(plan.tail.offset - plan.tail.length, plan.tail.length)]);
+      }
     }
   });
 
-  it('returns a tail that is a copy, not a view of the reused buffer', () => {
-    const assembler = new ChunkAssembler(cs, 0);
-    feed(assembler, [bytes(0, 3)]);
-    const tail = assembler.tail();
-    feed(assembler, [bytes(100, 8)]);
+  it('keeps a batch intact while the next one fills: the two buffers alternate', () => {
+    const batcher = new ChunkBatcher(cs, 1, 0);
+    const batches = [...batcher.accept(bytes(0, 2 * cs))];
+    // Both batches were handed out in one go; the first one is in the other buffer, untouched by the second.
+    expect(batches.map((batch) => [...(batch.chunks[0] ?? [])])).toEqual([[...bytes(0, cs)], [...bytes(cs, cs)]]);
+  });
+
+  it('returns a tail that is a copy, not a view of a reused buffer', () => {
+    const batcher = new ChunkBatcher(cs, 1, 0);
+    feed(batcher, [bytes(0, 3)]);
+    const tail = batcher.tail();
+    feed(batcher, [bytes(100, 16)]);
     expect([...tail]).toEqual([...bytes(0, 3)]);
   });
 
-  it('refuses a head of a whole chunk or more', () => {
-    expect(() => new ChunkAssembler(cs, 0, bytes(0, cs))).toThrow(RangeError);
+  it('refuses a head of a whole chunk or more, and an empty batch', () => {
+    expect(() => new ChunkBatcher(cs, 1, 0, bytes(0, cs))).toThrow(RangeError);
+    expect(() => new ChunkBatcher(cs, 0, 0)).toThrow(RangeError);
   });
 });

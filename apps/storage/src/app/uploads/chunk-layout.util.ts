@@ -55,56 +55,87 @@ function assertLayout(offset: number, length: number, chunkSize: number): void {
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunk size must be a positive integer, got ${chunkSize}`);
 }
 
-export interface AssembledChunk {
-  n: number;
-  /** A view of the assembler's one buffer: valid only until the generator is resumed. */
-  data: Buffer;
+export interface ChunkBatch {
+  /** The `n` of the batch's first chunk; the others follow in order. */
+  firstN: number;
+  /** Views of one of the batcher's two buffers: valid until the batch after the next one is handed out. */
+  chunks: Buffer[];
 }
 
 /**
- * Cuts a stream of arbitrary pieces into GridFS chunks, holding at most one chunk in memory. It starts
- * from the saved tail (which becomes the head of chunk `firstN`) and yields every chunk as it fills;
- * the caller writes it before asking for more, which is what keeps the buffer single.
+ * Cuts a stream of arbitrary pieces into batches of whole GridFS chunks, so that a writer stores several
+ * chunk documents per round trip. Two buffers alternate: while the caller stores one batch, the next one
+ * fills; the caller must have stored a batch before it asks for the one after the next (a writer that
+ * awaits its previous insert before starting the next one does exactly that). Memory is bounded by
+ * `2 × chunksPerBatch × chunkSize` whatever the body's size.
  */
-export class ChunkAssembler {
-  private readonly buffer: Buffer;
+export class ChunkBatcher {
+  private readonly buffers: [Buffer, Buffer];
+  private current = 0;
   private filled: number;
   private n: number;
 
   constructor(
     private readonly chunkSize: number,
+    private readonly chunksPerBatch: number,
     firstN: number,
     head: Uint8Array = new Uint8Array(0),
   ) {
     if (head.length >= chunkSize) throw new RangeError(`a tail holds less than one chunk, got ${head.length} bytes`);
-    this.buffer = Buffer.allocUnsafe(chunkSize);
-    this.buffer.set(head, 0);
+    if (!Number.isSafeInteger(chunksPerBatch) || chunksPerBatch < 1) throw new RangeError(`a batch holds at least one chunk, got ${chunksPerBatch}`);
+    this.buffers = [Buffer.allocUnsafe(chunkSize * chunksPerBatch), Buffer.allocUnsafe(chunkSize * chunksPerBatch)];
+    this.buffers[0].set(head, 0);
     this.filled = head.length;
     this.n = firstN;
   }
 
-  *accept(piece: Uint8Array): Generator<AssembledChunk, void, void> {
+  *accept(piece: Uint8Array): Generator<ChunkBatch, void, void> {
+    const capacity = this.chunkSize * this.chunksPerBatch;
     let position = 0;
     while (position < piece.length) {
-      const take = Math.min(this.chunkSize - this.filled, piece.length - position);
-      this.buffer.set(piece.subarray(position, position + take), this.filled);
+      const take = Math.min(capacity - this.filled, piece.length - position);
+      this.buffers[this.current].set(piece.subarray(position, position + take), this.filled);
       this.filled += take;
       position += take;
-      if (this.filled === this.chunkSize) {
-        yield { n: this.n, data: this.buffer };
-        this.n += 1;
-        this.filled = 0;
-      }
+      if (this.filled === capacity) yield this.handOut(this.chunksPerBatch);
     }
   }
 
-  /** The chunk number the tail belongs to. */
+  /** The whole chunks collected since the last batch (possibly none); the tail stays. Call once, at the end. */
+  drain(): ChunkBatch {
+    const whole = Math.floor(this.filled / this.chunkSize);
+    const batch = this.batchOf(whole);
+    this.n += whole;
+    return batch;
+  }
+
+  /** The chunk number the tail belongs to (after `drain`). */
   get tailN(): number {
     return this.n;
   }
 
-  /** A copy of the bytes after the last full chunk (fewer than `chunkSize`). */
+  /** A view of the bytes after the last whole chunk (after `drain`): the short last chunk of a file. */
+  tailView(): Buffer {
+    const start = Math.floor(this.filled / this.chunkSize) * this.chunkSize;
+    return this.buffers[this.current].subarray(start, this.filled);
+  }
+
+  /** A copy of the tail, for keeping after the buffers are gone. */
   tail(): Buffer {
-    return Buffer.from(this.buffer.subarray(0, this.filled));
+    return Buffer.from(this.tailView());
+  }
+
+  private handOut(count: number): ChunkBatch {
+    const batch = this.batchOf(count);
+    this.n += count;
+    this.current = 1 - this.current;
+    this.filled = 0;
+    return batch;
+  }
+
+  private batchOf(count: number): ChunkBatch {
+    const buffer = this.buffers[this.current];
+    const chunks = Array.from({ length: count }, (_, i) => buffer.subarray(i * this.chunkSize, (i + 1) * this.chunkSize));
+    return { firstN: this.n, chunks };
   }
 }

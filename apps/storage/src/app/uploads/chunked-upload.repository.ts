@@ -15,8 +15,6 @@ export interface UploadPart {
   offset: number;
   /** The bytes after the last full chunk, fewer than one chunk. */
   tail: Buffer;
-  /** The whole-file SHA-256 state after `offset` bytes. */
-  hashState: Uint8Array;
 }
 
 interface UploadDocument {
@@ -32,7 +30,6 @@ interface PartDocument {
   upload_id: string;
   offset: number;
   tail: mongo.Binary;
-  hash_state: mongo.Binary;
   created_at: Date;
 }
 
@@ -44,7 +41,8 @@ interface ChunkDocument {
 }
 
 /**
- * The bytes of resumable uploads before they are a file. Chunk documents are written straight into
+ * The bookkeeping of resumable uploads before they are a file. Chunk documents are written (by
+ * GridFsRepository's chunk writer) straight into
  * `fs.chunks` under `files_id = upload_id` at their final `n`, so completing an upload only adds the
  * last chunk and the `fs.files` document. Nothing here uses transactions: every step is a single-document
  * write or an idempotent range delete, and the committed state is always "chunks below the committed
@@ -91,7 +89,7 @@ export class ChunkedUploadRepository implements OnModuleInit {
   async findPart(uploadId: string, offset: number): Promise<UploadPart | null> {
     const doc = await this.parts.findOne({ _id: partId(uploadId, offset) });
     if (!doc) return null;
-    return { offset: doc.offset, tail: bufferOf(doc.tail), hashState: bufferOf(doc.hash_state) };
+    return { offset: doc.offset, tail: bufferOf(doc.tail) };
   }
 
   /**
@@ -101,11 +99,6 @@ export class ChunkedUploadRepository implements OnModuleInit {
   async discardLeftovers(uploadId: string, fromN: number, keepOffset: number): Promise<void> {
     await this.chunks.deleteMany({ files_id: uploadId, n: { $gte: fromN } });
     await this.parts.deleteMany({ upload_id: uploadId, offset: { $ne: keepOffset } });
-  }
-
-  /** `data` may be a reused buffer: the insert is awaited before the caller touches it again. */
-  async insertChunk(uploadId: string, n: number, data: Buffer): Promise<void> {
-    await this.chunks.insertOne({ _id: new mongo.ObjectId(), files_id: uploadId, n, data });
   }
 
   /** Idempotent write of one chunk, for the final tail chunk a repeated completion may write again. */
@@ -136,7 +129,6 @@ export class ChunkedUploadRepository implements OnModuleInit {
       upload_id: uploadId,
       offset: part.offset,
       tail: new mongo.Binary(part.tail),
-      hash_state: new mongo.Binary(part.hashState),
       created_at: now,
     };
     await this.parts.replaceOne({ _id: doc._id }, doc, { upsert: true });

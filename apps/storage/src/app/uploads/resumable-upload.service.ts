@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@media/service-kit';
@@ -6,9 +6,9 @@ import { GridFsRepository, type StoredFile } from '../files/grid-fs.repository';
 import { bodyFailureToProblem, limitedBody } from '../http/request-body.reader';
 import type { ChunkTransferRequest, CompleteUploadRequest } from '../http/storage-request.schemas';
 import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
-import { ChunkAssembler, planCompletion, planTransfer } from './chunk-layout.util';
+import { planCompletion, planTransfer } from './chunk-layout.util';
 import { ChunkedUploadRepository, type UploadOwner, type UploadPart } from './chunked-upload.repository';
-import { HashStateError, ResumableSha256 } from './resumable-sha256.util';
+import { RunningHashes } from './running-hashes';
 
 export interface TransferReceipt {
   bytes: number;
@@ -37,6 +37,7 @@ export class ResumableUploadService {
   constructor(
     private readonly uploads: ChunkedUploadRepository,
     private readonly gridFs: GridFsRepository,
+    private readonly hashes: RunningHashes,
   ) {}
 
   async transfer(body: Readable, request: ChunkTransferRequest, declaredLength?: number): Promise<TransferReceipt> {
@@ -49,10 +50,10 @@ export class ResumableUploadService {
     const plan = planTransfer(offset, 0, GRIDFS_CHUNK_SIZE);
     const part = await this.committedPart(uploadId, offset);
     if (part.tail.length !== plan.carriedBytes) throw stateMismatch(uploadId, offset, 'its saved tail does not end at this offset');
-    const wholeFile = await resumeHash(part.hashState, uploadId, offset);
+    const wholeFile = await this.wholeFileHash(uploadId, offset, plan.firstN, part.tail);
 
     await this.uploads.discardLeftovers(uploadId, plan.firstN, offset);
-    const assembler = new ChunkAssembler(GRIDFS_CHUNK_SIZE, plan.firstN, part.tail);
+    const writer = this.gridFs.chunkWriter(uploadId, plan.firstN, part.tail);
     const chunkHash = createHash('sha256');
     let bytes = 0;
     try {
@@ -60,16 +61,19 @@ export class ResumableUploadService {
         bytes += piece.length;
         chunkHash.update(piece);
         wholeFile.update(piece);
-        // Each full chunk is stored before the next piece is read: one chunk in memory, backpressure on the client.
-        for (const chunk of assembler.accept(piece)) await this.uploads.insertChunk(uploadId, chunk.n, chunk.data);
+        // At most one insert in flight and one batch filling: bounded memory, backpressure on the client.
+        await writer.write(piece);
       }
       if (bytes === 0) throw new DomainError(400, 'empty_chunk', 'Empty chunk', 'A transfer carries at least one byte.');
-      await this.uploads.savePart(uploadId, { offset: offset + bytes, tail: assembler.tail(), hashState: wholeFile.save() }, new Date());
+      const tail = await writer.end({ tailAsLastChunk: false });
+      await this.uploads.savePart(uploadId, { offset: offset + bytes, tail }, new Date());
     } catch (error) {
       // All or nothing: the chunk docs this transfer wrote go; the committed state was never touched.
+      await writer.settle();
       await this.discardQuietly(uploadId, plan.firstN);
       throw bodyFailureToProblem(error, 'chunk_too_large');
     }
+    this.hashes.keep(uploadId, offset + bytes, wholeFile);
     return { bytes, start_offset: offset, end_offset: offset + bytes, chunk_sha256: chunkHash.digest('base64') };
   }
 
@@ -93,7 +97,7 @@ export class ResumableUploadService {
     if (plan.lastTransferredN !== null && !(await this.uploads.hasChunk(uploadId, plan.lastTransferredN))) {
       throw stateMismatch(uploadId, length, 'chunks before this length are missing');
     }
-    const sha256 = (await resumeHash(part.hashState, uploadId, length)).hex();
+    const sha256 = (await this.wholeFileHash(uploadId, length, plan.chunkCount - (plan.tailChunk ? 1 : 0), part.tail)).digest('hex');
 
     // Chunks past the end can only come from transfers that were never committed.
     await this.uploads.discardChunksFrom(uploadId, plan.chunkCount);
@@ -113,6 +117,7 @@ export class ResumableUploadService {
       if (raced) return this.alreadyCompleted(raced, request);
     }
     await this.uploads.forgetUpload(uploadId);
+    this.hashes.forget(uploadId);
     return { file_id: uploadId, length, sha256 };
   }
 
@@ -126,8 +131,23 @@ export class ResumableUploadService {
     return { file_id: file.id, length: file.length, sha256: file.metadata.sha256 ?? '' };
   }
 
+  /**
+   * The whole-file hash after `offset` bytes: the state this process kept when the transfer ending there
+   * went through it, or else (the upload moved here from another replica, or this one restarted) rebuilt
+   * once from the stored bytes: the whole chunks before `wholeChunks`, then the saved tail.
+   */
+  private async wholeFileHash(uploadId: string, offset: number, wholeChunks: number, tail: Buffer): Promise<Hash> {
+    const kept = offset === 0 ? RunningHashes.fresh() : this.hashes.take(uploadId, offset);
+    if (kept) return kept;
+    const rebuilt = RunningHashes.fresh();
+    for await (const data of this.gridFs.chunkData(uploadId, 0, wholeChunks - 1, () => GRIDFS_CHUNK_SIZE)) rebuilt.update(data);
+    rebuilt.update(tail);
+    this.logger.log({ upload_id: uploadId, offset }, 'rebuilt the running hash of an upload from its stored bytes');
+    return rebuilt;
+  }
+
   /** The committed state at `offset`: nothing at 0, otherwise the part the transfer ending there saved. */
-  private async committedPart(uploadId: string, offset: number): Promise<Pick<UploadPart, 'tail'> & { hashState?: Uint8Array }> {
+  private async committedPart(uploadId: string, offset: number): Promise<Pick<UploadPart, 'tail'>> {
     if (offset === 0) return { tail: Buffer.alloc(0) };
     const part = await this.uploads.findPart(uploadId, offset);
     if (!part) throw stateMismatch(uploadId, offset, 'no transfer ended at this offset');
@@ -141,16 +161,6 @@ export class ResumableUploadService {
       // The next transfer at the committed offset removes them anyway; losing this cleanup costs space only.
       this.logger.warn({ err: error, upload_id: uploadId, from_n: fromN }, 'could not discard the chunks of a failed transfer');
     }
-  }
-}
-
-/** The whole-file hash after `offset` bytes: fresh at 0, else resumed from the committed part. */
-async function resumeHash(state: Uint8Array | undefined, uploadId: string, offset: number): Promise<ResumableSha256> {
-  try {
-    return await ResumableSha256.resume(state);
-  } catch (error) {
-    if (error instanceof HashStateError) throw stateMismatch(uploadId, offset, 'its saved hash state cannot be resumed');
-    throw error;
   }
 }
 

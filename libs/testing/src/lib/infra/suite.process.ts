@@ -25,6 +25,8 @@ export interface SuiteOptions {
   services?: readonly ServiceName[];
   /** Each service's keys (`serviceIdentityEnv()`); fresh ones when not given. Authentication is never off. */
   identity?: Record<ServiceName, NodeJS.ProcessEnv>;
+  /** Node flags per service that NODE_OPTIONS does not take (e.g. `--cpu-prof` for a benchmark's profiles). */
+  nodeArgs?: Partial<Record<ServiceName, string[]>>;
 }
 
 export interface RunningSuite {
@@ -55,10 +57,17 @@ async function portFor(preferred: number | undefined): Promise<number> {
 }
 
 /** Spawns one built service with the given environment; its output goes to `<logs>/<service>.log`. */
-export function launchService(repoRoot: string, service: ServiceName, env: NodeJS.ProcessEnv, logs: string | 'inherit', logName: string = service): ChildProcess {
+export function launchService(
+  repoRoot: string,
+  service: ServiceName,
+  env: NodeJS.ProcessEnv,
+  logs: string | 'inherit',
+  logName: string = service,
+  nodeArgs: readonly string[] = [],
+): ChildProcess {
   const main = path.join(repoRoot, 'dist', 'apps', service, 'main.js');
   const output = logs === 'inherit' ? 'inherit' : 'pipe';
-  const child = spawn(process.execPath, [main], { env: { ...process.env, ...env }, stdio: ['ignore', output, output] });
+  const child = spawn(process.execPath, [...nodeArgs, main], { env: { ...process.env, ...env }, stdio: ['ignore', output, output] });
   if (logs !== 'inherit') {
     const log = createWriteStream(path.join(logs, `${logName}.log`), { flags: 'a' });
     child.stdout?.pipe(log);
@@ -91,6 +100,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     STORAGE_URL: urls.storage,
     FANOUT_URL: urls.fanout,
     IMAGING_URL: urls.encoder,
+    INGEST_API_URL: urls['ingest-api'],
     PUBLIC_BASE_URL: urls['ingest-api'],
     ...options.env?.all,
   };
@@ -100,7 +110,8 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
   let stopping = false;
 
   const launch = (service: ServiceName, extra: NodeJS.ProcessEnv = {}): ChildProcess => {
-    const child = launchService(options.repoRoot, service, { ...shared, ...identity[service], ...options.env?.[service], ...extra, PORT: String(ports[service]) }, options.logs);
+    const env = { ...shared, ...identity[service], ...options.env?.[service], ...extra, PORT: String(ports[service]) };
+    const child = launchService(options.repoRoot, service, env, options.logs, service, options.nodeArgs?.[service]);
     children.set(service, child);
     return child;
   };

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { findRepoRoot, type RunningKafka, startKafka } from '@media/testing';
+import { KafkaClient } from '@media/messaging';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, type KafkaConfig, logLevel, ResourcePatternTypes } from 'kafkajs';
-import { KafkaClient } from './kafka.module';
+import { type RunningKafka, startKafka } from './kafka.process';
+import { findRepoRoot } from './repo-root';
 
 /**
  * Kafka with SASL/SCRAM-SHA-512 over TLS, on a broker of its own (its certificates made here by openssl,

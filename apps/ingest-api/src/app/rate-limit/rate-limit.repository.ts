@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { InjectConnection } from '@nestjs/mongoose';
+import type { Collection } from 'mongodb';
+import type { Connection } from 'mongoose';
+import { type BucketPolicy, type BucketState, take, type TakeDecision } from './token-bucket.policy';
+
+interface BucketDocument extends BucketState {
+  _id: string;
+}
+
+const DUPLICATE_KEY = 11000;
+/** Losing this many compare-and-sets in a row means heavy contention on one bucket: refuse rather than spin. */
+const MAX_ROUNDS = 8;
+
+/**
+ * Token buckets in MongoDB, shared by every ingest-api replica: read the level, decide (pure), write it
+ * back only if nobody wrote in between (compare-and-set on the stored time). A refusal writes nothing.
+ */
+@Injectable()
+export class RateLimitRepository {
+  private readonly collection: Collection<BucketDocument>;
+
+  constructor(@InjectConnection() connection: Connection) {
+    this.collection = connection.collection<BucketDocument>('rate_limit_buckets') as unknown as Collection<BucketDocument>;
+  }
+
+  async take(tenant: string, policy: BucketPolicy, cost: number): Promise<TakeDecision> {
+    const _id = `${tenant}\u0000${policy.name}`;
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const stored = await this.collection.findOne({ _id });
+      const decision = take(policy, stored, cost, Date.now());
+      if (!decision.allowed) return decision;
+      try {
+        if (!stored) {
+          await this.collection.insertOne({ _id, ...decision.next });
+          return decision;
+        }
+        const result = await this.collection.updateOne({ _id, at: stored.at, tokens: stored.tokens }, { $set: decision.next });
+        if (result.matchedCount === 1) return decision;
+      } catch (error) {
+        // Another replica created the bucket first: read it again.
+        if (!(typeof error === 'object' && error !== null && (error as { code?: number }).code === DUPLICATE_KEY)) throw error;
+      }
+    }
+    return { allowed: false, remaining: 0, retryAfterSeconds: 1 };
+  }
+}

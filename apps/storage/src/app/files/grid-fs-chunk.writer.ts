@@ -1,0 +1,72 @@
+import type { mongo } from 'mongoose';
+import { type ChunkBatch, ChunkBatcher } from '../uploads/chunk-layout.util';
+import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
+
+/** Chunk documents per insert: 8 × 256 KiB = 2 MiB a round trip, and two such buffers per writer. */
+export const CHUNKS_PER_INSERT = 8;
+
+export interface WritableChunkDocument {
+  _id: mongo.ObjectId;
+  files_id: string;
+  n: number;
+  data: Buffer;
+}
+
+type ObjectIdFactory = () => mongo.ObjectId;
+
+/**
+ * Writes a byte stream as `fs.chunks` documents of one file at their final `n`, several per `insertMany`,
+ * with one insert in flight while the next batch fills (so reading the body and writing the database
+ * overlap, and memory stays at two batches). What it writes is exactly what a GridFS driver writes.
+ */
+export class GridFsChunkWriter {
+  private readonly batcher: ChunkBatcher;
+  private inFlight: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly chunks: mongo.Collection<WritableChunkDocument>,
+    private readonly newId: ObjectIdFactory,
+    readonly filesId: string,
+    firstN = 0,
+    head?: Uint8Array,
+  ) {
+    this.batcher = new ChunkBatcher(GRIDFS_CHUNK_SIZE, CHUNKS_PER_INSERT, firstN, head);
+  }
+
+  /** Resolves once the piece is taken; a failed insert surfaces here or at `end`. */
+  async write(piece: Buffer): Promise<void> {
+    for (const batch of this.batcher.accept(piece)) await this.dispatch(this.documentsOf(batch));
+  }
+
+  /**
+   * Stores the whole chunks still held and, for a file that ends here, the short last chunk; resolves when
+   * every insert has landed. Returns the bytes after the last whole chunk (empty when `asLastChunk`).
+   */
+  async end({ tailAsLastChunk }: { tailAsLastChunk: boolean }): Promise<Buffer> {
+    const documents = this.documentsOf(this.batcher.drain());
+    const tail = this.batcher.tailView();
+    if (tailAsLastChunk && tail.length > 0) documents.push({ _id: this.newId(), files_id: this.filesId, n: this.batcher.tailN, data: tail });
+    await this.dispatch(documents);
+    await this.inFlight;
+    return tailAsLastChunk ? Buffer.alloc(0) : this.batcher.tail();
+  }
+
+  /** Waits for the insert in flight, failed or not: call before deleting what this writer wrote. */
+  async settle(): Promise<void> {
+    await this.inFlight.catch(() => undefined);
+  }
+
+  private async dispatch(documents: WritableChunkDocument[]): Promise<void> {
+    // The previous batch must have landed before its buffer is filled again (and its failure reported).
+    await this.inFlight;
+    if (documents.length === 0) return;
+    const insert = this.chunks.insertMany(documents, { ordered: true });
+    // Awaited by the next dispatch or by `end`; until then a rejection is not unhandled.
+    insert.catch(() => undefined);
+    this.inFlight = insert;
+  }
+
+  private documentsOf(batch: ChunkBatch): WritableChunkDocument[] {
+    return batch.chunks.map((data, i) => ({ _id: this.newId(), files_id: this.filesId, n: batch.firstN + i, data }));
+  }
+}

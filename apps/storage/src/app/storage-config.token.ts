@@ -1,0 +1,2 @@
+/** Injection token of the validated storage configuration. */
+export const STORAGE_CONFIG = Symbol('STORAGE_CONFIG');
