@@ -181,6 +181,18 @@ export function planVariant(options: FormatOptions, format: ImageOutputFormat, s
   return { ...base, fit: 'inside', width: source.width, height: source.height };
 }
 
+/** Image variants are stored under the id the gateway looks them up by: `var-` and a 64-hex hash. */
+const VARIANT_STORAGE_ID = /^var-[0-9a-f]{64}$/;
+
+/**
+ * True for the storage id of an image variant. Variants are never listed in an asset's files (they are
+ * a cache), so whoever decides what an asset references (storage's uploads guard, the garbage
+ * collector's reference check) recognises them by their id.
+ */
+export function isVariantStorageId(id: string): boolean {
+  return VARIANT_STORAGE_ID.test(id);
+}
+
 /** A stored file's `format_url`: its `/cdn` URL with the placeholder before the name. */
 export function formatUrlOf(cdnUrl: string): string {
   const slash = cdnUrl.lastIndexOf('/');

@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { isVariantStorageId } from '@media/asset-model';
 import { AllowCallers, CurrentCaller, type ServiceName } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
@@ -7,16 +8,13 @@ import { headerValue, requestInput } from '../http/request-input.util';
 import { chunkTransferRequestSchema, completeUploadRequestSchema, parseRequest } from '../http/storage-request.schemas';
 import { type CompletedUpload, ResumableUploadService, type TransferReceipt } from './resumable-upload.service';
 
-/** Image variants are stored under the id their gateway looks them up by: `var-` and a 64-hex hash. */
-const VARIANT_ID = /^var-[0-9a-f]{64}$/;
-
 /**
  * The encoder uses uploads only to store an image variant under its chosen id, with role `variant`;
  * everything else here is the gateway's.
  */
 function assertCallerMayUpload(caller: ServiceName, uploadId: unknown, role?: unknown): void {
   if (caller !== 'encoder') return;
-  if (typeof uploadId === 'string' && VARIANT_ID.test(uploadId) && (role === undefined || role === 'variant')) return;
+  if (typeof uploadId === 'string' && isVariantStorageId(uploadId) && (role === undefined || role === 'variant')) return;
   throw new DomainError(403, 'caller_not_allowed', 'Caller not allowed', 'encoder may upload image variants only');
 }
 
