@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run bench [-- NAME ...]`: the benchmarks (not tests). NAME is a tools/bench/NAME.bench.ts
-# (upload, events, encoder, processing); without one, all of them. Other arguments go to each bench.
+# (upload, events, encoder, processing, images); without one, all of them. Other arguments go to each bench.
 # Benches that drive the services build them first; Nx's build cache makes that a few seconds when dist/
 # is current and rebuilds exactly what is missing or stale. The encoder bench needs no build or servers.
 set -euo pipefail
@@ -12,7 +12,7 @@ rest=()
 for arg in "$@"; do
   if [ -f "tools/bench/${arg}.bench.ts" ]; then names+=("$arg"); else rest+=("$arg"); fi
 done
-[ ${#names[@]} -gt 0 ] || names=(upload events encoder processing)
+[ ${#names[@]} -gt 0 ] || names=(upload events encoder processing images)
 
 for name in "${names[@]}"; do
   if [ "$name" != encoder ] && [ -z "${built:-}" ]; then

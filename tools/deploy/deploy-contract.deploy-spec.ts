@@ -116,7 +116,7 @@ describe.each(['base', 'production'])('Kubernetes manifests (%s, rendered by kus
     const labelsOf = (app: string) => ({ 'app.kubernetes.io/name': app });
     const callers = [...APP_NAMES, 'kafka-topics'];
     // The architecture's service-to-service flows; everything else inside the namespace is refused.
-    const flows = new Set(['ingest-api→storage', 'ingest-api→fanout', 'encoder→storage', 'storage→ingest-api']);
+    const flows = new Set(['ingest-api→storage', 'ingest-api→fanout', 'ingest-api→encoder', 'encoder→storage', 'storage→ingest-api']);
 
     it('deny everything by default, in and out', () => {
       const deny = findObject(objects, 'NetworkPolicy', 'default-deny');

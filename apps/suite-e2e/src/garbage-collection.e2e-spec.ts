@@ -73,6 +73,25 @@ describe('storage collects the bytes no asset references', () => {
     return ((await response.json()) as { file_id: string }).file_id;
   }
 
+  /**
+   * An image variant as the encoder's upload completion leaves it: a `var-<hash>` file with role `variant`
+   * under its asset. Written as raw documents so the test needs no encoder; the collector sees the same.
+   */
+  async function storeVariant(assetId: string): Promise<string> {
+    const id = `var-${randomBytes(32).toString('hex')}`;
+    const data = randomBytes(2_000);
+    await db().collection('fs.files').insertOne({
+      _id: id as unknown as ObjectId,
+      length: data.length,
+      chunkSize: 261_120,
+      uploadDate: new Date(),
+      filename: 'variant.webp',
+      metadata: { asset_id: assetId, tenant, role: 'variant', content_type: 'image/webp', sha256: sha256(data) },
+    });
+    await db().collection('fs.chunks').insertOne({ _id: new ObjectId(), files_id: id, n: 0, data });
+    return id;
+  }
+
   async function fileExists(id: string): Promise<boolean> {
     return (await db().collection('fs.files').countDocuments({ _id: id as unknown as ObjectId })) === 1;
   }
@@ -107,12 +126,16 @@ describe('storage collects the bytes no asset references', () => {
     const ghost = new ObjectId().toHexString();
     await db().collection('fs.chunks').insertMany([0, 1].map((n) => ({ _id: new ObjectId(), files_id: ghost, n, data: randomBytes(1_000) })));
     await db().collection('upload_parts').insertOne({ _id: `${ghost}:0` as unknown as ObjectId, upload_id: ghost, offset: 0, tail: randomBytes(10), hash_state: randomBytes(10), created_at: new Date() });
+    // 5. Image variants: a live asset's are a cache its files never list and must stay; a gone asset's go.
+    const liveVariant = await storeVariant(live.id);
+    const orphanVariant = await storeVariant(randomUUID());
 
     await waitFor(
       'every orphan collected',
       async () =>
         !(await fileExists(neverInserted)) &&
         !(await fileExists(lostRendition)) &&
+        !(await fileExists(orphanVariant)) &&
         (await db().collection('uploads').countDocuments({ _id: doomedUpload as unknown as ObjectId })) === 0 &&
         (await db().collection('fs.chunks').countDocuments({ files_id: { $in: [doomedUpload, ghost, neverInserted, lostRendition] } })) === 0 &&
         (await db().collection('upload_parts').countDocuments({ upload_id: ghost })) === 0,
@@ -124,12 +147,16 @@ describe('storage collects the bytes no asset references', () => {
     const original = asset.cdn_files.items.find((file) => file.role === 'original');
     expect(original).toBeDefined();
     expect(sha256(Buffer.from(await (await fetch(original?.url ?? '')).arrayBuffer()))).toBe(sha256(liveBytes));
+    // A few more passes (one every 2 s, 3 files each) so the scan has surely walked past the live variant too.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+    expect(await fileExists(liveVariant)).toBe(true);
+    expect(await db().collection('fs.chunks').countDocuments({ files_id: liveVariant })).toBe(1);
     expect(await db().collection('uploads').countDocuments({ _id: inProgressUpload as unknown as ObjectId })).toBe(1);
     expect(await db().collection('fs.chunks').countDocuments({ files_id: inProgressUpload })).toBeGreaterThanOrEqual(1);
     expect(await db().collection('upload_parts').countDocuments({ upload_id: inProgressUpload })).toBeGreaterThanOrEqual(1);
 
     const metrics = await (await fetch(`${storage()}/metrics`)).text();
-    expect(metrics).toMatch(/storage_gc_removed_total\{kind="files",service="storage"\} [2-9]/);
+    expect(metrics).toMatch(/storage_gc_removed_total\{kind="files",service="storage"\} [3-9]/);
     expect(metrics).toMatch(/storage_gc_removed_total\{kind="chunks",service="storage"\} [1-9]/);
     expect(metrics).toMatch(/storage_gc_removed_total\{kind="parts",service="storage"\} [1-9]/);
   }, 240_000);

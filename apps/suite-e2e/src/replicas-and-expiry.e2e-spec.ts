@@ -35,6 +35,7 @@ describe('a second ingest-api replica', () => {
         JWT_HS256_SECRET: context.jwtSecret,
         STORAGE_URL: context.storage,
         FANOUT_URL: context.fanout,
+        IMAGING_URL: context.encoder,
         PUBLIC_BASE_URL: context.gateway,
         ...identityEnv('ingest-api', context.identity),
         UPLOAD_TTL_SECONDS: '3',

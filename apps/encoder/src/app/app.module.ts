@@ -14,6 +14,11 @@ import { ProcessingResultsReporter } from './results/processing-results.reporter
 import { ResultUploader } from './results/result-uploader';
 import { EncoderStorageClient, STORAGE_URL } from '@media/internal-api';
 import { ServiceIdentityModule } from '@media/service-identity';
+import { ImageRenderPool } from './variants/image-render.pool';
+import { ImageSourceCache } from './variants/image-source.cache';
+import { VariantClaimRepository } from './variants/variant-claim.repository';
+import { VariantRenderService } from './variants/variant-render.service';
+import { VariantsController } from './variants/variants.controller';
 
 @Module({})
 export class AppModule {
@@ -25,6 +30,7 @@ export class AppModule {
         ServiceIdentityModule.forCaller({ service: 'encoder', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
         MediaModule,
       ],
+      controllers: [VariantsController],
       providers: [
         { provide: ENCODER_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
@@ -37,6 +43,10 @@ export class AppModule {
         ProcessingResultsReporter,
         EncodingWorker,
         AssetUploadedConsumer,
+        ImageRenderPool,
+        ImageSourceCache,
+        VariantClaimRepository,
+        VariantRenderService,
       ],
     };
   }

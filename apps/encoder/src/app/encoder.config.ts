@@ -18,6 +18,15 @@ export const encoderConfigSchema = baseConfigSchema(3002).extend({
   ENCODER_JOB_CPU_SECONDS: configFields.positiveInt(1800).describe('CPU seconds per child process of a job (RLIMIT_CPU)'),
   ENCODER_JOB_MEMORY_MB: configFields.positiveInt(2048).describe('address space per child process of a job (RLIMIT_AS), in MiB'),
   ENCODER_MAX_PIXELS: configFields.positiveInt(100_000_000).describe('largest image (width × height) decoded: stops decompression bombs'),
+  IMAGE_RENDER_THREADS: configFields
+    .positiveInt(Math.max(1, availableParallelism()))
+    .meta({ description: 'worker threads rendering images on demand (a bounded pool beside the jobs)', defaultDoc: 'number of CPU cores' }),
+  IMAGE_RENDER_QUEUE: configFields.positiveInt(256).describe('image renders waiting for a thread before the renderer answers 503 (busy)'),
+  IMAGE_RENDER_TIMEOUT_SECONDS: configFields.positiveInt(30).describe('bound of one on-demand image render; also how long its claim holds against other replicas'),
+  IMAGE_MAX_VARIANTS_PER_FILE: configFields.positiveInt(100).describe('distinct on-demand images one stored file may have; more are refused (400 `variant_limit_reached`)'),
+  IMAGE_SOURCE_CACHE_MB: configFields
+    .positiveInt(512)
+    .describe('disk kept for originals downloaded for on-demand renders (stored files never change, so the sizes of one page render from one download); least recently used go first'),
   ENCODER_TMP_DIR: z
     .string()
     .min(1)

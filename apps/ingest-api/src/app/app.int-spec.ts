@@ -10,6 +10,7 @@ describeServiceBasics('ingest-api', () =>
         JWT_HS256_SECRET: 'integration-secret-of-at-least-32-bytes',
         STORAGE_URL: 'http://127.0.0.1:9',
         FANOUT_URL: 'http://127.0.0.1:9',
+        IMAGING_URL: 'http://127.0.0.1:9',
         PUBLIC_BASE_URL: 'http://127.0.0.1:9',
       }),
     ),

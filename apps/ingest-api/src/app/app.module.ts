@@ -8,6 +8,9 @@ import { AssetsController } from './assets/assets.controller';
 import { AssetsService } from './assets/assets.service';
 import { AuthModule } from './auth/auth.module';
 import { CdnController } from './cdn/cdn.controller';
+import { CdnVariantController } from './images/cdn-variant.controller';
+import { ImageVariantService } from './images/image-variant.service';
+import { IMAGING_URL, ImagingClient } from './images/imaging.client';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
@@ -47,13 +50,16 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, WebhooksController, AsyncApiController, AssetReferencesController],
+      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
         StorageClient,
         { provide: FANOUT_URL, useValue: config.FANOUT_URL },
         FanoutClient,
+        { provide: IMAGING_URL, useValue: config.IMAGING_URL },
+        ImagingClient,
+        ImageVariantService,
         AssetRepository,
         AssetsService,
         UploadTransitions,

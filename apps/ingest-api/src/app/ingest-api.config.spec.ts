@@ -5,14 +5,15 @@ const required = {
   JWT_HS256_SECRET: 'x'.repeat(32),
   STORAGE_URL: 'http://storage:3001',
   FANOUT_URL: 'http://fanout:3003',
+  IMAGING_URL: 'http://encoder:3002',
   PUBLIC_BASE_URL: 'https://media.example.com',
   ...identityEnv('ingest-api'),
 };
 
-describeConfigContract('ingest-api', loadIngestApiConfig, required, ['STORAGE_URL', 'FANOUT_URL', 'PUBLIC_BASE_URL', 'SERVICE_SIGNING_KEY', 'SERVICE_TRUSTED_KEYS']);
+describeConfigContract('ingest-api', loadIngestApiConfig, required, ['STORAGE_URL', 'FANOUT_URL', 'IMAGING_URL', 'PUBLIC_BASE_URL', 'SERVICE_SIGNING_KEY', 'SERVICE_TRUSTED_KEYS']);
 
 describe('ingest-api token settings', () => {
-  const base = { MONGODB_URI: 'mongodb://db/media', KAFKA_BROKERS: 'k:9092', STORAGE_URL: required.STORAGE_URL, FANOUT_URL: required.FANOUT_URL, PUBLIC_BASE_URL: required.PUBLIC_BASE_URL, ...identityEnv('ingest-api') };
+  const base = { MONGODB_URI: 'mongodb://db/media', KAFKA_BROKERS: 'k:9092', STORAGE_URL: required.STORAGE_URL, FANOUT_URL: required.FANOUT_URL, IMAGING_URL: required.IMAGING_URL, PUBLIC_BASE_URL: required.PUBLIC_BASE_URL, ...identityEnv('ingest-api') };
 
   const idp = { JWT_ISSUER: 'https://idp', JWT_AUDIENCE: 'media-api' };
 

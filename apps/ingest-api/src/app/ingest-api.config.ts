@@ -33,6 +33,18 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     JWT_TENANT_CLAIM: z.string().min(1).default('tenant').describe('the claim that names the tenant'),
     STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
     FANOUT_URL: configFields.url().describe('internal URL of the fanout service (webhook subscriptions and deliveries)'),
+    IMAGING_URL: configFields.url().describe('internal URL of the service that renders images on demand (the encoder)'),
+    IMAGE_MAX_DIMENSION: configFields.positiveInt(4096).describe('largest `w_` and `h_` an on-demand image may ask for, in pixels'),
+    IMAGE_SIGNING_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .describe('when set, every on-demand `{format}` must carry `s_<signature>`: HMAC-SHA256 of `<file id>/<options>` under this key, base64url, 32 characters'),
+    IMAGE_PRESETS: z
+      .string()
+      .optional()
+      .transform((value, context) => parsePresets(value, context))
+      .describe('when set, only these named formats are served, e.g. `thumb=w_200,h_200;hero=w_1600,fm_webp` (the `{format}` segment is the name)'),
     PUBLIC_BASE_URL: configFields.url().describe('public origin of the gateway; `cdn_files` URLs start with it'),
     UPLOAD_CHUNK_SIZE: configFields.positiveInt(50 * MiB).describe('chunk size suggested through `end_offset`'),
     UPLOAD_MAX_CHUNK_SIZE: configFields.positiveInt(100 * MiB).describe('largest chunk one transfer may carry'),
@@ -78,6 +90,22 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     }
   })
   .superRefine(refuseTestSwitchesInProduction('OUTBOX_FAILPOINT'));
+
+/** `name=options;name=options`: names are lowercase words; the options are checked when the gateway starts. */
+function parsePresets(value: string | undefined, context: z.RefinementCtx): Record<string, string> | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const presets: Record<string, string> = {};
+  for (const entry of value.split(';').map((piece) => piece.trim()).filter(Boolean)) {
+    const match = /^([a-z][a-z0-9-]{0,31})=([a-z0-9_,]+)$/.exec(entry);
+    if (!match) {
+      context.addIssue({ code: 'custom', message: `"${entry}" is not name=options (e.g. thumb=w_200,h_200)` });
+      return z.NEVER;
+    }
+    presets[match[1]] = match[2];
+  }
+  return presets;
+}
+
 export type IngestApiConfig = z.infer<typeof ingestApiConfigSchema>;
 
 export function loadIngestApiConfig(env: NodeJS.ProcessEnv = process.env): IngestApiConfig {

@@ -13,6 +13,14 @@ export const CDN_FILE_ROLES = ['original', 'rendition', 'hls', 'poster', 'thumbn
 export const cdnFileRoleSchema = z.enum(CDN_FILE_ROLES);
 export type CdnFileRole = z.infer<typeof cdnFileRoleSchema>;
 
+/**
+ * Roles of files in storage: the listed ones plus `variant`, an image rendered on demand from one of them
+ * (never listed in `cdn_files`; reached through `format_url`, removed with its asset).
+ */
+export const STORED_FILE_ROLES = [...CDN_FILE_ROLES, 'variant'] as const;
+export const storedFileRoleSchema = z.enum(STORED_FILE_ROLES);
+export type StoredFileRole = z.infer<typeof storedFileRoleSchema>;
+
 const timestamp = z.iso.datetime({ offset: true });
 
 export const cdnFileSchema = z.object({
@@ -24,6 +32,11 @@ export const cdnFileSchema = z.object({
   mime_type: z.string(),
   size: z.number().int().nonnegative(),
   url: z.url(),
+  format_url: z
+    .string()
+    .includes('{format}')
+    .optional()
+    .describe('images only: `url` with a literal `{format}` segment before the name, to replace with options such as `w_400,fm_webp`'),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
 });

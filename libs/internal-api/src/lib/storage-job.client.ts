@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { CdnFileRole } from '@media/asset-model';
+import type { CdnFileRole, StoredFileRole } from '@media/asset-model';
 import { ServiceTokenIssuer } from '@media/service-identity';
 
 import { STORAGE_URL } from './storage.client';
@@ -109,19 +109,68 @@ export class EncoderStorageClient implements OnApplicationShutdown {
     }
   }
 
+  /**
+   * Stores a file of the job's folder under an id the caller chose (one transfer, then completion): how an
+   * image variant gets the id its gateway looks it up by. Storing the same id twice keeps the first file.
+   */
+  async storeAs(fileId: string, source: string, file: { assetId: string; tenant: string; fileName: string; contentType: string; role: StoredFileRole }): Promise<void> {
+    const { size } = await stat(source);
+    const owner = { 'x-asset-id': file.assetId, 'x-tenant': file.tenant };
+    const transfer = await this.streamFile('PUT', `/uploads/${encodeURIComponent(fileId)}/chunks?offset=0&max_bytes=${MAX_RESULT_BYTES}`, source, size, owner);
+    // 409 upload_completed: another replica stored it first; the bytes are the same variant.
+    if (transfer.status === 409 && transfer.body.includes('upload_completed')) return;
+    if (transfer.status !== 200) throw new StorageUnavailableError(`storage answered ${transfer.status} to a variant transfer: ${transfer.body.slice(0, 200)}`, transfer.status);
+    const body = JSON.stringify({ length: size, file_name: file.fileName, content_type: file.contentType, role: file.role, asset_id: file.assetId, tenant: file.tenant });
+    const response = await this.send('POST', `/uploads/${encodeURIComponent(fileId)}/complete`, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body);
+    const answer = await readBody(response);
+    if (response.statusCode !== 200) throw new StorageUnavailableError(`storage answered ${response.statusCode} to a variant completion: ${answer.slice(0, 200)}`, response.statusCode);
+  }
+
+  /** Whether storage has the file (a HEAD: no bytes move). */
+  async exists(fileId: string, tenant: string): Promise<boolean> {
+    const response = await this.send('HEAD', `/files/${encodeURIComponent(fileId)}`, { 'x-tenant': tenant });
+    response.resume();
+    if (response.statusCode === 200) return true;
+    if (response.statusCode === 404) return false;
+    throw new StorageUnavailableError(`storage answered ${response.statusCode} to a file check`, response.statusCode);
+  }
+
   onApplicationShutdown(): void {
     this.agent.destroy();
   }
 
-  private async send(method: string, path: string, headers: Record<string, string>): Promise<IncomingMessage> {
+  private async send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
     const authorization = await this.identity.authorization(STORAGE_AUDIENCE);
     return new Promise((resolve, reject) => {
       const request = httpRequest(new URL(path, this.baseUrl), { method, agent: this.agent, headers: { ...headers, authorization }, timeout: IDLE_TIMEOUT_MS });
       request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
       request.once('response', resolve);
       request.once('error', (error) => reject(new StorageUnavailableError(`storage is unreachable: ${error.message}`)));
-      request.end();
+      request.end(body);
     });
+  }
+
+  /** Streams a local file as a request body; the answer's status and (small) body. */
+  private async streamFile(method: string, path: string, source: string, size: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+    const request = httpRequest(new URL(path, this.baseUrl), {
+      method,
+      agent: this.agent,
+      timeout: IDLE_TIMEOUT_MS,
+      headers: { ...headers, authorization: await this.identity.authorization(STORAGE_AUDIENCE), 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    });
+    request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
+    const responded = new Promise<IncomingMessage>((resolve, reject) => {
+      request.once('response', resolve);
+      request.once('error', reject);
+    });
+    responded.catch(() => undefined);
+    try {
+      await pipeline(createReadStream(source), request);
+      const response = await responded;
+      return { status: response.statusCode ?? 0, body: await readBody(response) };
+    } catch (error) {
+      throw new StorageUnavailableError(`a transfer to storage failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
 

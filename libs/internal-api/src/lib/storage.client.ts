@@ -83,6 +83,14 @@ export class StorageClient implements OnApplicationShutdown {
     await readJson(response, true);
   }
 
+  /** Every image variant (`role=variant`) of an asset; the rest of its files stay. */
+  async deleteVariants(assetId: string, tenant: string): Promise<number> {
+    const listed = await this.send('GET', `/assets/${encodeURIComponent(assetId)}/files?role=variant`, { 'x-tenant': tenant });
+    const { items } = await readJson<{ items: { file_id: string }[] }>(listed);
+    for (const item of items) await this.deleteFile(item.file_id, tenant);
+    return items.length;
+  }
+
   onApplicationShutdown(): void {
     this.agent.destroy();
   }

@@ -6,6 +6,7 @@ import { jobFromEvent } from './encoding-job.policy';
 import { EncodingJobRepository } from './encoding-job.repository';
 import { EncoderMetrics } from './encoder.metrics';
 import { EncodingWorker } from './encoding.worker';
+import { VariantClaimRepository } from '../variants/variant-claim.repository';
 
 /**
  * Turns each `asset.uploaded` on `assets.events.v1` into a job in `encoding_jobs` (idempotently, by job
@@ -20,6 +21,7 @@ export class AssetUploadedConsumer extends ContractConsumer<typeof assetEventEnv
     metrics: EncoderMetrics,
     private readonly jobs: EncodingJobRepository,
     private readonly worker: EncodingWorker,
+    private readonly variantClaims: VariantClaimRepository,
   ) {
     super(kafka, metrics.registry, {
       topic: TOPICS.assetEvents,
@@ -35,6 +37,12 @@ export class AssetUploadedConsumer extends ContractConsumer<typeof assetEventEnv
   }
 
   protected async handle({ data, headers }: ConsumedMessage<AssetEventEnvelope>): Promise<string> {
+    if (data.event === 'asset.deleted') {
+      // Storage deletes the asset's variant bytes on this event; their claims (the per-file count) go here.
+      // A failure throws, so the contract consumer retries the message rather than leaving claims behind.
+      await this.variantClaims.forgetAsset(data.payload.id, data.tenant);
+      return 'variants_forgotten';
+    }
     // The consumer's span continues the message's trace; the job keeps it for the worker that runs it.
     const decided = jobFromEvent(data, currentTraceparent() ?? headers['traceparent'] ?? null);
     if (!decided.ok) {

@@ -11,6 +11,9 @@ export class EncoderMetrics {
   readonly jobs: Counter<'label' | 'outcome'>;
   readonly running: Gauge;
   readonly results: Counter<'outcome'>;
+  /** On-demand image requests by outcome: rendered here, cached, waited for another render, refused, failed. */
+  readonly imageRenders: Counter<'outcome'>;
+  readonly imageRenderDuration: Histogram;
   /** The service's registry, for metrics made elsewhere (the consumer's outcomes, lag and handler durations). */
   readonly registry: Registry;
 
@@ -35,6 +38,18 @@ export class EncoderMetrics {
       name: 'encoder_results_published_total',
       help: 'Results published to assets.processing-results.v1, by outcome (ready, failed)',
       labelNames: ['outcome'],
+      registers,
+    });
+    this.imageRenders = new Counter({
+      name: 'encoder_image_renders_total',
+      help: 'On-demand image variant requests, by outcome (rendered, cached, waited, refused, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.imageRenderDuration = new Histogram({
+      name: 'encoder_image_render_seconds',
+      help: 'Wall time of one on-demand render (download, render, store)',
+      buckets: [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
       registers,
     });
   }

@@ -65,6 +65,13 @@ export class JobWorkspace implements OnModuleInit {
     };
   }
 
+  /** A folder that lives as long as the process (e.g. a cache), removed like job folders when the process is gone. */
+  async folder(name: string): Promise<string> {
+    const dir = path.join(this.mine, name);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
   /** Folders of encoder processes on this machine that no longer run. */
   private async removeOrphans(): Promise<void> {
     for (const entry of await readdir(this.root)) {

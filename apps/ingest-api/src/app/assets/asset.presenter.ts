@@ -1,4 +1,4 @@
-import type { Asset, CdnFile } from '@media/asset-model';
+import { type Asset, type CdnFile, formatUrlOf, isRenderableImage } from '@media/asset-model';
 import { offsetsOf } from '@media/upload-state-machine';
 import type { AssetRecord, StoredFile } from './asset.record';
 
@@ -9,18 +9,23 @@ export function cdnUrl(publicBaseUrl: string, file: Pick<StoredFile, 'id' | 'fil
 
 /** Renders a stored asset as the wire object (HTTP bodies, event payloads, webhooks). */
 export function presentAsset(record: Omit<AssetRecord, 'pending_events'>, publicBaseUrl: string): Asset {
-  const items: CdnFile[] = record.files.map((file) => ({
-    id: file.id,
-    created_on: iso(file.created_on),
-    label: 'CdnFile',
-    role: file.role,
-    file: file.file,
-    mime_type: file.mime_type,
-    size: file.size,
-    url: cdnUrl(publicBaseUrl, file),
-    ...(file.width ? { width: file.width } : {}),
-    ...(file.height ? { height: file.height } : {}),
-  }));
+  const items: CdnFile[] = record.files.map((file) => {
+    const url = cdnUrl(publicBaseUrl, file);
+    return {
+      id: file.id,
+      created_on: iso(file.created_on),
+      label: 'CdnFile',
+      role: file.role,
+      file: file.file,
+      mime_type: file.mime_type,
+      size: file.size,
+      url,
+      // Every image (original photo, thumbnail, poster, preview) can be asked for in any size and format.
+      ...(isRenderableImage(file.mime_type) ? { format_url: formatUrlOf(url) } : {}),
+      ...(file.width ? { width: file.width } : {}),
+      ...(file.height ? { height: file.height } : {}),
+    };
+  });
   const upload = record.status === 'uploading' && record.upload && !record.upload.expired ? record.upload : null;
   return {
     id: record._id,

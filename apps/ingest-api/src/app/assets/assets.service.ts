@@ -84,7 +84,13 @@ export class AssetsService {
         } satisfies AssetChanges);
       }
       const { before, after } = await this.change(actor, id, ifMatch, changes, replacement ? ['asset.changed', 'asset.uploaded'] : ['asset.changed']);
-      if (replacement) await this.forgetFiles(before, after);
+      if (replacement) {
+        await this.forgetFiles(before, after);
+        // Images rendered from the replaced files are stale: their bytes go too (a later request renders anew).
+        await this.storage.deleteVariants(after._id, after.tenant).catch((error: unknown) => {
+          this.logger.warn({ asset: after._id, error: String(error) }, 'could not delete the image variants of a replaced file');
+        });
+      }
       return after;
     } catch (error) {
       // The new bytes were stored for a change that did not happen (refused while or after they streamed): give them back.

@@ -16,4 +16,14 @@ describe('referencedIds', () => {
   it('works for an asset without an open upload', () => {
     expect(referencedIds({ files: [file('f1')], upload: null }, ['u-old', 'f1'])).toEqual(['f1']);
   });
+
+  it("keeps a live asset's image variants, which its files never list", () => {
+    const variant = `var-${'a'.repeat(64)}`;
+    expect(referencedIds({ files: [file('f1')], upload: null }, [variant, 'f1', 'stray'])).toEqual([variant, 'f1']);
+  });
+
+  it('keeps no variant of a deleted asset, and nothing that only looks like a variant id', () => {
+    expect(referencedIds(null, [`var-${'a'.repeat(64)}`])).toEqual([]);
+    expect(referencedIds({ files: [], upload: null }, ['var-123', `var-${'A'.repeat(64)}`])).toEqual([]);
+  });
 });

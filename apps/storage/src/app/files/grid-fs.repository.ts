@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import type { CdnFileRole } from '@media/asset-model';
+import type { StoredFileRole } from '@media/asset-model';
 import { mongo } from 'mongoose';
 import { MONGO_DB } from '../database/mongo-db.provider';
 import { STORED_ID } from '../http/storage-request.schemas';
@@ -13,7 +13,7 @@ import { GridFsChunkWriter, type WritableChunkDocument } from './grid-fs-chunk.w
 export interface StoredFileMetadata {
   asset_id: string;
   tenant: string;
-  role: CdnFileRole;
+  role: StoredFileRole;
   content_type: string;
   /** Hex SHA-256 of the whole file; null only for a file whose writer died before recording it. */
   sha256: string | null;
@@ -132,7 +132,7 @@ export class GridFsRepository implements OnModuleInit {
    * The files of an asset, optionally narrowed by role and content hash (how the encoder finds the
    * original it was told about: the asset event names its hash, not storage's id). Oldest first.
    */
-  async findFilesOfAsset(owner: { assetId: string; tenant: string }, filter: { role?: CdnFileRole; sha256?: string }, limit: number): Promise<StoredFile[]> {
+  async findFilesOfAsset(owner: { assetId: string; tenant: string }, filter: { role?: StoredFileRole; sha256?: string }, limit: number): Promise<StoredFile[]> {
     const query: mongo.Filter<FileDocument> = { 'metadata.tenant': owner.tenant, 'metadata.asset_id': owner.assetId };
     if (filter.role) query['metadata.role'] = filter.role;
     if (filter.sha256) query['metadata.sha256'] = filter.sha256;

@@ -1,4 +1,4 @@
-import { cdnFileRoleSchema } from '@media/asset-model';
+import { storedFileRoleSchema } from '@media/asset-model';
 import { DomainError } from '@media/service-kit';
 import { z } from 'zod';
 
@@ -53,7 +53,7 @@ const percentEncodedFileName = z
   })
   .pipe(fileName);
 
-const role = cdnFileRoleSchema;
+const role = storedFileRoleSchema;
 
 export const newFileRequestSchema = z
   .object({

@@ -6,6 +6,8 @@ export interface E2eContext {
   storage: string;
   /** Fanout's internal URL, for services a test launches itself. */
   fanout: string;
+  /** The encoder's internal URL (its metrics, its on-demand image API). */
+  encoder: string;
   jwtSecret: string;
   /** The database the services use, for checks "behind" the API (GridFS read back directly). */
   databaseUri: string;
@@ -25,6 +27,7 @@ export function e2eContext(): E2eContext {
     gateway: read('E2E_INGEST_API_URL'),
     storage: read('E2E_STORAGE_URL'),
     fanout: read('E2E_FANOUT_URL'),
+    encoder: read('E2E_ENCODER_URL'),
     jwtSecret: read('E2E_JWT_SECRET'),
     databaseUri: read('E2E_DATABASE_URI'),
     kafkaBrokers: read('KAFKA_BROKERS'),

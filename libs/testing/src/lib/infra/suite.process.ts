@@ -99,6 +99,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     JWT_HS256_SECRET: options.jwtSecret,
     STORAGE_URL: urls.storage,
     FANOUT_URL: urls.fanout,
+    IMAGING_URL: urls.encoder,
     INGEST_API_URL: urls['ingest-api'],
     PUBLIC_BASE_URL: urls['ingest-api'],
     ...options.env?.all,

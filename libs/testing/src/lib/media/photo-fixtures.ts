@@ -53,3 +53,34 @@ export async function truncateFile(source: string, { fraction = 0.5, name }: { f
   await writeFile(file, bytes.subarray(0, Math.floor(bytes.length * fraction)));
   return file;
 }
+
+/** Red, green, blue: the colours of the three bands of `makeBandedImage`, first to last. */
+export const BAND_COLOURS = [
+  [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
+] as const;
+
+/**
+ * Three flat colour bands (red, green, blue) side by side (`across`) or stacked (`down`), each
+ * `band`×`band` pixels: a crop to one band's size shows by its colour which part the gravity kept.
+ */
+export async function makeBandedImage({ direction, band = 200, format = 'png' }: { direction: 'across' | 'down'; band?: number; format?: 'png' | 'jpeg' }): Promise<Buffer> {
+  const width = direction === 'across' ? band * 3 : band;
+  const height = direction === 'across' ? band : band * 3;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) pixels.set(BAND_COLOURS[Math.floor((direction === 'across' ? x : y) / band)], (y * width + x) * 3);
+  }
+  const image = sharp(pixels, { raw: { width, height, channels: 3 } });
+  return (format === 'png' ? image.png() : image.jpeg({ quality: 95 })).toBuffer();
+}
+
+/** Which band colour the pixel at the image's centre is closest to (0 red, 1 green, 2 blue). */
+export async function centreBand(image: Buffer): Promise<number> {
+  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const offset = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels;
+  const pixel = [data[offset], data[offset + 1], data[offset + 2]];
+  const distance = (colour: readonly number[]) => colour.reduce((sum, value, i) => sum + (value - pixel[i]) ** 2, 0);
+  return BAND_COLOURS.map(distance).reduce((best, d, i, all) => (d < all[best] ? i : best), 0);
+}

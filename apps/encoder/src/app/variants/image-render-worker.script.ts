@@ -1,0 +1,37 @@
+/**
+ * The program each thread of the image render pool runs, as text written to a file at start-up (the
+ * service is bundled by webpack, and piscina needs a file that exports the task function). Two tasks:
+ * `probe` reads the header only (format, size, EXIF orientation: no pixel decoded, so the allow-list and
+ * the pixel limit are checked before any decoding), and `render` makes one variant into a file.
+ */
+export const IMAGE_RENDER_WORKER_SCRIPT = String.raw`
+'use strict';
+let sharp;
+function load(searchPaths) {
+  if (!sharp) {
+    sharp = require(require.resolve('sharp', { paths: searchPaths }));
+    // libvips' operation cache would keep decoded sources of other requests in memory: off.
+    sharp.cache(false);
+  }
+  return sharp;
+}
+module.exports = async function task(job) {
+  const lib = load(job.searchPaths);
+  const input = { limitInputPixels: job.maxPixels, failOn: 'warning' };
+  if (job.op === 'probe') {
+    const meta = await lib(job.inputPath, input).metadata();
+    return { format: meta.format, width: meta.width, height: meta.height, orientation: meta.orientation || 1 };
+  }
+  const plan = job.plan;
+  let image = lib(job.inputPath, input)
+    .autoOrient()
+    .resize({ width: plan.width, height: plan.height, fit: plan.fit, position: plan.gravity, withoutEnlargement: true })
+    .timeout({ seconds: job.timeoutSeconds });
+  if (plan.format === 'webp') image = image.webp({ quality: plan.quality });
+  else if (plan.format === 'avif') image = image.avif({ quality: plan.quality, effort: 2 });
+  else if (plan.format === 'jpeg') image = image.jpeg({ quality: plan.quality });
+  else image = image.png({ compressionLevel: 6 });
+  const info = await image.toFile(job.outputPath);
+  return { width: info.width, height: info.height, size: info.size };
+};
+`;

@@ -1,0 +1,102 @@
+import { rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
+import type { EncoderConfig } from '../encoder.config';
+import { ENCODER_CONFIG } from '../encoder-config.token';
+import { JobWorkspace } from '../jobs/job-workspace';
+import { EncoderStorageClient } from '@media/internal-api';
+
+interface Entry {
+  file: string;
+  bytes: number;
+  /** Renders reading the file now: an entry in use is never evicted under them. */
+  users: number;
+}
+
+/** A source image on local disk for as long as `release` is not called. */
+export interface HeldSource {
+  file: string;
+  release(): void;
+}
+
+/**
+ * Originals downloaded for on-demand renders, kept on local disk up to a byte budget, least recently used
+ * evicted first. A stored file never changes under its id, so an entry never goes stale; a page asking
+ * for five sizes of one photo downloads it once. Concurrent requests for one source share one download.
+ */
+@Injectable()
+export class ImageSourceCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly downloads = new Map<string, Promise<Entry | null>>();
+  private readonly budget: number;
+  private total = 0;
+  private dir: Promise<string> | null = null;
+
+  constructor(
+    private readonly storage: EncoderStorageClient,
+    private readonly workspace: JobWorkspace,
+    @Inject(ENCODER_CONFIG) config: Pick<EncoderConfig, 'IMAGE_SOURCE_CACHE_MB'>,
+  ) {
+    this.budget = config.IMAGE_SOURCE_CACHE_MB * 1024 * 1024;
+  }
+
+  /** The source on disk, held until released; null when storage no longer has it. */
+  async hold(fileId: string, tenant: string): Promise<HeldSource | null> {
+    let entry = this.entries.get(fileId);
+    if (entry) {
+      // Map order is the recency order: re-inserting moves it to the most recent end.
+      this.entries.delete(fileId);
+      this.entries.set(fileId, entry);
+    } else {
+      let download = this.downloads.get(fileId);
+      if (!download) {
+        download = this.download(fileId, tenant).finally(() => this.downloads.delete(fileId));
+        this.downloads.set(fileId, download);
+      }
+      const downloaded = await download;
+      if (!downloaded) return null;
+      entry = downloaded;
+    }
+    const held = entry;
+    held.users += 1;
+    let released = false;
+    return {
+      file: held.file,
+      release: () => {
+        if (released) return;
+        released = true;
+        held.users -= 1;
+        void this.evict();
+      },
+    };
+  }
+
+  private async download(fileId: string, tenant: string): Promise<Entry | null> {
+    this.dir ??= this.workspace.folder('image-sources');
+    const file = path.join(await this.dir, fileId);
+    const partial = `${file}.${process.hrtime.bigint()}.part`;
+    try {
+      const bytes = await this.storage.download(fileId, tenant, partial);
+      if (bytes === null) return null;
+      await rename(partial, file);
+      const entry: Entry = { file, bytes, users: 0 };
+      this.entries.set(fileId, entry);
+      this.total += bytes;
+      await this.evict();
+      return entry;
+    } finally {
+      await rm(partial, { force: true });
+    }
+  }
+
+  /** Oldest unused entries go until the cache fits its budget (entries in use stay, even over budget). */
+  private async evict(): Promise<void> {
+    for (const [fileId, entry] of this.entries) {
+      if (this.total <= this.budget) return;
+      if (entry.users > 0) continue;
+      this.entries.delete(fileId);
+      this.total -= entry.bytes;
+      await rm(entry.file, { force: true });
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { IMAGE_OUTPUT_MIME, planVariant } from '@media/asset-model';
+import { DomainError } from '@media/service-kit';
+import type { EncoderConfig } from '../encoder.config';
+import { ENCODER_CONFIG } from '../encoder-config.token';
+import { EncoderMetrics } from '../jobs/encoder.metrics';
+import { JobWorkspace } from '../jobs/job-workspace';
+import { MediaRejectedError } from '../media/media-job';
+import { checkPhotoHeader } from '../media/photo-plan';
+import { SHARP_RULES } from '../media/photo.processor';
+import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
+import { ImageRenderPool, RenderPoolBusyError } from './image-render.pool';
+import { type HeldSource, ImageSourceCache } from './image-source.cache';
+import { VariantClaimRepository } from './variant-claim.repository';
+import type { VariantRenderRequest } from './variant-render.request';
+
+export interface VariantAnswer {
+  variant_id: string;
+  /** False when the variant was already stored or another request rendered it meanwhile. */
+  rendered: boolean;
+  width?: number;
+  height?: number;
+  size?: number;
+}
+
+/** How often a request waiting for another replica's render looks again. */
+const WAIT_POLL_MS = 25;
+
+/**
+ * Makes one image variant exist in storage, rendering it at most once across replicas: claim (or wait
+ * for the claimant), download the source, check its header, plan, render in the pool, store under the
+ * variant's id, mark stored.
+ */
+@Injectable()
+export class VariantRenderService {
+  private readonly logger = new Logger(VariantRenderService.name);
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly claims: VariantClaimRepository,
+    private readonly pool: ImageRenderPool,
+    private readonly storage: EncoderStorageClient,
+    private readonly sources: ImageSourceCache,
+    private readonly workspace: JobWorkspace,
+    private readonly metrics: EncoderMetrics,
+    @Inject(ENCODER_CONFIG) private readonly config: Pick<EncoderConfig, 'IMAGE_RENDER_TIMEOUT_SECONDS' | 'IMAGE_MAX_VARIANTS_PER_FILE' | 'ENCODER_MAX_PIXELS'>,
+  ) {
+    // The claim outlives a render's bound with room for the download and the upload around it.
+    this.leaseMs = (config.IMAGE_RENDER_TIMEOUT_SECONDS + 30) * 1000;
+  }
+
+  async ensure(request: VariantRenderRequest): Promise<VariantAnswer> {
+    const giveUpAt = Date.now() + 2 * this.leaseMs;
+    const variant = { _id: request.variant_id, asset_id: request.asset_id, tenant: request.tenant, source_file_id: request.source_file_id };
+    let waited = false;
+    while (Date.now() < giveUpAt) {
+      const outcome = await this.claims.claim(variant, this.leaseMs, this.config.IMAGE_MAX_VARIANTS_PER_FILE);
+      if (outcome.kind === 'claimed') return this.renderAs(outcome.owner, request);
+      if (outcome.kind === 'limit_reached') {
+        this.metrics.imageRenders.inc({ outcome: 'refused' });
+        throw new DomainError(400, 'variant_limit_reached', 'Too many image variants', `this file already has ${outcome.count} variants, the most one file may have; use one of the sizes already asked for`);
+      }
+      if (outcome.kind === 'stored') {
+        if (await this.storage.exists(request.variant_id, request.tenant)) {
+          this.metrics.imageRenders.inc({ outcome: waited ? 'waited' : 'cached' });
+          return { variant_id: request.variant_id, rendered: false };
+        }
+        const owner = await this.claims.reclaimStored(request.variant_id, this.leaseMs);
+        if (owner) return this.renderAs(owner, request);
+      }
+      waited = true;
+      await sleep(WAIT_POLL_MS);
+    }
+    throw new DomainError(503, 'render_timeout', 'Image not ready', 'another request is still rendering this image; retry shortly', {}, { 'Retry-After': '1' });
+  }
+
+  private async renderAs(owner: string, request: VariantRenderRequest): Promise<VariantAnswer> {
+    const started = process.hrtime.bigint();
+    const folder = await this.workspace.create();
+    let source: HeldSource | null = null;
+    try {
+      source = await this.sources.hold(request.source_file_id, request.tenant);
+      if (!source) throw new DomainError(404, 'file_not_found', 'File not found', 'the source image is no longer stored');
+      const displayed = checkPhotoHeader(await this.pool.probe(source.file), this.config.ENCODER_MAX_PIXELS);
+      const plan = planVariant(request, request.format, displayed);
+      const output = path.join(folder.outputDir, `variant.${request.format}`);
+      const made = await this.pool.render(source.file, output, plan);
+      await this.storage.storeAs(request.variant_id, output, {
+        assetId: request.asset_id,
+        tenant: request.tenant,
+        fileName: `variant.${request.format}`,
+        contentType: IMAGE_OUTPUT_MIME[request.format],
+        role: 'variant',
+      });
+      if (!(await this.claims.markStored(request.variant_id, owner))) {
+        this.logger.warn({ variant: request.variant_id }, 'a render outlived its claim; the stored variant is the same either way');
+      }
+      this.metrics.imageRenders.inc({ outcome: 'rendered' });
+      this.metrics.imageRenderDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return { variant_id: request.variant_id, rendered: true, width: made.width, height: made.height, size: made.size };
+    } catch (error) {
+      await this.claims.release(request.variant_id, owner).catch(() => undefined);
+      this.metrics.imageRenders.inc({ outcome: 'failed' });
+      throw toProblem(error);
+    } finally {
+      source?.release();
+      await folder.remove();
+    }
+  }
+}
+
+/** The image's fault → 415/422 with a code; a full pool or a storage hiccup → 503; anything else stays an error. */
+function toProblem(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (error instanceof RenderPoolBusyError) return new DomainError(503, 'render_busy', 'Renderer busy', error.message, {}, { 'Retry-After': '1' });
+  if (error instanceof StorageUnavailableError) return new DomainError(503, 'storage_unavailable', 'Storage unavailable', error.message, {}, { 'Retry-After': '1' });
+  const rejection =
+    error instanceof MediaRejectedError
+      ? { code: error.code, message: error.message }
+      : SHARP_RULES.find((rule) => rule.pattern.test(error instanceof Error ? error.message : String(error)));
+  if (!rejection) return error;
+  if (rejection.code === 'unsupported_format') return new DomainError(415, 'unsupported_media_type', 'Not a supported image', rejection.message);
+  return new DomainError(422, rejection.code, 'Image not rendered', rejection.message);
+}

@@ -1,0 +1,26 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { DomainError } from '@media/service-kit';
+import { type VariantRenderRequest, variantRenderRequestSchema } from './variant-render.request';
+import { type VariantAnswer, VariantRenderService } from './variant-render.service';
+
+/**
+ * The encoder's internal image API, called by the gateway on a `/cdn/{id}/{format}/{name}` miss: makes the
+ * variant exist in storage (rendered once across replicas) and answers when it does.
+ */
+@Controller('internal/variants')
+export class VariantsController {
+  constructor(private readonly variants: VariantRenderService) {}
+
+  @Post()
+  @HttpCode(200)
+  ensure(@Body() body: unknown): Promise<VariantAnswer> {
+    return this.variants.ensure(parseRequest(body));
+  }
+}
+
+function parseRequest(body: unknown): VariantRenderRequest {
+  const parsed = variantRenderRequestSchema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+  throw new DomainError(400, 'invalid_request', 'The request is invalid', detail);
+}

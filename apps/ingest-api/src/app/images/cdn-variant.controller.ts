@@ -1,0 +1,75 @@
+import { pipeline } from 'node:stream/promises';
+import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { IMAGE_OUTPUT_MIME } from '@media/asset-model';
+import contentDisposition from 'content-disposition';
+import type { Request, Response } from 'express';
+import { ImageVariantService } from './image-variant.service';
+
+/** Headers passed from storage as they are. */
+const FORWARDED = ['content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified'];
+
+/**
+ * `GET /cdn/{file id}/{format}/{name}`: an image of the file in the size and format the options ask for,
+ * rendered on the first request and served as a stored file from then on. No token, like `/cdn`.
+ */
+@ApiTags('cdn')
+@Controller('cdn')
+export class CdnVariantController {
+  constructor(private readonly variants: ImageVariantService) {}
+
+  @Get(':fileId/:format/:name')
+  @ApiOperation({
+    summary: 'An image in another size or format (w_, h_, q_, c_, fm_), rendered once, then cached (Range, ETag, If-None-Match)',
+    description:
+      'format: comma-separated options. w_<px>, h_<px>: both crop to fill around the gravity, one keeps the aspect ratio; never larger than the source. ' +
+      'q_<1..100> (default 80). c_<north|northeast|east|southeast|south|southwest|west|northwest|center|centre> (default centre). ' +
+      'fm_<webp|avif|jpeg|png>; without it the best format Accept allows (Vary: Accept). s_<signature> when the service requires signed formats. ' +
+      'Bad options: 400; a file that is not an image: 415.',
+  })
+  @ApiParam({ name: 'format', example: 'w_400,h_300,c_north,fm_webp' })
+  get(@Param('fileId') fileId: string, @Param('format') format: string, @Param('name') name: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.serve(fileId, format, name, 'GET', request, response);
+  }
+
+  @Head(':fileId/:format/:name')
+  head(@Param('fileId') fileId: string, @Param('format') format: string, @Param('name') name: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.serve(fileId, format, name, 'HEAD', request, response);
+  }
+
+  private async serve(fileId: string, format: string, name: string, method: 'GET' | 'HEAD', request: Request, response: Response): Promise<void> {
+    const opened = await this.variants.open({
+      fileId,
+      format,
+      method,
+      accept: request.headers.accept,
+      range: request.headers.range,
+      ifNoneMatch: request.headers['if-none-match'],
+    });
+    const { upstream } = opened;
+    response.status(upstream.statusCode ?? 200);
+    for (const header of FORWARDED) {
+      const value = upstream.headers[header];
+      if (value !== undefined) response.setHeader(header, value);
+    }
+    response.setHeader('Content-Type', IMAGE_OUTPUT_MIME[opened.format]);
+    if (opened.negotiated) response.setHeader('Vary', 'Accept');
+    // A variant never changes under its URL (its id hashes source and options), so caches may keep it for good.
+    response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; sandbox");
+    response.setHeader('Content-Disposition', contentDisposition(renamed(name, opened.format), { type: 'inline', fallback: asciiOnly(renamed(name, opened.format)) }));
+    await pipeline(upstream, response);
+  }
+}
+
+/** The requested name with the extension of what is served (`photo.jpg` asked as WebP is `photo.webp`). */
+function renamed(name: string, format: string): string {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  return `${stem || 'image'}.${format === 'jpeg' ? 'jpg' : format}`;
+}
+
+function asciiOnly(name: string): string {
+  return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+}

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type FormatOptions,
+  type ImageOutputFormat,
+  canonicalFormat,
+  isRenderableImage,
+  negotiateFormat,
+  parseFormatSegment,
+  verifyFormatSignature,
+} from '@media/asset-model';
+import { DomainError } from '@media/service-kit';
+import { AssetRepository } from '../assets/asset.repository';
+import { isAssetId } from '../http/request-context';
+import type { IngestApiConfig } from '../ingest-api.config';
+import { INGEST_CONFIG } from '../ingest-config.token';
+import { StorageClient } from '@media/internal-api';
+import { ImagingClient } from './imaging.client';
+
+export interface VariantRequest {
+  fileId: string;
+  format: string;
+  method: 'GET' | 'HEAD';
+  accept?: string;
+  range?: string;
+  ifNoneMatch?: string;
+}
+
+export interface OpenedVariant {
+  upstream: IncomingMessage;
+  format: ImageOutputFormat;
+  /** The output format came from `Accept`, so caches must key on it. */
+  negotiated: boolean;
+  size: number | null;
+}
+
+type ImagesConfig = Pick<IngestApiConfig, 'IMAGE_MAX_DIMENSION' | 'IMAGE_SIGNING_KEY' | 'IMAGE_PRESETS'>;
+
+const notFound = () => new DomainError(404, 'file_not_found', 'File not found', 'no such file');
+
+/**
+ * `GET /cdn/{file id}/{format}/{name}`: the options are checked here (400 before anything is looked up),
+ * the stored variant is streamed when it exists, and the renderer is asked to make it once when not.
+ * A variant's storage id is a hash of its source and canonical options, so finding it is one read.
+ */
+@Injectable()
+export class ImageVariantService {
+  private readonly presets: ReadonlyMap<string, FormatOptions> | null;
+
+  constructor(
+    private readonly assets: AssetRepository,
+    private readonly storage: StorageClient,
+    private readonly imaging: ImagingClient,
+    @Inject(INGEST_CONFIG) private readonly config: ImagesConfig,
+  ) {
+    // Presets are parsed at start-up: a bad one stops the gateway instead of failing requests later.
+    this.presets = config.IMAGE_PRESETS
+      ? new Map(Object.entries(config.IMAGE_PRESETS).map(([name, segment]) => [name, this.parse(segment, `preset ${name}`)]))
+      : null;
+  }
+
+  async open(request: VariantRequest): Promise<OpenedVariant> {
+    const options = this.optionsOf(request.fileId, request.format);
+    if (!isAssetId(request.fileId)) throw notFound();
+    const asset = await this.assets.findByServedFileId(request.fileId);
+    const file = asset?.files.find((candidate) => candidate.id === request.fileId);
+    if (!asset || !file) throw notFound();
+    if (!isRenderableImage(file.mime_type)) {
+      throw new DomainError(415, 'unsupported_media_type', 'Not an image', `${file.mime_type} files have no image variants; only images do`);
+    }
+    const format = options.format ?? negotiateFormat(request.accept, file.mime_type);
+    const variantId = variantIdOf(file.storage_file_id, canonicalFormat(options, format));
+    const read = () => this.storage.openFile(variantId, { tenant: asset.tenant, method: request.method, range: request.range, ifNoneMatch: request.ifNoneMatch });
+    let upstream = await read();
+    if (upstream.statusCode === 404) {
+      upstream.resume();
+      await this.imaging.render({
+        asset_id: asset._id,
+        tenant: asset.tenant,
+        source_file_id: file.storage_file_id,
+        variant_id: variantId,
+        width: options.width,
+        height: options.height,
+        quality: options.quality,
+        gravity: options.gravity,
+        format,
+      });
+      upstream = await read();
+    }
+    const status = upstream.statusCode ?? 502;
+    if (status === 416) {
+      upstream.resume();
+      const size = upstream.headers['content-range']?.split('/')[1] ?? '*';
+      throw new DomainError(416, 'range_not_satisfiable', 'Range not satisfiable', `the image has ${size} bytes`, {}, { 'Content-Range': `bytes */${size}` });
+    }
+    if (status === 404) {
+      // Deleted between render and read (the asset went, or its file was replaced): gone for the client too.
+      upstream.resume();
+      throw notFound();
+    }
+    if (status >= 400) {
+      upstream.resume();
+      throw new Error(`storage answered ${status} for image variant ${variantId}`);
+    }
+    return { upstream, format, negotiated: !options.format, size: Number(upstream.headers['content-length']) || null };
+  }
+
+  /** Options of the request: a named preset when presets are configured, else the segment (signed when required). */
+  private optionsOf(fileId: string, segment: string): FormatOptions {
+    if (this.presets) {
+      const preset = this.presets.get(segment);
+      if (!preset) {
+        throw new DomainError(400, 'unknown_preset', 'Unknown image preset', `only these formats are served: ${[...this.presets.keys()].join(', ')}`);
+      }
+      return preset;
+    }
+    const options = this.parse(segment, 'format');
+    const key = this.config.IMAGE_SIGNING_KEY;
+    if (key && !verifyFormatSignature(key, fileId, options)) {
+      throw new DomainError(403, 'invalid_signature', 'Invalid format signature', 'this service serves only signed formats: add s_<signature> made with its key');
+    }
+    return options;
+  }
+
+  private parse(segment: string, what: string): FormatOptions {
+    const parsed = parseFormatSegment(segment, { maxDimension: this.config.IMAGE_MAX_DIMENSION });
+    if (!parsed.ok) throw new DomainError(400, parsed.code, 'Invalid image format', `${what}: ${parsed.detail}`);
+    return parsed.options;
+  }
+}
+
+/** Storage id of a variant: its source and canonical options, hashed (letters and digits, as storage ids must be). */
+export function variantIdOf(sourceStorageId: string, canonical: string): string {
+  return `var-${createHash('sha256').update(`${sourceStorageId}|${canonical}`).digest('hex')}`;
+}

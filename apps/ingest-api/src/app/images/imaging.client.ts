@@ -1,0 +1,93 @@
+import { Agent, request as httpRequest } from 'node:http';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import type { CanonicalGravity, ImageOutputFormat } from '@media/asset-model';
+import { DomainError } from '@media/service-kit';
+
+export const IMAGING_URL = Symbol('IMAGING_URL');
+
+/** What the renderer needs to make one variant (the wire of `POST /internal/variants`). */
+export interface VariantRenderRequest {
+  asset_id: string;
+  tenant: string;
+  source_file_id: string;
+  variant_id: string;
+  width?: number;
+  height?: number;
+  quality?: number;
+  gravity: CanonicalGravity;
+  format: ImageOutputFormat;
+}
+
+export interface RenderedVariant {
+  variant_id: string;
+  size: number;
+  width: number;
+  height: number;
+  /** False when another request (of any replica) rendered it and this one waited for it. */
+  rendered: boolean;
+}
+
+/** A first render of a large image takes seconds; a queue of them behind a busy pool can take longer. */
+const TIMEOUT_MS = 120_000;
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/**
+ * The encoder's internal image API. It renders a variant once (across replicas) and stores it in storage
+ * under `variant_id`; the gateway then streams it like any stored file.
+ */
+@Injectable()
+export class ImagingClient implements OnApplicationShutdown {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+  constructor(@Inject(IMAGING_URL) private readonly baseUrl: string) {}
+
+  render(body: VariantRenderRequest): Promise<RenderedVariant> {
+    const payload = JSON.stringify(body);
+    return new Promise<RenderedVariant>((resolve, reject) => {
+      const request = httpRequest(new URL('/internal/variants', this.baseUrl), {
+        method: 'POST',
+        agent: this.agent,
+        timeout: TIMEOUT_MS,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+      });
+      request.once('timeout', () => request.destroy(new Error('the renderer did not answer in time')));
+      request.once('error', (error) => reject(imagingUnavailable(error)));
+      request.once('response', (response) => {
+        const pieces: Buffer[] = [];
+        let size = 0;
+        response.on('data', (piece: Buffer) => {
+          size += piece.length;
+          if (size > MAX_ANSWER_BYTES) response.destroy(new Error('the renderer answered too much'));
+          else pieces.push(piece);
+        });
+        response.once('error', (error) => reject(imagingUnavailable(error)));
+        response.once('end', () => {
+          const status = response.statusCode ?? 502;
+          let answer: Record<string, unknown> = {};
+          try {
+            answer = JSON.parse(Buffer.concat(pieces).toString('utf8')) as Record<string, unknown>;
+          } catch {
+            // Not JSON (a proxy's page): the status decides below.
+          }
+          if (status === 200) return resolve(answer as unknown as RenderedVariant);
+          // The renderer's refusals are about the request or the image (415, 422, 400): passed on as they are.
+          if (status >= 400 && status < 500 && typeof answer['code'] === 'string') {
+            return reject(new DomainError(status, answer['code'], String(answer['title'] ?? 'Image not rendered'), String(answer['detail'] ?? '')));
+          }
+          reject(imagingUnavailable(new Error(`the renderer answered ${status}`)));
+        });
+      });
+      request.end(payload);
+    });
+  }
+
+  onApplicationShutdown(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The renderer is down, overloaded or restarting: nothing the client sent is at fault. */
+function imagingUnavailable(error: unknown): DomainError {
+  const reason = error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? error.message) : String(error);
+  return new DomainError(503, 'imaging_unavailable', 'Image rendering unavailable', `the image could not be rendered now (${reason}); retry shortly`, {}, { 'Retry-After': '1' });
+}
