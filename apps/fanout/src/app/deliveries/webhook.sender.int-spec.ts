@@ -57,6 +57,6 @@ describe('WebhookSender', () => {
 
   it('refuses a literal forbidden address without DNS', async () => {
     const result = await sender([]).send({ url: `http://[::1]:${port}/`, body: '{}', headers: {} });
-    expect(result).toMatchObject({ kind: 'error', error: 'webhook URL refused: ::1 is a loopback address' });
+    expect(result).toMatchObject({ kind: 'error', error: 'webhook URL refused: the address is in a forbidden range (loopback)' });
   });
 });

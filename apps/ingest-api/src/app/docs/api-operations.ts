@@ -130,6 +130,12 @@ const CDN_HEADERS = {
   'Content-Security-Policy': 'a sandbox: nothing served here runs as a page',
 };
 
+const VARIANT_HEADERS = {
+  ...CDN_HEADERS,
+  'Cache-Control': '`public, max-age=31536000, immutable`: a variant never changes under its URL',
+  Vary: '`Accept` when the format was chosen from it',
+};
+
 const MULTIPART_INPUT = ['malformed_multipart', 'unexpected_file', 'request_aborted'] as const;
 
 export const API_OPERATIONS: readonly Operation[] = [
@@ -284,6 +290,46 @@ export const API_OPERATIONS: readonly Operation[] = [
         { status: 304, description: 'the client’s copy is current' },
       ],
       problems: problems({ 404: ['file_not_found'], 416: ['range_not_satisfiable'] }, storageDown),
+      problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' } },
+    }),
+  ),
+  ...(['get', 'head'] as const).map(
+    (method): Operation => ({
+      operationId: method === 'get' ? 'getImageVariant' : 'headImageVariant',
+      method,
+      path: '/cdn/{fileId}/{format}/{name}',
+      tag: 'cdn',
+      summary: method === 'get' ? 'An image in another size or format, rendered on first request, then served as a stored file' : 'The headers of an image variant, without its bytes',
+      description:
+        'No token, like `/cdn`. `format` is comma-separated options: `w_<px>` and `h_<px>` (both: crop to fill around the gravity; one: keep the aspect ratio; ' +
+        'never larger than the source), `q_<1..100>`, `c_<north|northeast|east|southeast|south|southwest|west|northwest|center|centre>` (default centre), ' +
+        '`fm_<webp|avif|jpeg|png>` (without it the best format `Accept` allows, answered with `Vary: Accept`), and `s_<signature>` where the service requires signed formats; ' +
+        'or a preset name where the service serves presets only. Every image in `cdn_files` carries `format_url` with a literal `{format}` to replace.',
+      scope: null,
+      parameters: [
+        { name: 'fileId', in: 'path', required: true, description: 'the id of the stored image', schema: uuid },
+        { name: 'format', in: 'path', required: true, description: 'the options, e.g. `w_400,h_300,c_north,fm_webp`', schema: { type: 'string', minLength: 1 } },
+        { name: 'name', in: 'path', required: true, description: 'a file name; the answer names the file with the served format’s extension', schema: { type: 'string', minLength: 1 } },
+        { name: 'Accept', in: 'header', required: false, description: 'image types the client takes, when `fm_` is absent', schema: { type: 'string' } },
+        { name: 'Range', in: 'header', required: false, description: 'one byte range, e.g. `bytes=0-1023` (RFC 9110)', schema: { type: 'string' } },
+        { name: 'If-None-Match', in: 'header', required: false, description: 'an ETag the client holds; unchanged answers 304', schema: { type: 'string' } },
+      ],
+      successes: [
+        { status: 200, description: 'the whole image', body: { binary: true }, headers: VARIANT_HEADERS },
+        { status: 206, description: 'the requested range', body: { binary: true }, headers: { ...VARIANT_HEADERS, 'Content-Range': 'the range sent and the image size' } },
+        { status: 304, description: 'the client’s copy is current' },
+      ],
+      problems: problems(
+        {
+          400: ['invalid_format', 'invalid_dimension', 'dimension_too_large', 'invalid_quality', 'invalid_gravity', 'unknown_format_option', 'duplicate_format_option', 'unsupported_output_format', 'unknown_preset', 'variant_limit_reached', 'invalid_request'],
+          403: ['invalid_signature'],
+          404: ['file_not_found'],
+          415: ['unsupported_media_type'],
+          416: ['range_not_satisfiable'],
+          422: ['too_many_pixels', 'corrupt_file'],
+          503: ['imaging_unavailable', 'render_busy', 'render_timeout', 'storage_unavailable'],
+        },
+      ),
       problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' } },
     }),
   ),

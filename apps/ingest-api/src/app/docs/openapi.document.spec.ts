@@ -7,6 +7,7 @@ import { declaredScopes } from '@media/scopes';
 import { findRepoRoot } from '@media/testing';
 import { AssetsController } from '../assets/assets.controller';
 import { CdnController } from '../cdn/cdn.controller';
+import { CdnVariantController } from '../images/cdn-variant.controller';
 import { MultipartController } from '../uploads/multipart.controller';
 import { WebhooksController } from '../webhooks/webhooks.controller';
 import { API_OPERATIONS } from './api-operations';
@@ -15,7 +16,7 @@ import { buildOpenApiDocument } from './openapi.document';
 /** The public controllers' routes as Nest will serve them: method, OpenAPI path template and scope. */
 function servedRoutes(): string[] {
   const routes: string[] = [];
-  for (const controller of [AssetsController, MultipartController, CdnController, WebhooksController]) {
+  for (const controller of [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController]) {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller));
     const prototype = controller.prototype as unknown as Record<string, unknown>;
     for (const key of Object.getOwnPropertyNames(prototype)) {

@@ -1,6 +1,5 @@
 import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { IMAGE_OUTPUT_MIME } from '@media/asset-model';
 import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
@@ -11,23 +10,14 @@ const FORWARDED = ['content-length', 'content-range', 'accept-ranges', 'etag', '
 
 /**
  * `GET /cdn/{file id}/{format}/{name}`: an image of the file in the size and format the options ask for,
- * rendered on the first request and served as a stored file from then on. No token, like `/cdn`.
+ * rendered on the first request and served as a stored file from then on. No token, like `/cdn`. Its
+ * documented answers are in `docs/api-operations.ts`.
  */
-@ApiTags('cdn')
 @Controller('cdn')
 export class CdnVariantController {
   constructor(private readonly variants: ImageVariantService) {}
 
   @Get(':fileId/:format/:name')
-  @ApiOperation({
-    summary: 'An image in another size or format (w_, h_, q_, c_, fm_), rendered once, then cached (Range, ETag, If-None-Match)',
-    description:
-      'format: comma-separated options. w_<px>, h_<px>: both crop to fill around the gravity, one keeps the aspect ratio; never larger than the source. ' +
-      'q_<1..100> (default 80). c_<north|northeast|east|southeast|south|southwest|west|northwest|center|centre> (default centre). ' +
-      'fm_<webp|avif|jpeg|png>; without it the best format Accept allows (Vary: Accept). s_<signature> when the service requires signed formats. ' +
-      'Bad options: 400; a file that is not an image: 415.',
-  })
-  @ApiParam({ name: 'format', example: 'w_400,h_300,c_north,fm_webp' })
   get(@Param('fileId') fileId: string, @Param('format') format: string, @Param('name') name: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     return this.serve(fileId, format, name, 'GET', request, response);
   }

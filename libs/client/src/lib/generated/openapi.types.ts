@@ -90,6 +90,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/cdn/{fileId}/{format}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An image in another size or format, rendered on first request, then served as a stored file
+         * @description No token, like `/cdn`. `format` is comma-separated options: `w_<px>` and `h_<px>` (both: crop to fill around the gravity; one: keep the aspect ratio; never larger than the source), `q_<1..100>`, `c_<north|northeast|east|southeast|south|southwest|west|northwest|center|centre>` (default centre), `fm_<webp|avif|jpeg|png>` (without it the best format `Accept` allows, answered with `Vary: Accept`), and `s_<signature>` where the service requires signed formats; or a preset name where the service serves presets only. Every image in `cdn_files` carries `format_url` with a literal `{format}` to replace.
+         */
+        get: operations["getImageVariant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * The headers of an image variant, without its bytes
+         * @description No token, like `/cdn`. `format` is comma-separated options: `w_<px>` and `h_<px>` (both: crop to fill around the gravity; one: keep the aspect ratio; never larger than the source), `q_<1..100>`, `c_<north|northeast|east|southeast|south|southwest|west|northwest|center|centre>` (default centre), `fm_<webp|avif|jpeg|png>` (without it the best format `Accept` allows, answered with `Vary: Accept`), and `s_<signature>` where the service requires signed formats; or a preset name where the service serves presets only. Every image in `cdn_files` carries `format_url` with a literal `{format}` to replace.
+         */
+        head: operations["headImageVariant"];
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks": {
         parameters: {
             query?: never;
@@ -214,6 +238,11 @@ export interface components {
                     size: number;
                     /** Format: uri */
                     url: string;
+                    /**
+                     * Format: includes
+                     * @description images only: `url` with a literal `{format}` segment before the name, to replace with options such as `w_400,fm_webp`
+                     */
+                    format_url?: string;
                     width?: number;
                     height?: number;
                 }[];
@@ -276,6 +305,11 @@ export interface components {
                         size: number;
                         /** Format: uri */
                         url: string;
+                        /**
+                         * Format: includes
+                         * @description images only: `url` with a literal `{format}` segment before the name, to replace with options such as `w_400,fm_webp`
+                         */
+                        format_url?: string;
                         width?: number;
                         height?: number;
                     }[];
@@ -1638,6 +1672,342 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    getImageVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description image types the client takes, when `fm_` is absent */
+                Accept?: string;
+                /** @description one byte range, e.g. `bytes=0-1023` (RFC 9110) */
+                Range?: string;
+                /** @description an ETag the client holds; unchanged answers 304 */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description the id of the stored image */
+                fileId: string;
+                /** @description the options, e.g. `w_400,h_300,c_north,fm_webp` */
+                format: string;
+                /** @description a file name; the answer names the file with the served format’s extension */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole image */
+            200: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    /** @description `public, max-age=31536000, immutable`: a variant never changes under its URL */
+                    "Cache-Control"?: string;
+                    /** @description `Accept` when the format was chosen from it */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the requested range */
+            206: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    /** @description `public, max-age=31536000, immutable`: a variant never changes under its URL */
+                    "Cache-Control"?: string;
+                    /** @description `Accept` when the format was chosen from it */
+                    Vary?: string;
+                    /** @description the range sent and the image size */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the client’s copy is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is invalid: problem+json with code `invalid_format`, `invalid_dimension`, `dimension_too_large`, `invalid_quality`, `invalid_gravity`, `unknown_format_option`, `duplicate_format_option`, `unsupported_output_format`, `unknown_preset`, `variant_limit_reached`, `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_format" | "invalid_dimension" | "dimension_too_large" | "invalid_quality" | "invalid_gravity" | "unknown_format_option" | "duplicate_format_option" | "unsupported_output_format" | "unknown_preset" | "variant_limit_reached" | "invalid_request";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `invalid_signature` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_signature";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `file_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_not_found";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description the range lies outside the file: problem+json with code `range_not_satisfiable` */
+            416: {
+                headers: {
+                    /** @description `bytes *\/<size>` */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description the upload is not complete: problem+json with code `too_many_pixels`, `corrupt_file` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_pixels" | "corrupt_file";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `imaging_unavailable`, `render_busy`, `render_timeout`, `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "imaging_unavailable" | "render_busy" | "render_timeout" | "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    headImageVariant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description image types the client takes, when `fm_` is absent */
+                Accept?: string;
+                /** @description one byte range, e.g. `bytes=0-1023` (RFC 9110) */
+                Range?: string;
+                /** @description an ETag the client holds; unchanged answers 304 */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description the id of the stored image */
+                fileId: string;
+                /** @description the options, e.g. `w_400,h_300,c_north,fm_webp` */
+                format: string;
+                /** @description a file name; the answer names the file with the served format’s extension */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole image */
+            200: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    /** @description `public, max-age=31536000, immutable`: a variant never changes under its URL */
+                    "Cache-Control"?: string;
+                    /** @description `Accept` when the format was chosen from it */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the requested range */
+            206: {
+                headers: {
+                    /** @description the stored file’s version */
+                    ETag?: string;
+                    /** @description `bytes` */
+                    "Accept-Ranges"?: string;
+                    /** @description inline for types a browser may show, else attachment; RFC 6266 file name */
+                    "Content-Disposition"?: string;
+                    /** @description `nosniff` */
+                    "X-Content-Type-Options"?: string;
+                    /** @description a sandbox: nothing served here runs as a page */
+                    "Content-Security-Policy"?: string;
+                    /** @description `public, max-age=31536000, immutable`: a variant never changes under its URL */
+                    "Cache-Control"?: string;
+                    /** @description `Accept` when the format was chosen from it */
+                    Vary?: string;
+                    /** @description the range sent and the image size */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description the client’s copy is current */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is invalid: problem+json with code `invalid_format`, `invalid_dimension`, `dimension_too_large`, `invalid_quality`, `invalid_gravity`, `unknown_format_option`, `duplicate_format_option`, `unsupported_output_format`, `unknown_preset`, `variant_limit_reached`, `invalid_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_format" | "invalid_dimension" | "dimension_too_large" | "invalid_quality" | "invalid_gravity" | "unknown_format_option" | "duplicate_format_option" | "unsupported_output_format" | "unknown_preset" | "variant_limit_reached" | "invalid_request";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `invalid_signature` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_signature";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `file_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "file_not_found";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description the range lies outside the file: problem+json with code `range_not_satisfiable` */
+            416: {
+                headers: {
+                    /** @description `bytes *\/<size>` */
+                    "Content-Range"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "range_not_satisfiable";
+                    };
+                };
+            };
+            /** @description the upload is not complete: problem+json with code `too_many_pixels`, `corrupt_file` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "too_many_pixels" | "corrupt_file";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `imaging_unavailable`, `render_busy`, `render_timeout`, `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "imaging_unavailable" | "render_busy" | "render_timeout" | "storage_unavailable";
                     };
                 };
             };
