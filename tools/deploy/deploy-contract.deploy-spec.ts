@@ -159,7 +159,7 @@ describe.each(['base', 'production'])('Kubernetes manifests (%s, rendered by kus
         // ingest-api and storage call each other (storage only for the garbage collector's reference check).
         'ingest-api': ['ingest-api-service-key', 'ingest-api-trusted-keys'],
         storage: ['storage-trusted-keys', 'storage-service-key'],
-        encoder: ['encoder-service-key'],
+        encoder: ['encoder-service-key', 'encoder-trusted-keys'],
         fanout: ['fanout-trusted-keys'],
       });
     });

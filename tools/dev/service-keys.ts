@@ -16,5 +16,6 @@ const lines = [
   `export INGEST_API_SERVICE_TRUSTED_KEYS=${quote(identity['ingest-api']['SERVICE_TRUSTED_KEYS'] ?? '')}`,
   `export STORAGE_SERVICE_TRUSTED_KEYS=${quote(identity.storage['SERVICE_TRUSTED_KEYS'] ?? '')}`,
   `export FANOUT_SERVICE_TRUSTED_KEYS=${quote(identity.fanout['SERVICE_TRUSTED_KEYS'] ?? '')}`,
+  `export ENCODER_SERVICE_TRUSTED_KEYS=${quote(identity.encoder['SERVICE_TRUSTED_KEYS'] ?? '')}`,
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

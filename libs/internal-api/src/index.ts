@@ -5,3 +5,5 @@ export * from './lib/fanout-api.contract';
 export * from './lib/fanout.client';
 export * from './lib/ingest-api-internal.contract';
 export * from './lib/asset-references.client';
+export * from './lib/encoder-api.contract';
+export * from './lib/imaging.client';

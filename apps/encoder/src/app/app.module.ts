@@ -28,6 +28,8 @@ export class AppModule {
       imports: [
         ServiceKitModule.forRoot({ service: 'encoder', config }),
         ServiceIdentityModule.forCaller({ service: 'encoder', signingKey: config.SERVICE_SIGNING_KEY, ttlSeconds: config.SERVICE_TOKEN_TTL_SECONDS }),
+        // A callee too, on every route (it has no public API): renders only for ingest-api's service token.
+        ServiceIdentityModule.forCallee({ service: 'encoder', trustedKeys: config.SERVICE_TRUSTED_KEYS }),
         MediaModule,
       ],
       controllers: [VariantsController],

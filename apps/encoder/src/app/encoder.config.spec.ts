@@ -31,6 +31,11 @@ describe('encoder job settings', () => {
     expect(() => loadEncoderConfig({ ...base, [variable]: value })).toThrow(new RegExp(`- ${variable}:`));
   });
 
+  it("needs its callers' public keys: the image renderer takes only ingest-api's service token", () => {
+    expect(() => loadEncoderConfig({ ...base, SERVICE_TRUSTED_KEYS: undefined })).toThrow(/- SERVICE_TRUSTED_KEYS:/);
+    expect(Object.keys(loadEncoderConfig(base).SERVICE_TRUSTED_KEYS)).toEqual(['ingest-api']);
+  });
+
   it('refuses the crash failpoint in production and takes it elsewhere', () => {
     const failpoint = { ENCODER_FAILPOINT_CRASH_ON_SHA256: 'a'.repeat(64) };
     expect(() => loadEncoderConfig({ ...base, ...failpoint, NODE_ENV: 'production' })).toThrow(/- ENCODER_FAILPOINT_CRASH_ON_SHA256: is a test-only switch/);

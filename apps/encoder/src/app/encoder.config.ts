@@ -1,10 +1,12 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { serviceCallerConfigFields } from '@media/service-identity';
+import { serviceCalleeConfigFields, serviceCallerConfigFields } from '@media/service-identity';
 import { baseConfigSchema, configFields, loadConfig, refuseTestSwitchesInProduction } from '@media/service-kit';
 import { z } from 'zod';
 
 export const encoderConfigSchema = baseConfigSchema(3002).extend({
   ...serviceCallerConfigFields,
+  // Its render route (ingest-api's images on demand) takes service tokens; probes and metrics stay open.
+  ...serviceCalleeConfigFields,
   STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
   // One per core by default, since each job is CPU-bound.
   ENCODER_WORKERS: configFields.positiveInt(availableParallelism()).meta({ description: 'jobs run at once by one process', defaultDoc: 'number of CPU cores' }),

@@ -10,7 +10,6 @@ import { AuthModule } from './auth/auth.module';
 import { CdnController } from './cdn/cdn.controller';
 import { CdnVariantController } from './images/cdn-variant.controller';
 import { ImageVariantService } from './images/image-variant.service';
-import { IMAGING_URL, ImagingClient } from './images/imaging.client';
 import { AsyncApiController } from './docs/asyncapi.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
@@ -33,7 +32,7 @@ import { TransferChunkUseCase } from './uploads/transfer-chunk.use-case';
 import { UploadFormsHandler } from './uploads/upload-forms.handler';
 import { UploadProgressUseCase } from './uploads/upload-progress.use-case';
 import { UploadTransitions } from './uploads/upload-transitions';
-import { FANOUT_URL, FanoutClient } from '@media/internal-api';
+import { FANOUT_URL, FanoutClient, IMAGING_URL, ImagingClient } from '@media/internal-api';
 import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
 

@@ -19,6 +19,7 @@ describe('ingest-api: pending events per asset are bounded', () => {
     KAFKA_BROKERS: '127.0.0.1:9',
     STORAGE_URL: 'http://127.0.0.1:9',
     FANOUT_URL: 'http://127.0.0.1:9',
+    IMAGING_URL: 'http://127.0.0.1:9',
     PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     OUTBOX_MAX_PENDING_EVENTS: '4',
   });

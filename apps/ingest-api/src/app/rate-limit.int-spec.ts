@@ -14,6 +14,7 @@ describe('ingest-api: per-tenant rate limits', () => {
     KAFKA_BROKERS: '127.0.0.1:9',
     STORAGE_URL: 'http://127.0.0.1:9',
     FANOUT_URL: 'http://127.0.0.1:9',
+    IMAGING_URL: 'http://127.0.0.1:9',
     PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     // Slow refills: the test's own pace adds no token that would change what it sees.
     RATE_LIMIT_READS_BURST: '4',

@@ -58,6 +58,7 @@ describe('ingest-api internal routes: service authentication and authorisation',
       JWT_HS256_SECRET: 'integration-secret-of-at-least-32-bytes',
       STORAGE_URL: 'http://127.0.0.1:9',
       FANOUT_URL: 'http://127.0.0.1:9',
+      IMAGING_URL: 'http://127.0.0.1:9',
       PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     });
     running = await bootService(AppModule.register(loadIngestApiConfig(env)));

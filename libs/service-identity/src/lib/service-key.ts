@@ -52,7 +52,8 @@ export function publicPart(key: PrivateServiceKey): PublicServiceKey {
 
 /** Who calls whom over HTTP inside the suite: the only flows a service key is good for. */
 export const INTERNAL_CALLS: Readonly<Record<ServiceName, readonly ServiceName[]>> = {
-  'ingest-api': ['storage', 'fanout'],
+  // The encoder renders images on demand for ingest-api (POST /internal/variants).
+  'ingest-api': ['storage', 'fanout', 'encoder'],
   encoder: ['storage'],
   // The garbage collector asks ingest-api which stored ids assets still reference.
   storage: ['ingest-api'],

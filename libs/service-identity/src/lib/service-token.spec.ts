@@ -73,7 +73,8 @@ describe('service tokens', () => {
     expect(Object.keys(trustedKeysSchema.parse(JSON.parse(env['ingest-api']['SERVICE_TRUSTED_KEYS'] as string)))).toEqual(['storage']);
     expect(env.encoder['SERVICE_SIGNING_KEY']).toBeDefined();
     expect(env.storage['SERVICE_SIGNING_KEY']).toBeDefined();
-    expect(env.encoder['SERVICE_TRUSTED_KEYS']).toBeUndefined();
+    // The encoder's image renderer takes only ingest-api's tokens (images on demand).
+    expect(Object.keys(trustedKeysSchema.parse(JSON.parse(env.encoder['SERVICE_TRUSTED_KEYS'] as string)))).toEqual(['ingest-api']);
     expect(env.fanout['SERVICE_SIGNING_KEY']).toBeUndefined();
   });
 });

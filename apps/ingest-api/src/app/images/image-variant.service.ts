@@ -15,8 +15,7 @@ import { AssetRepository } from '../assets/asset.repository';
 import { isAssetId } from '../http/request-context';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
-import { StorageClient } from '@media/internal-api';
-import { ImagingClient } from './imaging.client';
+import { ImagingClient, StorageClient } from '@media/internal-api';
 
 export interface VariantRequest {
   fileId: string;

@@ -30,6 +30,7 @@ describe('upload use cases on a real database', () => {
       JWT_HS256_SECRET: 'integration-secret-of-at-least-32-bytes',
       STORAGE_URL: 'http://127.0.0.1:9',
       FANOUT_URL: 'http://127.0.0.1:9',
+      IMAGING_URL: 'http://127.0.0.1:9',
       PUBLIC_BASE_URL: 'http://127.0.0.1:9',
       UPLOAD_CHUNK_SIZE: String(CHUNK),
     });

@@ -1,31 +1,10 @@
 import { Agent, request as httpRequest } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { CanonicalGravity, ImageOutputFormat } from '@media/asset-model';
+import { ServiceTokenIssuer } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
+import { ENCODER_AUDIENCE, type RenderedVariant, VARIANTS_PATH, type VariantRenderRequest } from './encoder-api.contract';
 
 export const IMAGING_URL = Symbol('IMAGING_URL');
-
-/** What the renderer needs to make one variant (the wire of `POST /internal/variants`). */
-export interface VariantRenderRequest {
-  asset_id: string;
-  tenant: string;
-  source_file_id: string;
-  variant_id: string;
-  width?: number;
-  height?: number;
-  quality?: number;
-  gravity: CanonicalGravity;
-  format: ImageOutputFormat;
-}
-
-export interface RenderedVariant {
-  variant_id: string;
-  size: number;
-  width: number;
-  height: number;
-  /** False when another request (of any replica) rendered it and this one waited for it. */
-  rendered: boolean;
-}
 
 /** A first render of a large image takes seconds; a queue of them behind a busy pool can take longer. */
 const TIMEOUT_MS = 120_000;
@@ -33,22 +12,27 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 
 /**
  * The encoder's internal image API. It renders a variant once (across replicas) and stores it in storage
- * under `variant_id`; the gateway then streams it like any stored file.
+ * under `variant_id`; the gateway then streams it like any stored file. Every call carries ingest-api's
+ * service token (audience `encoder`): the encoder takes no render request without it.
  */
 @Injectable()
 export class ImagingClient implements OnApplicationShutdown {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(@Inject(IMAGING_URL) private readonly baseUrl: string) {}
+  constructor(
+    @Inject(IMAGING_URL) private readonly baseUrl: string,
+    private readonly identity: ServiceTokenIssuer,
+  ) {}
 
-  render(body: VariantRenderRequest): Promise<RenderedVariant> {
+  async render(body: VariantRenderRequest): Promise<RenderedVariant> {
     const payload = JSON.stringify(body);
+    const authorization = await this.identity.authorization(ENCODER_AUDIENCE);
     return new Promise<RenderedVariant>((resolve, reject) => {
-      const request = httpRequest(new URL('/internal/variants', this.baseUrl), {
+      const request = httpRequest(new URL(VARIANTS_PATH, this.baseUrl), {
         method: 'POST',
         agent: this.agent,
         timeout: TIMEOUT_MS,
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
+        headers: { authorization, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
       });
       request.once('timeout', () => request.destroy(new Error('the renderer did not answer in time')));
       request.once('error', (error) => reject(imagingUnavailable(error)));
@@ -70,6 +54,9 @@ export class ImagingClient implements OnApplicationShutdown {
             // Not JSON (a proxy's page): the status decides below.
           }
           if (status === 200) return resolve(answer as unknown as RenderedVariant);
+          // A refused service token is this deployment's fault (keys out of step), not the customer's request:
+          // never passed on as a 401/403 the customer would read as about their own credentials.
+          if (status === 401 || status === 403) return reject(imagingUnavailable(new Error(`the renderer refused ingest-api's service token (${status})`)));
           // The renderer's refusals are about the request or the image (415, 422, 400): passed on as they are.
           if (status >= 400 && status < 500 && typeof answer['code'] === 'string') {
             return reject(new DomainError(status, answer['code'], String(answer['title'] ?? 'Image not rendered'), String(answer['detail'] ?? '')));
