@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { e2eContext, findRepoRoot, freePort, launchService, waitFor } from '@media/testing';
+import { e2eContext, findRepoRoot, freePort, identityEnv, launchService, serviceAuthorization, waitFor } from '@media/testing';
 import type { ChildProcess } from 'node:child_process';
 
 const context = e2eContext();
@@ -46,12 +46,17 @@ describe('trace export over OTLP', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       // The SDK's batch processor waits up to 5 s by default; a test does not need to.
       OTEL_BSP_SCHEDULE_DELAY: '200',
+      ...identityEnv('storage', context.identity),
     }, 'inherit');
     const url = `http://127.0.0.1:${port}`;
     await waitFor('the storage replica', async () => (await fetch(`${url}/health/live`)).ok, { timeoutMs: 60_000 });
 
     const traceId = randomBytes(16).toString('hex');
-    const response = await fetch(`${url}/files/${randomBytes(12).toString('hex')}`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+    // Called as the gateway calls storage: with its service token and the tenant.
+    const authorization = await serviceAuthorization('ingest-api', 'storage', context.identity);
+    const response = await fetch(`${url}/files/${randomBytes(12).toString('hex')}`, {
+      headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, authorization, 'x-tenant': 'acme' },
+    });
     expect(response.status).toBe(404);
     await response.arrayBuffer();
 
