@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ENCODER_AUDIENCE, VARIANTS_PATH } from '@media/internal-api';
-import { generateServiceKey, type PrivateServiceKey, privateServiceKeySchema, publicPart, ServiceTokenIssuer } from '@media/service-identity';
-import { bootService, identityEnv, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
-import { importJWK, SignJWT } from 'jose';
+import { publicPart } from '@media/service-identity';
+import { bootService, expiredServiceAuthorization, forgedServiceAuthorization, identityEnv, integrationEnv, type RunningService, serviceAuthorization, testSigningKey } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadEncoderConfig } from './encoder.config';
 
@@ -14,22 +13,8 @@ describe('encoder service authentication and authorisation', () => {
   let running: RunningService;
   let base: string;
 
-  const signingKey = (service: 'ingest-api' | 'storage'): PrivateServiceKey => privateServiceKeySchema.parse(JSON.parse(identityEnv(service)['SERVICE_SIGNING_KEY'] as string));
   const gateway = () => serviceAuthorization('ingest-api', 'encoder');
 
-  async function expired(): Promise<string> {
-    const key = signingKey('ingest-api');
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
-      .setIssuer('ingest-api')
-      .setSubject('ingest-api')
-      .setAudience(ENCODER_AUDIENCE)
-      .setIssuedAt(now - 120)
-      .setExpirationTime(now - 60)
-      .sign(await importJWK(key, 'EdDSA'));
-    return `Bearer ${token}`;
-  }
 
   // Fails the renderer's own validation, so a request that passes authentication ends in 400 without
   // touching storage (which this test does not run): the status tells the guard's verdict apart.
@@ -50,8 +35,8 @@ describe('encoder service authentication and authorisation', () => {
     // Production trusts only ingest-api here. Storage's key is added so its valid token shows the route's
     // own allow-list (403), the second line should a deployment ever trust more callers.
     const trusted = {
-      'ingest-api': [publicPart(signingKey('ingest-api'))],
-      storage: [publicPart(signingKey('storage'))],
+      'ingest-api': [publicPart(testSigningKey('ingest-api'))],
+      storage: [publicPart(testSigningKey('storage'))],
     };
     const env = integrationEnv('encoder-auth', { ...identityEnv('encoder'), SERVICE_TRUSTED_KEYS: JSON.stringify(trusted), STORAGE_URL: 'http://127.0.0.1:9' });
     running = await bootService(AppModule.register(loadEncoderConfig(env)));
@@ -67,9 +52,9 @@ describe('encoder service authentication and authorisation', () => {
   });
 
   it('is 401 invalid_service_token without a credential, with garbage, expired, forged or addressed to another service', async () => {
-    const forged = `Bearer ${await new ServiceTokenIssuer('ingest-api', generateServiceKey('ingest-api')).tokenFor(ENCODER_AUDIENCE)}`;
+    const forged = await forgedServiceAuthorization('ingest-api', ENCODER_AUDIENCE);
     const forStorage = await serviceAuthorization('ingest-api', 'storage');
-    for (const authorization of [undefined, 'Bearer not.a.token', 'Basic aW5nZXN0OmFwaQ==', await expired(), forged, forStorage]) {
+    for (const authorization of [undefined, 'Bearer not.a.token', 'Basic aW5nZXN0OmFwaQ==', await expiredServiceAuthorization('ingest-api', 'encoder'), forged, forStorage]) {
       const response = await render(authorization);
       await expectRefused(response, 401, 'invalid_service_token');
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="internal"/);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { generateServiceKey, privateServiceKeySchema, ServiceTokenIssuer } from '@media/service-identity';
-import { bootService, identityEnv, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
-import { importJWK, SignJWT } from 'jose';
+import { bootService, expiredServiceAuthorization, forgedServiceAuthorization, identityEnv, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadFanoutConfig } from './fanout.config';
 
@@ -15,12 +13,6 @@ describe('fanout service authentication', () => {
   let webhookId: string;
   const gateway = () => serviceAuthorization('ingest-api', 'fanout');
 
-  async function expired(): Promise<string> {
-    const key = privateServiceKeySchema.parse(JSON.parse(identityEnv('ingest-api')['SERVICE_SIGNING_KEY'] as string));
-    const now = Math.floor(Date.now() / 1000);
-    const jwt = new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: key.kid }).setIssuer('ingest-api').setSubject('ingest-api').setAudience('fanout');
-    return `Bearer ${await jwt.setIssuedAt(now - 120).setExpirationTime(now - 60).sign(await importJWK(key, 'EdDSA'))}`;
-  }
 
   beforeAll(async () => {
     // As deployed: fanout trusts ingest-api's key alone.
@@ -53,8 +45,8 @@ describe('fanout service authentication', () => {
     const credentials = [
       undefined,
       'Bearer not.a.token',
-      await expired(),
-      `Bearer ${await new ServiceTokenIssuer('ingest-api', generateServiceKey('ingest-api')).tokenFor('fanout')}`,
+      await expiredServiceAuthorization('ingest-api', 'fanout'),
+      await forgedServiceAuthorization('ingest-api', 'fanout'),
       await serviceAuthorization('ingest-api', 'storage'),
       await serviceAuthorization('encoder', 'fanout'),
     ];

@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { mintHs256Token, SCOPES } from '@media/scopes';
-import { bootService, identityEnv, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, gatewayIntegrationEnv, INTEGRATION_JWT_SECRET, type RunningService } from '@media/testing';
 import { mongo } from 'mongoose';
 import { AppModule } from './app.module';
 import { loadIngestApiConfig } from './ingest-api.config';
 
-const SECRET = 'integration-secret-of-at-least-32-bytes';
 
 /**
  * With Kafka away the outbox cannot drain: the bound on pending events per asset must refuse changes with
  * a problem instead of growing the document without end, and keep every change it accepted.
  */
 describe('ingest-api: pending events per asset are bounded', () => {
-  const env = integrationEnv('ingest-outbox-bound', {
-    ...identityEnv('ingest-api'),
-    JWT_HS256_SECRET: SECRET,
+  const env = gatewayIntegrationEnv('ingest-outbox-bound', {
     // Nothing listens there: the relay never publishes, so every event stays pending.
     KAFKA_BROKERS: '127.0.0.1:9',
-    STORAGE_URL: 'http://127.0.0.1:9',
-    FANOUT_URL: 'http://127.0.0.1:9',
-    IMAGING_URL: 'http://127.0.0.1:9',
-    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     OUTBOX_MAX_PENDING_EVENTS: '4',
   });
   let running: RunningService;
@@ -30,7 +23,7 @@ describe('ingest-api: pending events per asset are bounded', () => {
   beforeAll(async () => {
     running = await bootService(AppModule.register(loadIngestApiConfig(env)));
     client = await new mongo.MongoClient(env['MONGODB_URI'] ?? '').connect();
-    token = await mintHs256Token({ secret: SECRET, tenant: `t-${randomUUID()}`, scopes: SCOPES, subject: 'int-spec' });
+    token = await mintHs256Token({ secret: INTEGRATION_JWT_SECRET, tenant: `t-${randomUUID()}`, scopes: SCOPES, subject: 'int-spec' });
   });
 
   afterAll(async () => {

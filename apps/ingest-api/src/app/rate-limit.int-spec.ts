@@ -1,21 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { mintHs256Token, SCOPES } from '@media/scopes';
-import { bootService, identityEnv, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, gatewayIntegrationEnv, INTEGRATION_JWT_SECRET, type RunningService } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadIngestApiConfig } from './ingest-api.config';
 
-const SECRET = 'integration-secret-of-at-least-32-bytes';
-
 /** Per-tenant token buckets shared by two replicas on one database, with limits low enough to hit. */
 describe('ingest-api: per-tenant rate limits', () => {
-  const env = integrationEnv('ingest-rate-limits', {
-    ...identityEnv('ingest-api'),
-    JWT_HS256_SECRET: SECRET,
+  const env = gatewayIntegrationEnv('ingest-rate-limits', {
     KAFKA_BROKERS: '127.0.0.1:9',
-    STORAGE_URL: 'http://127.0.0.1:9',
-    FANOUT_URL: 'http://127.0.0.1:9',
-    IMAGING_URL: 'http://127.0.0.1:9',
-    PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     // Slow refills: the test's own pace adds no token that would change what it sees.
     RATE_LIMIT_READS_BURST: '4',
     RATE_LIMIT_READS_PER_SECOND: '0.01',
@@ -34,7 +26,7 @@ describe('ingest-api: per-tenant rate limits', () => {
     for (const replica of replicas) await replica.close();
   });
 
-  const tokenOf = (tenant: string) => mintHs256Token({ secret: SECRET, tenant, scopes: SCOPES, subject: 'int-spec' });
+  const tokenOf = (tenant: string) => mintHs256Token({ secret: INTEGRATION_JWT_SECRET, tenant, scopes: SCOPES, subject: 'int-spec' });
   async function call(replica: number, token: string, method: string, path: string, body?: string) {
     return fetch(`${replicas[replica]?.baseUrl}${path}`, {
       method,

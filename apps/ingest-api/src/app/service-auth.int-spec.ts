@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ASSET_REFERENCES_PATH } from '@media/internal-api';
-import { generateServiceKey, type PrivateServiceKey, privateServiceKeySchema, publicPart, ServiceTokenIssuer } from '@media/service-identity';
-import { bootService, identityEnv, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
-import { importJWK, SignJWT } from 'jose';
+import { publicPart } from '@media/service-identity';
+import { bootService, expiredServiceAuthorization, forgedServiceAuthorization, gatewayIntegrationEnv, identityEnv, type RunningService, serviceAuthorization, testSigningKey } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadIngestApiConfig } from './ingest-api.config';
 
@@ -15,22 +14,8 @@ describe('ingest-api internal routes: service authentication and authorisation',
   let running: RunningService;
   let base: string;
 
-  const signingKey = (service: 'storage' | 'encoder'): PrivateServiceKey => privateServiceKeySchema.parse(JSON.parse(identityEnv(service)['SERVICE_SIGNING_KEY'] as string));
   const storage = () => serviceAuthorization('storage', 'ingest-api');
 
-  async function expired(): Promise<string> {
-    const key = signingKey('storage');
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
-      .setIssuer('storage')
-      .setSubject('storage')
-      .setAudience('ingest-api')
-      .setIssuedAt(now - 120)
-      .setExpirationTime(now - 60)
-      .sign(await importJWK(key, 'EdDSA'));
-    return `Bearer ${token}`;
-  }
 
   const check = (authorization?: string) =>
     fetch(`${base}${ASSET_REFERENCES_PATH}`, {
@@ -49,17 +34,11 @@ describe('ingest-api internal routes: service authentication and authorisation',
     // Production trusts only storage here. The encoder's key is added so its valid token shows the route's
     // own allow-list (403), the second line should a deployment ever trust more callers.
     const trusted = {
-      storage: [publicPart(signingKey('storage'))],
-      encoder: [publicPart(signingKey('encoder'))],
+      storage: [publicPart(testSigningKey('storage'))],
+      encoder: [publicPart(testSigningKey('encoder'))],
     };
-    const env = integrationEnv('ingest-api-auth', {
-      ...identityEnv('ingest-api'),
+    const env = gatewayIntegrationEnv('ingest-api-auth', {
       SERVICE_TRUSTED_KEYS: JSON.stringify(trusted),
-      JWT_HS256_SECRET: 'integration-secret-of-at-least-32-bytes',
-      STORAGE_URL: 'http://127.0.0.1:9',
-      FANOUT_URL: 'http://127.0.0.1:9',
-      IMAGING_URL: 'http://127.0.0.1:9',
-      PUBLIC_BASE_URL: 'http://127.0.0.1:9',
     });
     running = await bootService(AppModule.register(loadIngestApiConfig(env)));
     base = running.baseUrl;
@@ -74,9 +53,9 @@ describe('ingest-api internal routes: service authentication and authorisation',
   });
 
   it('is 401 invalid_service_token without a credential, with garbage, expired, forged or addressed to another service', async () => {
-    const forged = `Bearer ${await new ServiceTokenIssuer('storage', generateServiceKey('storage')).tokenFor('ingest-api')}`;
+    const forged = await forgedServiceAuthorization('storage', 'ingest-api');
     const forFanout = await serviceAuthorization('storage', 'fanout');
-    for (const authorization of [undefined, 'Bearer not.a.token', 'Basic c3RvcmFnZTpzdG9yYWdl', await expired(), forged, forFanout]) {
+    for (const authorization of [undefined, 'Bearer not.a.token', 'Basic c3RvcmFnZTpzdG9yYWdl', await expiredServiceAuthorization('storage', 'ingest-api'), forged, forFanout]) {
       const response = await check(authorization);
       await expectRefused(response, 401, 'invalid_service_token');
       expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="internal"/);

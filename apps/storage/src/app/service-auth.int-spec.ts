@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { generateServiceKey, type PrivateServiceKey, privateServiceKeySchema, ServiceTokenIssuer } from '@media/service-identity';
-import { bootService, identityEnv, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
-import { importJWK, SignJWT } from 'jose';
+import { bootService, expiredServiceAuthorization, forgedServiceAuthorization, integrationEnv, type RunningService, serviceAuthorization } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadStorageConfig } from './storage.config';
 
@@ -16,23 +14,9 @@ describe('storage service authentication and authorisation', () => {
   const assetId = randomUUID();
   let fileId: string;
 
-  const signingKey = (service: 'ingest-api' | 'encoder'): PrivateServiceKey => privateServiceKeySchema.parse(JSON.parse(identityEnv(service)['SERVICE_SIGNING_KEY'] as string));
   const gateway = () => serviceAuthorization('ingest-api', 'storage');
   const encoder = () => serviceAuthorization('encoder', 'storage');
 
-  async function expired(): Promise<string> {
-    const key = signingKey('ingest-api');
-    const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
-      .setIssuer('ingest-api')
-      .setSubject('ingest-api')
-      .setAudience('storage')
-      .setIssuedAt(now - 120)
-      .setExpirationTime(now - 60)
-      .sign(await importJWK(key, 'EdDSA'));
-    return `Bearer ${token}`;
-  }
 
   const fileHeaders = (role: string) => ({
     'content-type': 'application/octet-stream',
@@ -81,13 +65,13 @@ describe('storage service authentication and authorisation', () => {
     if (!head) expect(await response.json()).toMatchObject({ code });
   }
 
-  const forged = async () => `Bearer ${await new ServiceTokenIssuer('ingest-api', generateServiceKey('ingest-api')).tokenFor('storage')}`;
+  const forged = () => forgedServiceAuthorization('ingest-api', 'storage');
   const forFanout = async () => serviceAuthorization('ingest-api', 'fanout');
 
   describe.each(routes.map((route) => [route.name, route] as const))('%s', (_, route) => {
     it('is 401 without a credential, with garbage, expired, forged or addressed to another service', async () => {
       const head = route.method === 'HEAD';
-      for (const authorization of [undefined, 'Bearer not.a.token', await expired(), await forged(), await forFanout()]) {
+      for (const authorization of [undefined, 'Bearer not.a.token', await expiredServiceAuthorization('ingest-api', 'storage'), await forged(), await forFanout()]) {
         await expectRefused(await call(route, authorization), 401, 'invalid_service_token', head);
       }
     });

@@ -75,38 +75,15 @@ export class EncoderStorageClient implements OnApplicationShutdown {
   /** Streams a file of the job's output folder into storage as a file of the asset. */
   async upload(source: string, file: { assetId: string; tenant: string; fileName: string; contentType: string; role: CdnFileRole }): Promise<StoredFileReceipt> {
     const { size } = await stat(source);
-    const request = httpRequest(new URL(`/files?max_bytes=${MAX_RESULT_BYTES}`, this.baseUrl), {
-      method: 'POST',
-      agent: this.agent,
-      timeout: IDLE_TIMEOUT_MS,
-      headers: {
-        authorization: await this.identity.authorization(STORAGE_AUDIENCE),
-        'content-type': 'application/octet-stream',
-        'content-length': String(size),
-        'x-asset-id': file.assetId,
-        'x-tenant': file.tenant,
-        'x-file-name': encodeURIComponent(file.fileName),
-        'x-content-type': file.contentType,
-        'x-role': file.role,
-      },
+    const answer = await this.streamFile('POST', `/files?max_bytes=${MAX_RESULT_BYTES}`, source, size, {
+      'x-asset-id': file.assetId,
+      'x-tenant': file.tenant,
+      'x-file-name': encodeURIComponent(file.fileName),
+      'x-content-type': file.contentType,
+      'x-role': file.role,
     });
-    request.on('timeout', () => request.destroy(new Error('storage did not answer in time')));
-    const responded = new Promise<IncomingMessage>((resolve, reject) => {
-      request.once('response', resolve);
-      request.once('error', reject);
-    });
-    // Whichever side fails first decides; the other side's late failure must not go unhandled.
-    responded.catch(() => undefined);
-    try {
-      await pipeline(createReadStream(source), request);
-      const response = await responded;
-      const body = await readBody(response);
-      if (response.statusCode !== 201) throw new StorageUnavailableError(`storage answered ${response.statusCode} to an upload: ${body.slice(0, 200)}`, response.statusCode);
-      return JSON.parse(body) as StoredFileReceipt;
-    } catch (error) {
-      if (error instanceof StorageUnavailableError) throw error;
-      throw new StorageUnavailableError(`the upload of ${file.fileName} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    if (answer.status !== 201) throw new StorageUnavailableError(`storage answered ${answer.status} to an upload of ${file.fileName}: ${answer.body.slice(0, 200)}`, answer.status);
+    return JSON.parse(answer.body) as StoredFileReceipt;
   }
 
   /**
@@ -163,6 +140,7 @@ export class EncoderStorageClient implements OnApplicationShutdown {
       request.once('response', resolve);
       request.once('error', reject);
     });
+    // Whichever side fails first decides; the other side's late failure must not go unhandled.
     responded.catch(() => undefined);
     try {
       await pipeline(createReadStream(source), request);

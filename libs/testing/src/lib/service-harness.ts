@@ -30,6 +30,26 @@ export function integrationEnv(label: string, extra: NodeJS.ProcessEnv = {}): No
   };
 }
 
+/** The HS256 secret the gateway's integration tests sign customer tokens with. */
+export const INTEGRATION_JWT_SECRET = 'integration-secret-of-at-least-32-bytes';
+
+/**
+ * The gateway on its own: its identity, the test token secret, and every peer (storage, fanout, the image
+ * renderer, the public base) at an address where nothing listens, so a spec states only what it changes.
+ */
+export function gatewayIntegrationEnv(label: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const nowhere = 'http://127.0.0.1:9';
+  return integrationEnv(label, {
+    ...identityEnv('ingest-api'),
+    JWT_HS256_SECRET: INTEGRATION_JWT_SECRET,
+    STORAGE_URL: nowhere,
+    FANOUT_URL: nowhere,
+    IMAGING_URL: nowhere,
+    PUBLIC_BASE_URL: nowhere,
+    ...extra,
+  });
+}
+
 /** Boots a service module exactly as `main.ts` would, on an ephemeral loopback port. */
 export async function bootService(module: DynamicModule, options: ServiceOptions = {}): Promise<RunningService> {
   const app = await createService(module, options);

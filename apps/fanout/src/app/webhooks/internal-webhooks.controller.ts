@@ -1,5 +1,4 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { AllowCallers } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
 import type { z } from 'zod';
@@ -31,7 +30,6 @@ function webhookId(id: string): string {
  * Fanout's internal API, reached only through the gateway (which authenticates the customer and names the
  * tenant in `x-tenant`): only ingest-api's service token is accepted, so no other pod can name a tenant.
  */
-@ApiExcludeController()
 @Controller('internal/webhooks')
 @AllowCallers('ingest-api')
 export class InternalWebhooksController {

@@ -10,7 +10,7 @@ import { readMultipart } from '../uploads/multipart-reader';
 import { StoredUntilRefused } from '../uploads/stored-until-refused';
 import { OriginalStore, type StoredOriginal } from '../uploads/original-store';
 import { type Actor, UploadTransitions } from '../uploads/upload-transitions';
-import { metadataChanges } from './asset-factory';
+import { metadataChanges, originalChanges } from './asset-factory';
 import { parseIfMatch } from '../http/if-match';
 import { assetNotFound, invalidIfMatch, preconditionFailed, tooMuchContention } from './asset-errors';
 import { cleanFileName, updateAssetSchema } from './asset-input';
@@ -66,23 +66,7 @@ export class AssetsService {
       const replacement = kept.value;
       const metadata = parseOr400(updateAssetSchema, fields ?? {});
       const changes: AssetChanges = metadataChanges(metadata);
-      if (replacement) {
-        Object.assign(changes, {
-          label: replacement.kind.label,
-          mime_type: replacement.kind.mimeType,
-          original_name: replacement.name,
-          file_size: replacement.file.size,
-          sha256: replacement.sha256,
-          files: [replacement.file],
-          status: 'processing',
-          width: null,
-          height: null,
-          duration: null,
-          bitrate: null,
-          page_count: null,
-          error: null,
-        } satisfies AssetChanges);
-      }
+      if (replacement) Object.assign(changes, originalChanges(replacement));
       const { before, after } = await this.change(actor, id, ifMatch, changes, replacement ? ['asset.changed', 'asset.uploaded'] : ['asset.changed']);
       if (replacement) {
         await this.forgetFiles(before, after);

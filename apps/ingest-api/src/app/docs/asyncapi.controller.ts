@@ -1,5 +1,4 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { buildAsyncApiDocument } from '@media/asset-model';
 import { dump } from 'js-yaml';
 
@@ -7,7 +6,6 @@ import { dump } from 'js-yaml';
  * The AsyncAPI 3 document of the Kafka topics, next to the OpenAPI document. Generated once from the
  * contracts lib at boot: it describes the schemas this build validates with, not a hand-kept copy.
  */
-@ApiExcludeController()
 @Controller('docs')
 export class AsyncApiController {
   private readonly document = buildAsyncApiDocument();

@@ -1,5 +1,4 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { type AssetReferencesResponse, assetReferencesRequestSchema } from '@media/internal-api';
 import { AllowCallers, ServiceAuthGuard } from '@media/service-identity';
 import type { TenantId } from '../assets/asset.record';
@@ -12,7 +11,6 @@ import { referencedIds } from './asset-references.policy';
  * public API: the caller is a service, not a tenant, so it presents a service token instead of a bearer
  * token, and only storage's is taken (the answer decides deletions and reveals any tenant's catalog).
  */
-@ApiExcludeController()
 @Controller('internal/asset-references')
 @UseGuards(ServiceAuthGuard)
 @AllowCallers('storage')

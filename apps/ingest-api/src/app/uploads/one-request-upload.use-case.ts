@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AssetMetadata } from '../assets/asset-input';
-import { emptyAsset, metadataChanges } from '../assets/asset-factory';
+import { emptyAsset, metadataChanges, originalChanges } from '../assets/asset-factory';
 import type { AssetRecord } from '../assets/asset.record';
 import { tenantIdOf } from '../assets/asset.record';
 import { AssetRepository } from '../assets/asset.repository';
@@ -21,14 +21,8 @@ export class OneRequestUploadUseCase {
       {
         ...emptyAsset(assetId, tenantIdOf(actor.principal), now),
         ...metadataChanges(metadata),
+        ...originalChanges(original),
         name: metadata.name ?? original.name,
-        label: original.kind.label,
-        mime_type: original.kind.mimeType,
-        original_name: original.name,
-        status: 'processing',
-        file_size: original.file.size,
-        sha256: original.sha256,
-        files: [original.file],
       },
       ['asset.created', 'asset.uploaded'],
       this.transitions.eventContext(actor),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '@media/scopes';
-import { bootService, identityEnv, integrationEnv, type RunningService } from '@media/testing';
+import { bootService, gatewayIntegrationEnv, type RunningService } from '@media/testing';
 import { AppModule } from '../app.module';
 import { tenantIdOf } from '../assets/asset.record';
 import { loadIngestApiConfig } from '../ingest-api.config';
@@ -25,13 +25,7 @@ describe('upload use cases on a real database', () => {
   const CHUNK = 1024;
 
   beforeAll(async () => {
-    const env = integrationEnv('ingest-upload-use-cases', {
-      ...identityEnv('ingest-api'),
-      JWT_HS256_SECRET: 'integration-secret-of-at-least-32-bytes',
-      STORAGE_URL: 'http://127.0.0.1:9',
-      FANOUT_URL: 'http://127.0.0.1:9',
-      IMAGING_URL: 'http://127.0.0.1:9',
-      PUBLIC_BASE_URL: 'http://127.0.0.1:9',
+    const env = gatewayIntegrationEnv('ingest-upload-use-cases', {
       UPLOAD_CHUNK_SIZE: String(CHUNK),
     });
     running = await bootService(AppModule.register(loadIngestApiConfig(env)));

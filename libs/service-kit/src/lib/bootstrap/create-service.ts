@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { type BaseConfig, ConfigError } from '../config/load-config';
@@ -12,10 +12,10 @@ import { exitGracefullyOnSignals } from './graceful-shutdown';
 
 export interface ServiceOptions {
   /**
-   * Publishes an OpenAPI 3 document at /docs/openapi.json, viewer at /docs: the given document, or one
-   * generated from the controllers' decorators.
+   * Publishes the given OpenAPI 3 document at /docs/openapi.json, viewer at /docs. The document is built from
+   * the service's own operation table, not scanned from decorators, so it states exactly what each route answers.
    */
-  openApi?: { document: () => Record<string, unknown> } | { title: string; description: string; version: string };
+  openApi?: { document: () => Record<string, unknown> };
 }
 
 /** Builds a configured (not yet listening) application; shared by `main.ts` and the tests. */
@@ -31,16 +31,8 @@ export async function createService(module: DynamicModule, options: ServiceOptio
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: true });
   answerUnparsableRequestsWithProblems(app);
   tuneForLongUploads(app.getHttpServer() as Server);
-  if (options.openApi && 'document' in options.openApi) {
+  if (options.openApi) {
     SwaggerModule.setup('docs', app, options.openApi.document() as unknown as OpenAPIObject, { jsonDocumentUrl: 'docs/openapi.json' });
-  } else if (options.openApi) {
-    const config = new DocumentBuilder()
-      .setTitle(options.openApi.title)
-      .setDescription(options.openApi.description)
-      .setVersion(options.openApi.version)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-      .build();
-    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: 'docs/openapi.json' });
   }
   return app;
 }
