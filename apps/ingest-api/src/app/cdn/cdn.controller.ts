@@ -1,16 +1,12 @@
-import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
 import { DomainError } from '@media/service-kit';
-import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
 import { AssetRepository } from '../assets/asset.repository';
 import { isAssetId } from '../http/request-context';
 import { StorageClient } from '@media/internal-api';
+import { relayStoredFile } from './stored-file.relay';
 
 const notFound = () => new DomainError(404, 'file_not_found', 'File not found', 'no such file');
-
-/** Headers passed from storage to the client as they are. */
-const FORWARDED = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified'];
 
 /** Types a browser may show inline; everything else is offered as a download. */
 const INLINE = /^(image\/(png|jpeg|gif|webp|avif)|video\/|audio\/|application\/(pdf|vnd\.apple\.mpegurl|json)|text\/plain)/;
@@ -59,27 +55,11 @@ export class CdnController {
       upstream.resume();
       throw new Error(`storage answered ${status} for file ${file.storage_file_id}`);
     }
-    response.status(status);
-    for (const header of FORWARDED) {
-      const value = upstream.headers[header];
-      if (value !== undefined) response.setHeader(header, value);
-    }
-    response.setHeader('Content-Type', file.mime_type);
-    // Never let a browser second-guess the type: an uploaded HTML file must not run as a page.
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    response.setHeader('Content-Security-Policy', "default-src 'none'; media-src 'self'; img-src 'self'; sandbox");
-    response.setHeader(
-      'Content-Disposition',
-      // RFC 6266: an ASCII `filename` for old clients plus `filename*` with the real UTF-8 name; the
-      // library quotes and escapes both, so no file name can inject a header.
-      contentDisposition(file.file, { type: INLINE.test(file.mime_type) ? 'inline' : 'attachment', fallback: asciiFallback(file.file) }),
-    );
-    response.setHeader('Cache-Control', 'private, max-age=3600');
-    await pipeline(upstream, response);
+    await relayStoredFile(upstream, response, {
+      contentType: file.mime_type,
+      fileName: file.file,
+      disposition: INLINE.test(file.mime_type) ? 'inline' : 'attachment',
+      cacheControl: 'private, max-age=3600',
+    });
   }
-}
-
-/** The file name with anything outside printable ASCII replaced, for clients that ignore `filename*`. */
-function asciiFallback(name: string): string {
-  return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }

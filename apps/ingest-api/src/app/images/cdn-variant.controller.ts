@@ -1,12 +1,8 @@
-import { pipeline } from 'node:stream/promises';
 import { Controller, Get, Head, Param, Req, Res } from '@nestjs/common';
 import { IMAGE_OUTPUT_MIME } from '@media/asset-model';
-import contentDisposition from 'content-disposition';
 import type { Request, Response } from 'express';
+import { relayStoredFile } from '../cdn/stored-file.relay';
 import { ImageVariantService } from './image-variant.service';
-
-/** Headers passed from storage as they are. */
-const FORWARDED = ['content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified'];
 
 /**
  * `GET /cdn/{file id}/{format}/{name}`: an image of the file in the size and format the options ask for,
@@ -36,20 +32,14 @@ export class CdnVariantController {
       range: request.headers.range,
       ifNoneMatch: request.headers['if-none-match'],
     });
-    const { upstream } = opened;
-    response.status(upstream.statusCode ?? 200);
-    for (const header of FORWARDED) {
-      const value = upstream.headers[header];
-      if (value !== undefined) response.setHeader(header, value);
-    }
-    response.setHeader('Content-Type', IMAGE_OUTPUT_MIME[opened.format]);
-    if (opened.negotiated) response.setHeader('Vary', 'Accept');
-    // A variant never changes under its URL (its id hashes source and options), so caches may keep it for good.
-    response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    response.setHeader('Content-Security-Policy', "default-src 'none'; img-src 'self'; sandbox");
-    response.setHeader('Content-Disposition', contentDisposition(renamed(name, opened.format), { type: 'inline', fallback: asciiOnly(renamed(name, opened.format)) }));
-    await pipeline(upstream, response);
+    await relayStoredFile(opened.upstream, response, {
+      contentType: IMAGE_OUTPUT_MIME[opened.format],
+      fileName: renamed(name, opened.format),
+      disposition: 'inline',
+      // A variant never changes under its URL (its id hashes source and options), so caches may keep it for good.
+      cacheControl: 'public, max-age=31536000, immutable',
+      ...(opened.negotiated ? { vary: 'Accept' } : {}),
+    });
   }
 }
 
@@ -58,8 +48,4 @@ function renamed(name: string, format: string): string {
   const dot = name.lastIndexOf('.');
   const stem = dot > 0 ? name.slice(0, dot) : name;
   return `${stem || 'image'}.${format === 'jpeg' ? 'jpg' : format}`;
-}
-
-function asciiOnly(name: string): string {
-  return name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
 }
