@@ -15,17 +15,34 @@ const MAX_ROUNDS = 8;
 /**
  * Token buckets in MongoDB, shared by every ingest-api replica: read the level, decide (pure), write it
  * back only if nobody wrote in between (compare-and-set on the stored time). A refusal writes nothing.
+ *
+ * Takes of one bucket run one after another inside a replica: concurrent requests of a tenant would
+ * otherwise race each other's compare-and-set and, losing it again and again, be refused without the
+ * quota being spent. So only replicas compete for a bucket, a race `MAX_ROUNDS` covers.
  */
 @Injectable()
 export class RateLimitRepository {
   private readonly collection: Collection<BucketDocument>;
+  /** The last take queued per bucket; gone once the bucket's queue is empty. */
+  private readonly queues = new Map<string, Promise<unknown>>();
 
   constructor(@InjectConnection() connection: Connection) {
     this.collection = connection.collection<BucketDocument>('rate_limit_buckets') as unknown as Collection<BucketDocument>;
   }
 
-  async take(tenant: string, policy: BucketPolicy, cost: number): Promise<TakeDecision> {
+  take(tenant: string, policy: BucketPolicy, cost: number): Promise<TakeDecision> {
     const _id = `${tenant}\u0000${policy.name}`;
+    const previous = this.queues.get(_id) ?? Promise.resolve();
+    const taken = previous.then(() => this.takeNow(_id, policy, cost));
+    const settled = taken.catch(() => undefined);
+    this.queues.set(_id, settled);
+    void settled.then(() => {
+      if (this.queues.get(_id) === settled) this.queues.delete(_id);
+    });
+    return taken;
+  }
+
+  private async takeNow(_id: string, policy: BucketPolicy, cost: number): Promise<TakeDecision> {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const stored = await this.collection.findOne({ _id });
       const decision = take(policy, stored, cost, Date.now());
