@@ -3,6 +3,7 @@ import { mintHs256Token, SCOPES } from '@media/scopes';
 import { bootService, gatewayIntegrationEnv, INTEGRATION_JWT_SECRET, type RunningService } from '@media/testing';
 import { AppModule } from './app.module';
 import { loadIngestApiConfig } from './ingest-api.config';
+import { RateLimitRepository } from './rate-limit/rate-limit.repository';
 
 /** Per-tenant token buckets shared by two replicas on one database, with limits low enough to hit. */
 describe('ingest-api: per-tenant rate limits', () => {
@@ -71,6 +72,15 @@ describe('ingest-api: per-tenant rate limits', () => {
     const second = await call(1, token, 'POST', '/assets', body);
     expect(second.status).toBe(429);
     expect(await second.json()).toMatchObject({ code: 'rate_limited', policy: 'upload_bytes' });
+  }, 60_000);
+
+  it('spends the whole burst on concurrent requests: none is refused for losing a race, only for the quota', async () => {
+    const policy = { name: 'reads', burst: 40, perSecond: 0.01 };
+    const tenant = `t-${randomUUID()}`;
+    const buckets = replicas.map((replica) => replica.app.get(RateLimitRepository));
+    const decisions = await Promise.all(Array.from({ length: 40 }, (_, i) => buckets[i % 2]?.take(tenant, policy, 1)));
+    expect(decisions.filter((decision) => decision?.allowed)).toHaveLength(40);
+    expect(await buckets[0]?.take(tenant, policy, 1)).toMatchObject({ allowed: false });
   }, 60_000);
 
   it('leaves unauthenticated answers and public routes alone', async () => {
