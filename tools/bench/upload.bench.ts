@@ -28,6 +28,7 @@ import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from 
 import { measureHashCost } from './hash-cost.util';
 import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
+import { UNREACHABLE_QUOTAS } from './bench-suite.util';
 import { measureMetadataReads, seedAssets } from './metadata-read.measure';
 import { concurrentResult, measureDownloads, measureRanges, type ReadPathResult } from './read-path.measure';
 import { startRssSampler } from './rss-sampler';
@@ -781,6 +782,7 @@ async function withSuite(
       jwtSecret,
       logs: logDir,
       nodeArgs: profilingArgs(),
+      env: { 'ingest-api': UNREACHABLE_QUOTAS },
     });
     try {
       await run(suite, infra.mongodbUri, jwtSecret, asIngestApi);
