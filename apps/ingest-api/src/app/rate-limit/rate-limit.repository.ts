@@ -10,7 +10,16 @@ interface BucketDocument extends BucketState {
 
 const DUPLICATE_KEY = 11000;
 /** Losing this many compare-and-sets in a row means heavy contention on one bucket: refuse rather than spin. */
-const MAX_ROUNDS = 8;
+const MAX_ROUNDS = 16;
+/**
+ * A replica that lost a compare-and-set waits a random moment, growing with each loss, before reading
+ * again: without it, the replica that just won keeps winning (its next take is already queued) and the
+ * loser can run out of rounds while quota is left.
+ */
+function backoff(round: number): Promise<void> {
+  const ceilingMs = Math.min(2 ** round, 50);
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * ceilingMs));
+}
 
 /**
  * Token buckets in MongoDB, shared by every ingest-api replica: read the level, decide (pure), write it
@@ -44,6 +53,7 @@ export class RateLimitRepository {
 
   private async takeNow(_id: string, policy: BucketPolicy, cost: number): Promise<TakeDecision> {
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      if (round > 0) await backoff(round);
       const stored = await this.collection.findOne({ _id });
       const decision = take(policy, stored, cost, Date.now());
       if (!decision.allowed) return decision;
