@@ -29,6 +29,12 @@ export interface RunningKafka {
   halt(): Promise<void>;
   /** Starts a halted broker again on the same ports and data; resolves once it serves metadata. */
   resume(): Promise<void>;
+  /**
+   * SIGSTOP to the broker's process group: it keeps its sockets open but answers nothing, as a broker in a
+   * long GC pause or on a frozen VM does (clients see timeouts, not refused connections). `thaw` continues it.
+   */
+  freeze(): void;
+  thaw(): void;
   /** With `saslSsl`: the PEM of the CA that signed the broker's certificate, and the broker's own SCRAM login (a super user). */
   saslSsl?: { ca: string; superUser: { username: string; password: string } };
 }
@@ -242,6 +248,12 @@ export async function startKafka(
     stop,
     halt: async () => {
       await terminate();
+    },
+    freeze: () => {
+      if (broker.running()) signalGroup(broker.pid, 'SIGSTOP');
+    },
+    thaw: () => {
+      if (broker.running()) signalGroup(broker.pid, 'SIGCONT');
     },
     resume: async () => {
       if (broker.running()) return;

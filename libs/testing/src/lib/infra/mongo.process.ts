@@ -28,6 +28,8 @@ export interface StartMongoOptions {
   repoRoot: string;
   cacheDir?: string | undefined;
   dataDir?: string | undefined;
+  /** A fixed port, for a server started again on the same data that its clients must find where they left it. */
+  port?: number | undefined;
   log?: ((line: string) => void) | undefined;
 }
 
@@ -100,7 +102,7 @@ async function ping(uri: string): Promise<boolean> {
 export async function startMongo(options: StartMongoOptions): Promise<RunningMongo> {
   const log = options.log ?? ((): void => undefined);
   const provisioned = await provision(options);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const uri = `mongodb://127.0.0.1:${port}/`;
   const tempDir = await mkdtemp(path.join(tmpdir(), 'mongo-test-'));
   const logFile = path.join(tempDir, 'mongo.log');
