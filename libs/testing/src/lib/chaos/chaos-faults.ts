@@ -41,7 +41,8 @@ export async function runFaults(options: FaultSchedulerOptions): Promise<FaultLo
   const weights: Record<FaultKind, number> = { 'kill-9': 4, sigterm: 3, 'broker-freeze': 1.5, 'db-restart': options.restartDatabase ? 1 : 0 };
   // The first wait is short: even a short run sees faults.
   let gap = random.int(1_000, 3_000);
-  while (!options.stopped()) {
+  // No gap means no faults: the same clients and checks on a calm system (a baseline to compare with).
+  while (options.meanGapMs > 0 && !options.stopped()) {
     await sleep(gap);
     gap = random.int(options.meanGapMs / 2, (options.meanGapMs * 3) / 2);
     if (options.stopped()) break;

@@ -214,6 +214,17 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     await mongo.connect();
 
     const histories = [...recorder.histories.values()];
+    // The observer's own requests may meet a connection a restarted replica left behind: a few tries each.
+    const read = async (url: string, init: RequestInit = {}): Promise<Response> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+        } catch (error) {
+          if (attempt >= 4) throw error;
+          await sleep(500);
+        }
+      }
+    };
     const observe = async (): Promise<{ observation: Observation; busy: string[] }> => {
       const db = mongo.db();
       const files = await db.collection<{ _id: unknown; metadata?: { asset_id?: string } }>('fs.files').find({}, { projection: { 'metadata.asset_id': 1 } }).toArray();
@@ -231,14 +242,14 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       const pending = await db.collection('assets').countDocuments({ 'pending_events.0': { $exists: true } });
       const assets = await mapLimit(histories, 6, async (history): Promise<ObservedAsset> => {
         const base = { id: history.id, tenant: history.tenant, storedFiles: filesByAsset.get(history.id) ?? 0 };
-        const response = await fetch(`${stack.urls['ingest-api']}/assets/${history.id}`, { headers: { Authorization: `Bearer ${tokens.get(history.tenant) ?? ''}` } });
+        const response = await read(`${stack.urls['ingest-api']}/assets/${history.id}`, { headers: { Authorization: `Bearer ${tokens.get(history.tenant) ?? ''}` } });
         if (response.status === 404) return { ...base, found: false, status: null, name: null, cdnSha256: null, createdOn: null };
         if (!response.ok) throw new Error(`reading asset ${history.id} answered ${response.status}`);
         const asset = (await response.json()) as { status: string; name: string; created_on: string; cdn_files: { items: { role: string; url: string }[] } };
         const original = asset.cdn_files.items.find((file) => file.role === 'original');
         let cdnSha256: string | null = null;
         if (original) {
-          const bytes = await fetch(original.url);
+          const bytes = await read(original.url);
           cdnSha256 = bytes.ok ? sha256(Buffer.from(await bytes.arrayBuffer())) : `HTTP ${bytes.status}`;
         }
         return { ...base, found: true, status: asset.status, name: asset.name, cdnSha256, createdOn: asset.created_on };

@@ -45,7 +45,7 @@ export interface ChaosStackOptions {
  * as a Kubernetes Service with a readiness-less endpoint list would. Connections already open die with
  * their replica; that is the fault the clients must survive.
  */
-async function startBalancer(ports: () => number[]): Promise<{ port: number; server: Server; sockets: Set<Socket> }> {
+export async function startBalancer(ports: () => number[]): Promise<{ port: number; server: Server; sockets: Set<Socket> }> {
   let turn = 0;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {

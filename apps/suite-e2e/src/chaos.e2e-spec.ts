@@ -1,0 +1,52 @@
+import { chaosReport, findRepoRoot, formatViolations, type RunningKafka, runChaos, startKafka } from '@media/testing';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The short chaos run of the default suite: two replicas of every service behind balancers, seeded clients
+ * and faults for 25 s, then the invariant checker. The seed is fixed and draws both kill -9 and SIGTERM;
+ * the database stays up here (the shared server runs in memory); `npm run chaos` restarts it too.
+ */
+const SEED = 16;
+
+describe('a short chaos run', () => {
+  let kafka: RunningKafka;
+
+  beforeAll(async () => {
+    kafka = await startKafka({ repoRoot: findRepoRoot() });
+  }, 120_000);
+
+  afterAll(async () => {
+    kafka?.thaw();
+    await kafka?.stop();
+  });
+
+  it('keeps every acknowledged write through kills, SIGTERMs and a frozen broker', async () => {
+    const mongodbUri = process.env['MONGODB_URI'];
+    if (!mongodbUri) throw new Error('MONGODB_URI is unset: run end-to-end tests through jest.e2e.config.ts');
+    const result = await runChaos({
+      repoRoot: findRepoRoot(),
+      name: `e2e-seed-${SEED}`,
+      seed: SEED,
+      durationMs: 25_000,
+      clients: 3,
+      replicasPerService: 2,
+      mongodbUri,
+      broker: kafka,
+      meanFaultGapMs: 5_000,
+      uploadTtlSeconds: 10,
+      gcGraceSeconds: 10,
+      log: (line) => process.stderr.write(`[chaos] ${line}\n`),
+    });
+    const folder = path.join(findRepoRoot(), 'reports', 'e2e-logs');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, `chaos-seed-${SEED}.md`), chaosReport(result, 'npx jest -c jest.e2e.config.ts apps/suite-e2e/src/chaos.e2e-spec.ts'));
+
+    const kinds = result.faults.map((fault) => fault.kind);
+    expect(kinds).toContain('kill-9');
+    expect(kinds).toContain('sigterm');
+    expect(result.acked).toBeGreaterThan(20);
+    if (result.violations.length > 0) throw new Error(formatViolations(result));
+    expect(result.violations).toEqual([]);
+  }, 300_000);
+});
