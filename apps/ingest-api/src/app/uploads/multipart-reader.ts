@@ -93,7 +93,12 @@ export function readMultipart(request: IncomingMessage, options: MultipartOption
     request.on('close', () => {
       if (request.complete) return;
       const aborted = new DomainError(400, 'request_aborted', 'Request aborted', 'the client closed the connection');
-      currentFile?.destroy(aborted);
+      // Only a part someone listens to may be failed with an error: a consumer that has not attached yet
+      // (still waiting for its lease) or has already let go would leave the 'error' event unhandled, and
+      // that ends the process — one cut connection killed a replica in the chaos run. Closed without an
+      // error, a late consumer still sees a premature close and keeps nothing.
+      if (currentFile && currentFile.listenerCount('error') > 0) currentFile.destroy(aborted);
+      else currentFile?.destroy();
       fail(aborted);
     });
     request.pipe(parser);

@@ -88,7 +88,7 @@ export interface Bounds {
 }
 
 export interface Violation {
-  invariant: 'acknowledged-state' | 'bytes' | 'deleted' | 'events' | 'event-order' | 'event-identity' | 'webhooks' | 'stuck' | 'orphans';
+  invariant: 'crash' | 'acknowledged-state' | 'bytes' | 'deleted' | 'events' | 'event-order' | 'event-identity' | 'webhooks' | 'stuck' | 'orphans';
   assetId: string | null;
   message: string;
 }

@@ -295,6 +295,11 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       }
       await sleep(3_000);
     }
+    // A process that died on its own is a failure even when its replica hid it from every client.
+    violations = [
+      ...stack.crashes.map((crash): Violation => ({ invariant: 'crash', assetId: null, message: `${crash.replica} exited on its own at ${crash.at} (code ${String(crash.code)}, signal ${String(crash.signal)}); see its log` })),
+      ...violations,
+    ];
     if (!settled && violations.length === 0) {
       violations = [{ invariant: 'stuck', assetId: null, message: `the system did not settle within ${quiesceBound / 1000} s: ${lastBusy.slice(0, 5).join('; ')}` }];
     }

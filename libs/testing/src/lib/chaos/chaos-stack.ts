@@ -16,10 +16,20 @@ export interface Replica {
   child: ChildProcess;
 }
 
+/** A replica that exited although nobody stopped it: a crash, a finding of the run. */
+export interface Crash {
+  at: string;
+  replica: string;
+  code: number | null;
+  signal: string | null;
+}
+
 export interface ChaosStack {
   /** Each service's address as its callers see it: a balancer in front of its replicas. */
   urls: Record<ServiceName, string>;
   replicas: Replica[];
+  /** Replicas that exited on their own; each was started again, as a supervisor would. */
+  crashes: Crash[];
   databaseUri: string;
   /** Sends `signal` and waits until the process is gone (SIGTERM: its graceful shutdown). */
   kill(replica: Replica, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>;
@@ -109,8 +119,19 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     PUBLIC_BASE_URL: urls['ingest-api'],
     ...options.env?.all,
   };
-  const spawn = (replica: Pick<Replica, 'service' | 'name' | 'port'>) =>
-    launchService(options.repoRoot, replica.service, { ...shared, ...options.identity[replica.service], ...options.env?.[replica.service], PORT: String(replica.port) }, options.logs, replica.name);
+  const crashes: Crash[] = [];
+  let stopping = false;
+  const spawn = (replica: Pick<Replica, 'service' | 'name' | 'port'> & { down?: boolean }) => {
+    const child = launchService(options.repoRoot, replica.service, { ...shared, ...options.identity[replica.service], ...options.env?.[replica.service], PORT: String(replica.port) }, options.logs, replica.name);
+    child.once('exit', (code, signal) => {
+      const current = replicas.find((r) => r.child === child);
+      if (stopping || !current || current.down) return;
+      crashes.push({ at: new Date().toISOString(), replica: current.name, code, signal });
+      current.down = true;
+      void stack.restart(current).catch(() => undefined);
+    });
+    return child;
+  };
   const ready = (replica: Replica) =>
     waitFor(`${replica.name} readiness`, async () => {
       if (replica.child.exitCode !== null) throw new Error(`${replica.name} exited with ${replica.child.exitCode}`);
@@ -124,10 +145,10 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       replicas.push({ ...base, down: false, child: spawn(base) });
     }
   }
-  let stopping = false;
   const stack: ChaosStack = {
     urls,
     replicas,
+    crashes,
     databaseUri: mongo.toString(),
     kill: async (replica, signal) => {
       replica.down = true;
