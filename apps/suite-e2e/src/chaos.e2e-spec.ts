@@ -4,10 +4,10 @@ import path from 'node:path';
 
 /**
  * The short chaos run of the default suite: two replicas of every service behind balancers, seeded clients
- * and faults for 25 s, then the invariant checker. The seed is fixed and draws both kill -9 and SIGTERM;
- * the database stays up here (the shared server runs in memory); `npm run chaos` restarts it too.
+ * and faults for 12 s, then the invariant checker. The seed is fixed and draws both kill -9 and SIGTERM;
+ * the broker and the database stay up here; `npm run chaos` freezes the one and restarts the other too.
  */
-const SEED = 16;
+const SEED = 2;
 
 describe('a short chaos run', () => {
   let kafka: RunningKafka;
@@ -21,19 +21,23 @@ describe('a short chaos run', () => {
     await kafka?.stop();
   });
 
-  it('keeps every acknowledged write through kills, SIGTERMs and a frozen broker', async () => {
+  it('keeps every acknowledged write through kill -9 and SIGTERM of replicas', async () => {
     const mongodbUri = process.env['MONGODB_URI'];
     if (!mongodbUri) throw new Error('MONGODB_URI is unset: run end-to-end tests through jest.e2e.config.ts');
     const result = await runChaos({
       repoRoot: findRepoRoot(),
       name: `e2e-seed-${SEED}`,
       seed: SEED,
-      durationMs: 25_000,
+      durationMs: 12_000,
       clients: 3,
       replicasPerService: 2,
       mongodbUri,
       broker: kafka,
-      meanFaultGapMs: 5_000,
+      meanFaultGapMs: 3_000,
+      // Process faults only: a frozen broker costs every consumer group a rejoin of tens of seconds, too long
+      // for the default suite (the full run freezes it). This seed draws kill -9 of storage-1 at about 3 s,
+      // then SIGTERM of both fanout replicas.
+      faultWeights: { 'kill-9': 4, sigterm: 3, 'broker-freeze': 0 },
       uploadTtlSeconds: 10,
       gcGraceSeconds: 10,
       log: (line) => process.stderr.write(`[chaos] ${line}\n`),

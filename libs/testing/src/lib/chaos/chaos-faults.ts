@@ -23,6 +23,8 @@ export interface FaultSchedulerOptions {
   restartDatabase?: (() => Promise<void>) | undefined;
   /** Mean pause between two faults. */
   meanGapMs: number;
+  /** Relative weights of the fault kinds; the defaults favour process faults. */
+  weights?: Partial<Record<FaultKind, number>> | undefined;
   stopped: () => boolean;
   log: (line: string) => void;
 }
@@ -38,7 +40,8 @@ export async function runFaults(options: FaultSchedulerOptions): Promise<FaultLo
   const recoveries: Promise<void>[] = [];
   let brokerFrozen = false;
   let databaseDown = false;
-  const weights: Record<FaultKind, number> = { 'kill-9': 4, sigterm: 3, 'broker-freeze': 1.5, 'db-restart': options.restartDatabase ? 1 : 0 };
+  const weights: Record<FaultKind, number> = { 'kill-9': 4, sigterm: 3, 'broker-freeze': 1.5, 'db-restart': 1, ...options.weights };
+  if (!options.restartDatabase) weights['db-restart'] = 0;
   // The first wait is short: even a short run sees faults.
   let gap = random.int(1_000, 3_000);
   // No gap means no faults: the same clients and checks on a calm system (a baseline to compare with).

@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 import type { AssetHistory, Bounds, Observation, ObservedAsset, ObservedEvent, ReceivedWebhook, Subscription, Violation } from './chaos-history';
 import { type Flow, HistoryRecorder, runChaosClient } from './chaos-clients';
-import { type FaultLogEntry, runFaults } from './chaos-faults';
+import { type FaultKind, type FaultLogEntry, runFaults } from './chaos-faults';
 import { checkInvariants } from './chaos-invariants';
 import { chaosLogs, startChaosStack } from './chaos-stack';
 import { seededRandom } from './seeded-random';
@@ -29,6 +29,8 @@ export interface ChaosRunOptions {
   restartDatabase?: (() => Promise<void>) | undefined;
   /** Mean pause between two faults. */
   meanFaultGapMs: number;
+  /** Relative weights of the fault kinds (see runFaults). */
+  faultWeights?: Partial<Record<FaultKind, number>>;
   /** The upload TTL the services run with (short, so abandoned uploads expire within the run). */
   uploadTtlSeconds: number;
   /** The collector's grace: bytes younger than this are never collected. */
@@ -196,7 +198,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       const tenant = tenants[index % tenants.length] as string;
       return runChaosClient({ index, tenant, token: tokens.get(tenant) ?? '', gateway: stack.urls['ingest-api'], random: clientRandom, recorder, flows, stopped });
     });
-    const faultRun = runFaults({ stack, random: faultRandom, broker: options.broker, restartDatabase: options.restartDatabase, meanGapMs: options.meanFaultGapMs, stopped, log });
+    const faultRun = runFaults({ stack, random: faultRandom, broker: options.broker, restartDatabase: options.restartDatabase, meanGapMs: options.meanFaultGapMs, weights: options.faultWeights, stopped, log });
     await Promise.all(clients);
     faults = await faultRun;
     log(`faults stopped after ${Date.now() - began} ms: ${faults.length} faults, ${recorder.acked} acknowledged writes; waiting for the system to settle`);
@@ -289,7 +291,9 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
           settled = true;
           break;
         }
-        log(`settling: ${violations.length} open violation(s), ${busy.length} busy (${busy.slice(0, 3).join('; ')})`);
+        const kinds = new Map<string, number>();
+        for (const violation of violations) kinds.set(violation.invariant, (kinds.get(violation.invariant) ?? 0) + 1);
+        log(`settling: open violations ${JSON.stringify(Object.fromEntries(kinds))}, ${busy.length} busy (${busy.slice(0, 2).join('; ')})`);
       } catch (error) {
         log(`settling: observation failed (${String(error)})`);
       }
