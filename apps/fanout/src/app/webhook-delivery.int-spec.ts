@@ -165,12 +165,31 @@ describe('fanout: assets.events.v1 → signed webhook deliveries', () => {
     const other = await subscribe(`other-${tenant}`, receiver.script('/other-tenant'));
     const event = envelope(tenant, 'asset.changed');
     const value = JSON.stringify(event);
-    await publish(value);
-    await publish(value);
-    await eventually('delivered', async () => (await deliveries(tenant, all.id))[0]?.status === 'succeeded');
-    await sleep(1000);
-    expect(await deliveries(tenant, all.id)).toHaveLength(1);
-    expect(receiver.of('/all')).toHaveLength(1);
+    // One key, so the redelivery and the event after it share a partition: the duplicate is skipped as
+    // handled, not retried and dead-lettered while the next event waits behind it.
+    const key = randomUUID();
+    const dead: string[] = [];
+    const dlq = kafka.kafka.consumer({ groupId: `dlq-${randomUUID()}`, maxWaitTimeInMs: 200 });
+    try {
+      await dlq.connect();
+      await dlq.subscribe({ topic: TOPICS.assetEventsDeadLetter, fromBeginning: true });
+      await dlq.run({
+        eachMessage: async ({ message }) => {
+          if (String(message.key) === key) dead.push(String(message.value));
+        },
+      });
+      await publish(value, key);
+      await publish(value, key);
+      const next = envelope(tenant, 'asset.changed');
+      await publish(JSON.stringify(next), key);
+      await eventually('delivered', async () => (await deliveries(tenant, all.id)).filter((d) => d.status === 'succeeded').length === 2);
+      await sleep(1000);
+      expect(dead).toEqual([]);
+    } finally {
+      await dlq.disconnect();
+    }
+    expect((await deliveries(tenant, all.id)).filter((d) => d.event_id === event.id)).toHaveLength(1);
+    expect(receiver.of('/all')).toHaveLength(2);
     expect(await deliveries(tenant, deletes.id)).toHaveLength(0);
     expect(receiver.of('/other-tenant')).toHaveLength(0);
     // Tenancy: another tenant's webhook is not found, in any of its routes.

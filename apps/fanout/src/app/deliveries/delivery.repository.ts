@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
-import { type Collection, MongoBulkWriteError } from 'mongodb';
+import type { Collection, MongoBulkWriteError } from 'mongodb';
 import type { Model } from 'mongoose';
 import type { FanoutConfig } from '../fanout.config';
 import { FANOUT_CONFIG } from '../fanout-config.token';
@@ -9,6 +9,10 @@ import type { DeliveryAttempt, DeliveryRecord, TenantId } from '../webhooks/webh
 import { DELIVERY_MODEL } from '../webhooks/webhook.schema';
 
 const DUPLICATE_KEY = 11000;
+
+function isBulkWriteError(error: unknown): error is Pick<MongoBulkWriteError, 'writeErrors' | 'insertedCount'> {
+  return error instanceof Error && error.name === 'MongoBulkWriteError' && 'writeErrors' in error && 'insertedCount' in error;
+}
 
 /** A delivery this replica holds the lease of; the outcome is recorded only while the lease is still ours. */
 export interface ClaimedDelivery {
@@ -48,7 +52,10 @@ export class DeliveryRepository {
       return (await this.collection.insertMany(records, { ordered: false })).insertedCount;
     } catch (error) {
       // Unordered: every record was tried; duplicates (already planned) are the only acceptable failure.
-      if (error instanceof MongoBulkWriteError && (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every((e) => e.code === DUPLICATE_KEY)) {
+      // Recognised by name, not `instanceof`: the collection comes through mongoose, whose own copy of the
+      // driver throws its own MongoBulkWriteError class. With `instanceof`, a redelivered event's duplicates
+      // were retried and then dead-lettered, stalling the partition for seconds (seen in the chaos run).
+      if (isBulkWriteError(error) && (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).every((e) => e.code === DUPLICATE_KEY)) {
         return error.insertedCount;
       }
       throw error;
