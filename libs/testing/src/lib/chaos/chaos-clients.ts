@@ -82,7 +82,6 @@ export async function runChaosClient(options: ChaosClientOptions): Promise<void>
     } catch (error) {
       const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
       recorder.countStatus(cause);
-      if (process.env['CHAOS_DEBUG']) process.stderr.write(`[client ${index}] ${method} ${path}: ${cause} ${String((error as { cause?: unknown }).cause)}\n`);
       return { status: cause, body: {}, etag: null };
     }
   };

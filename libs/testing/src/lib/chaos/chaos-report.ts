@@ -1,4 +1,4 @@
-import type { AssetHistory, Violation } from './chaos-history';
+import type { AssetHistory } from './chaos-history';
 import type { ChaosResult } from './chaos-run';
 import { FAULT_KINDS } from './chaos-faults';
 
