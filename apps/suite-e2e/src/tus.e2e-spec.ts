@@ -9,7 +9,6 @@ import { Upload } from 'tus-js-client';
 const context = e2eContext();
 const { gateway } = context;
 const TUS = { 'Tus-Resumable': '1.0.0' };
-const b64 = (text: string) => Buffer.from(text).toString('base64');
 const sha256b64 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
 
 /** tus 1.0.0 at /tus, driven by tus-js-client (a client no one here wrote) and by plain HTTP for the edges. */
