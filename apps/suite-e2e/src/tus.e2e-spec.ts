@@ -184,6 +184,21 @@ describe('tus uploads', () => {
     expect(other.status).toBe(404);
   });
 
+  it('finishes, on HEAD, an upload whose every byte is stored but whose finish never came', async () => {
+    // All bytes through the seed protocol and no finish: what a tus client leaves when its last PATCH's finish is cut short.
+    const file = randomBytes(50_000);
+    const created = await fetch(`${gateway}/tus`, { method: 'POST', headers: { ...TUS, ...auth(), 'Upload-Length': String(file.length) } });
+    const url = created.headers.get('location') as string;
+    const part = multipartBody([{ name: 'upload_phase', value: 'transfer' }, { name: 'file_chunk', value: file, filename: 'all.bin' }]);
+    expect((await fetch(`${gateway}/assets/${idOf(url)}/multipart`, { method: 'POST', headers: { ...auth(), 'Content-Type': part.contentType }, body: part.body })).status).toBe(200);
+    expect((await asset(idOf(url)))['status']).toBe('uploading');
+
+    const state = await head(url);
+    expect(state).toMatchObject({ status: 200, offset: String(file.length), length: String(file.length) });
+    expect(state.headers.get('upload-expires')).toBeNull();
+    expect(await asset(idOf(url))).toMatchObject({ status: expect.stringMatching(/^(processing|ready)$/), checksum: { sha256: createHash('sha256').update(file).digest('hex') } });
+  });
+
   it('terminates an unfinished upload: it is gone for tus and for the API', async () => {
     const started = await tusUpload(randomBytes(600_000), { stopAfterChunks: 1 });
     const terminated = await fetch(started.url, { method: 'DELETE', headers: { ...TUS, ...auth() } });
