@@ -115,6 +115,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
     this.loop.wake();
   }
 
+  /**
+   * New deliveries of this tenant exist: look now, unless the tenant already holds its whole share here,
+   * when a claim could not take them anyway (a tenant whose endpoints hang, producing events, would
+   * otherwise set off a claim per event that finds only other tenants' deliveries, which wake it themselves).
+   */
+  wakeFor(tenant: string): void {
+    if (!this.share.tenantSaturated(tenant)) this.loop.wake();
+  }
+
   private async attempt(claim: ClaimedDelivery, signal: AbortSignal): Promise<void> {
     const { record } = claim;
     const webhook = await this.webhooks.findOne(record.tenant, record.webhook_id);
