@@ -212,7 +212,9 @@ export class DeliveryRepository {
   private async createHead(webhookId: string, tenant: TenantId): Promise<EndpointHeadRecord> {
     const empty: EndpointHeadRecord = { _id: webhookId, tenant, entries: [], overflow_due: null, due_at: null, in_flight: 0, rev: randomUUID(), changed_on: new Date() };
     try {
-      await this.heads.updateOne({ _id: webhookId }, { $setOnInsert: empty }, { upsert: true });
+      // `_id` comes from the filter: MongoDB refuses an update that names the immutable `_id` again.
+      const { _id, ...fields } = empty;
+      await this.heads.updateOne({ _id }, { $setOnInsert: fields }, { upsert: true });
     } catch (error) {
       // Two writers created it at once; the other one's document is just as good.
       if ((error as { code?: number }).code !== DUPLICATE_KEY) throw error;
