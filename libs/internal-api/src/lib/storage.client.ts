@@ -152,6 +152,11 @@ async function readJson<T>(response: IncomingMessage, allowEmpty = false): Promi
   for await (const chunk of response) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   const status = response.statusCode ?? 500;
+  // Storage failing (its database restarting, say) is no fault of the request: a 503 to retry, not a
+  // 500 passed through to the client (the chaos run saw one during a database restart).
+  if (status >= 500) {
+    throw new DomainError(503, 'storage_unavailable', 'Storage unavailable', `the storage service failed (${status}); retry shortly`, {}, { 'Retry-After': '1' });
+  }
   if (status >= 400) {
     let problem: { code?: string; detail?: string; title?: string } = {};
     try {
