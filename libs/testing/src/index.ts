@@ -27,3 +27,6 @@ export * from './lib/media/photo-fixtures';
 export * from './lib/readme-config-table';
 export * from './lib/net/fault-proxy';
 export * from './lib/monitoring/promql-metric-names';
+export * from './lib/soak/soak-stats';
+export * from './lib/soak/soak-runner';
+export * from './lib/soak/soak-report';

@@ -118,8 +118,8 @@ export abstract class ContractConsumer<S extends z.ZodType> implements OnApplica
     const { schema, onInvalid, attempts, onExhausted, maxBytes } = this.declaration;
     const headers = readHeaders(message.headers);
     const decision = decideMessage({ value: message.value, headers }, { schema, onInvalid, ...(maxBytes !== undefined && { maxBytes }) });
-    if (decision.action === 'dead_letter') return this.deadLetter({ topic, partition, message }, decision.reason);
-    if (decision.action === 'skip') {
+    if (decision.action !== 'handle') {
+      if (decision.action === 'dead_letter') return this.deadLetter({ topic, partition, message }, decision.reason);
       this.outcomes.inc({ outcome: 'invalid' });
       this.logger.warn({ topic, partition, offset: message.offset, kind: decision.kind, reason: decision.reason }, 'skipped a message that breaks its contract');
       return;
