@@ -54,12 +54,13 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const result = await processMedia({ label: 'Video', mimeType: 'video/mp4', inputPath: input, outputDir, limits });
     const tookS = (performance.now() - t0) / 1000;
+    const [load1] = os.loadavg();
     const sizes = await Promise.all(result.files.map(async (file) => ({ ...file, bytes: (await stat(path.join(outputDir, file.name))).size })));
     const renditions = sizes.filter((f) => f.name.endsWith('.m3u8')).length;
     const lines = [
       '# Long media under the default encoder bounds',
       '',
-      `Command: \`npx tsx tools/long-media/long-media.ts --minutes ${options.minutes} --size ${options.size}\` on this machine (${os.cpus().length} cores, shared with other work), ${new Date().toISOString()}.`,
+      `Command: \`npx tsx tools/long-media/long-media.ts --minutes ${options.minutes} --size ${options.size}\` on this machine (${os.cpus().length} cores, shared with other work; load average ${load1?.toFixed(1)} at the end), ${new Date().toISOString()}.`,
       '',
       '| | |',
       '|---|---|',

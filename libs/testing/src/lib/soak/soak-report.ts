@@ -121,7 +121,13 @@ export function renderSoakReport(result: SoakResult, context: SoakReportContext)
     '',
   ];
   if (context.warnings) {
-    lines.push('## Process warnings in the service logs', '', ...(context.warnings.length === 0 ? ['None.'] : context.warnings.slice(0, 20).map((w) => `- \`${w.slice(0, 300)}\``)), '');
+    // The same warning from one process repeats; counted once with how often it came.
+    const counts = new Map<string, number>();
+    for (const warning of context.warnings) {
+      const key = warning.replace(/\(node:\d+\)/, '(node)').slice(0, 300);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    lines.push('## Process warnings in the service logs', '', ...(counts.size === 0 ? ['None.'] : [...counts].slice(0, 20).map(([w, n]) => `- ${n} × \`${w}\``)), '');
   }
   return lines.join('\n');
 }
