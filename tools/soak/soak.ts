@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       const warnings = await processWarnings(logs);
       const report = renderSoakReport(result, {
         command: `npm run soak -- --minutes ${options.minutes} --rate ${options.rate}`,
-        machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, shared with other work; Kafka and mongo-java-server (in memory) on the same machine.`,
+        machine: `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${(os.totalmem() / 1024 ** 3).toFixed(0)} GiB, shared with other work (load average ${os.loadavg()[0]?.toFixed(1)} at the end); Kafka and mongo-java-server (in memory) on the same machine.`,
         warnings,
       });
       const out = path.resolve(repoRoot, options.out);
