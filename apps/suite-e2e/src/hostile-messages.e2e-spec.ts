@@ -48,12 +48,12 @@ async function readMetrics(url: string): Promise<string> {
 
 const outcome = (text: string, prefix: string, name: string) => metricSum(text.split('\n').filter((line) => line.includes(`outcome="${name}"`)).join('\n'), `${prefix}_total`) ?? 0;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
+async function until<T>(what: string | (() => string), probe: () => Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -129,8 +129,12 @@ describe('hostile messages on every consumed topic', () => {
 
     // The precise signal: each consumer's count of refused messages reaches what was sent to its topic.
     for (const [index, consumer] of CONSUMERS.entries()) {
-      const want = (before[index]?.refused ?? 0) + expected(consumer.topic);
-      await until(`${consumer.service} to count ${expected(consumer.topic)} refused messages`, async () => outcome(await readMetrics(consumer.url), consumer.prefix, consumer.refused) >= want);
+      const from = before[index]?.refused ?? 0;
+      let seen = from;
+      await until(
+        () => `${consumer.service} to count ${expected(consumer.topic)} refused messages (counted ${seen - from})`,
+        async () => (seen = outcome(await readMetrics(consumer.url), consumer.prefix, consumer.refused)) >= from + expected(consumer.topic),
+      );
     }
 
     // Then the valid event's effects: fanout delivered it, the encoder processed it and ingest-api applied the result.
