@@ -30,7 +30,8 @@ function draw(canvas: HTMLCanvasElement | null, waveform: WaveformJson): void {
   const context = canvas?.getContext('2d');
   if (!canvas || !context) return;
   const columns = Math.floor(waveform.data.length / 2);
-  const full = 2 ** ((waveform.bits ?? 16) - 1);
+  // Scaled to the loudest peak, as waveform viewers do: a quiet recording still shows its shape.
+  const full = waveform.data.reduce((loudest, value) => Math.max(loudest, Math.abs(value)), 0) || 2 ** ((waveform.bits ?? 16) - 1);
   const middle = canvas.height / 2;
   context.clearRect(0, 0, canvas.width, canvas.height);
   context.fillStyle = '#3b82f6';
