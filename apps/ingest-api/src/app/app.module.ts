@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
@@ -36,9 +36,19 @@ import { UploadTransitions } from './uploads/upload-transitions';
 import { FANOUT_URL, FanoutClient, IMAGING_URL, ImagingClient } from '@media/internal-api';
 import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { DIRECT_UPLOAD_TOKENS, directUploadTokensFrom } from './auth/direct-upload-tokens.provider';
+import { UploadAuthGuard } from './auth/upload-auth.guard';
+import { DirectUploadsController } from './direct-uploads/direct-uploads.controller';
+import { TusController } from './tus/tus.controller';
+import { TusHttpMiddleware } from './tus/tus-http.middleware';
+import { TusUploadsHandler } from './tus/tus-uploads.handler';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(TusHttpMiddleware).forRoutes(TusController);
+  }
+
   static register(config: IngestApiConfig): DynamicModule {
     return {
       module: AppModule,
@@ -50,7 +60,7 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController, ConsoleController],
+      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController, TusController, DirectUploadsController, ConsoleController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
@@ -70,6 +80,9 @@ export class AppModule {
         FinishUploadUseCase,
         UploadProgressUseCase,
         UploadFormsHandler,
+        { provide: DIRECT_UPLOAD_TOKENS, useValue: directUploadTokensFrom(config) },
+        UploadAuthGuard,
+        TusUploadsHandler,
         UploadMetrics,
         OutboxSignal,
         OutboxRelay,
