@@ -150,6 +150,9 @@ describe('the media console at /console', () => {
       await page.waitForSelector('.detail [data-status]');
       await page.waitForSelector('.detail h2 [data-status=ready]', { timeout: 60_000 });
       await page.waitForSelector('[data-testid=hls-video]');
+      // Uppy's metadata arrived as tus metadata: the file's own name, not a placeholder.
+      const stored = (await (await fetch(`${gateway}/assets/${assetId}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { original_name: string; name: string; label: string };
+      expect(stored).toMatchObject({ original_name: 'console-film.mp4', name: 'console-film.mp4', label: 'Video' });
       // (Page code as strings: this file is compiled for Node, without the DOM's types.)
       await page.evaluate("void document.querySelector('[data-testid=hls-video]').play()");
       await page.waitForFunction("document.querySelector('[data-testid=hls-video]').currentTime > 1", { timeout: 30_000, polling: 200 });

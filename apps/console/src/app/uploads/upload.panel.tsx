@@ -47,8 +47,9 @@ export function UploadPanel({ token }: { token: string }) {
         headers: { authorization: `Bearer ${token}` },
         chunkSize: TUS_CHUNK_SIZE,
         retryDelays: [0, 1000, 3000, 5000],
-        // The server reads these keys of Upload-Metadata; Uppy's other bookkeeping stays in the browser.
-        allowedMetaFields: ['name', 'filename', 'filetype'],
+        // Uppy copies `name` and `type` to tus's `filename` and `filetype` (the keys the server reads); its
+        // other bookkeeping (relativePath, ...) stays in the browser.
+        allowedMetaFields: ['name', 'type'],
         // A finished upload must not be "resumed" into the same asset when the file is uploaded again.
         removeFingerprintOnSuccess: true,
       });
