@@ -1,6 +1,3 @@
-import Uppy from '@uppy/core';
-import Dashboard from '@uppy/dashboard';
-import Tus from '@uppy/tus';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { apiBase } from '../session.store';
 
@@ -32,40 +29,62 @@ export function UploadPanel({ token }: { token: string }) {
   const [resumable, setResumable] = useState(0);
 
   useEffect(() => {
-    if (!target.current) return undefined;
-    const uppy = new Uppy({ id: 'media-console', autoProceed: true })
-      .use(Dashboard, {
-        inline: true,
-        target: target.current,
-        width: '100%',
-        height: 420,
-        proudlyDisplayPoweredByUppy: false,
-        note: 'Any photo, video, audio or document. Reloaded mid-upload? Add the same file again: it continues where it stopped.',
-      })
-      .use(Tus, {
-        endpoint: `${apiBase()}/tus`,
-        headers: { authorization: `Bearer ${token}` },
-        chunkSize: TUS_CHUNK_SIZE,
-        retryDelays: [0, 1000, 3000, 5000],
-        // Uppy copies `name` and `type` to tus's `filename` and `filetype` (the keys the server reads); its
-        // other bookkeeping (relativePath, ...) stays in the browser.
-        allowedMetaFields: ['name', 'type'],
-        // A finished upload must not be "resumed" into the same asset when the file is uploaded again.
-        removeFingerprintOnSuccess: true,
+    const element = target.current;
+    if (!element) return undefined;
+    let destroy: (() => void) | undefined;
+    let cancelled = false;
+    // Uppy is loaded when the upload view opens, not with the grid.
+    void Promise.all([
+      import('@uppy/core'),
+      import('@uppy/dashboard'),
+      import('@uppy/tus'),
+    ]).then(([{ default: Uppy }, { default: Dashboard }, { default: Tus }]) => {
+      if (cancelled) return;
+      const uppy = new Uppy({ id: 'media-console', autoProceed: true })
+        .use(Dashboard, {
+          inline: true,
+          target: element,
+          width: '100%',
+          height: 420,
+          proudlyDisplayPoweredByUppy: false,
+          note: 'Any photo, video, audio or document. Reloaded mid-upload? Add the same file again: it continues where it stopped.',
+        })
+        .use(Tus, {
+          endpoint: `${apiBase()}/tus`,
+          headers: { authorization: `Bearer ${token}` },
+          chunkSize: TUS_CHUNK_SIZE,
+          retryDelays: [0, 1000, 3000, 5000],
+          // Uppy copies `name` and `type` to tus's `filename` and `filetype` (the keys the server reads); its
+          // other bookkeeping (relativePath, ...) stays in the browser.
+          allowedMetaFields: ['name', 'type'],
+          // A finished upload must not be "resumed" into the same asset when the file is uploaded again.
+          removeFingerprintOnSuccess: true,
+        });
+      uppy.on('upload-success', (file, response) => {
+        const assetId = assetIdOf(response.uploadURL);
+        if (file && assetId)
+          setFinished((list) => [
+            { assetId, name: file.name ?? assetId },
+            ...list,
+          ]);
       });
-    uppy.on('upload-success', (file, response) => {
-      const assetId = assetIdOf(response.uploadURL);
-      if (file && assetId) setFinished((list) => [{ assetId, name: file.name ?? assetId }, ...list]);
+      destroy = () => uppy.destroy();
     });
-    setResumable(Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length);
-    return () => uppy.destroy();
+    setResumable(
+      Object.keys(localStorage).filter((key) => key.startsWith('tus::')).length,
+    );
+    return () => {
+      cancelled = true;
+      destroy?.();
+    };
   }, [token]);
 
   return (
     <section class="upload">
       {resumable > 0 ? (
         <p class="hint" data-testid="resumable">
-          {resumable} unfinished upload{resumable === 1 ? '' : 's'} from before can continue: add the same file{resumable === 1 ? '' : 's'} again.
+          {resumable} unfinished upload{resumable === 1 ? '' : 's'} from before
+          can continue: add the same file{resumable === 1 ? '' : 's'} again.
         </p>
       ) : null}
       <div ref={target} data-testid="uppy" />
@@ -73,7 +92,10 @@ export function UploadPanel({ token }: { token: string }) {
         <ul class="finished" data-testid="finished">
           {finished.map((item) => (
             <li key={item.assetId}>
-              <a href={`#/assets/${encodeURIComponent(item.assetId)}`} data-asset-id={item.assetId}>
+              <a
+                href={`#/assets/${encodeURIComponent(item.assetId)}`}
+                data-asset-id={item.assetId}
+              >
                 {item.name}
               </a>
             </li>
