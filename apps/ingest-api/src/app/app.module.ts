@@ -1,4 +1,4 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
@@ -46,7 +46,8 @@ import { TusUploadsHandler } from './tus/tus-uploads.handler';
 @Module({})
 export class AppModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(TusHttpMiddleware).forRoutes(TusController);
+    // Also on POST /tus/:id, which only exists as a method override (X-HTTP-Method-Override: PATCH).
+    consumer.apply(TusHttpMiddleware).forRoutes(TusController, { path: 'tus/:id', method: RequestMethod.POST });
   }
 
   static register(config: IngestApiConfig): DynamicModule {

@@ -459,7 +459,7 @@ export const API_OPERATIONS: readonly Operation[] = [
       scope: null,
       parameters: path === '/tus' ? [] : [assetId],
       successes: [{ status: 204, description: 'the capabilities, in headers', headers: TUS_CAPABILITIES }],
-      problems: {},
+      problems: path === '/tus' ? {} : { 404: ['asset_not_found'] },
     }),
   ),
   {

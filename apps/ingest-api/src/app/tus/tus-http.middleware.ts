@@ -4,6 +4,8 @@ import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { TUS_ALLOWED_HEADERS, TUS_EXPOSED_HEADERS, TUS_VERSION } from './tus-headers';
 
+const OVERRIDABLE = new Set(['PATCH', 'DELETE']);
+
 /** How long a browser may cache a preflight answer. */
 const PREFLIGHT_MAX_AGE_SECONDS = 86_400;
 
@@ -23,6 +25,10 @@ export class TusHttpMiddleware implements NestMiddleware {
   }
 
   use(request: Request, response: Response, next: NextFunction): void {
+    // tus lets clients that cannot send PATCH or DELETE (old proxies, some runtimes) send POST and name
+    // the method in this header; it is honoured before routing, so the request reaches that handler.
+    const override = request.header('x-http-method-override')?.trim().toUpperCase();
+    if (request.method === 'POST' && override && OVERRIDABLE.has(override)) request.method = override;
     response.setHeader('Tus-Resumable', TUS_VERSION);
     const origin = request.header('origin');
     if (origin && (this.anyOrigin || this.origins.has(origin))) {

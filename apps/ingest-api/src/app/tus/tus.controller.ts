@@ -40,7 +40,8 @@ export class TusController {
 
   @Options(':id')
   @HttpCode(204)
-  discoverUpload(@Res({ passthrough: true }) response: Response): void {
+  discoverUpload(@Param('id') id: string, @Res({ passthrough: true }) response: Response): void {
+    if (!isAssetId(id)) throw assetNotFound(id);
     response.set(tusCapabilities(this.config.UPLOAD_MAX_FILE_SIZE));
   }
 
