@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page } from 'puppeteer-core';
@@ -129,6 +129,8 @@ describe('the media console at /console', () => {
       const server = await fetch(`${gateway}/tus/${assetId}`, { method: 'HEAD', headers: { Authorization: `Bearer ${token}`, 'Tus-Resumable': '1.0.0' } });
       const storedOffset = Number(server.headers.get('upload-offset'));
       expect(storedOffset).toBeGreaterThanOrEqual(CHUNK);
+      // Mid-upload indeed: the server holds part of the file, not all of it.
+      expect(storedOffset).toBeLessThan(statSync(video).size);
       await shot('03-reloaded');
 
       const done = page.waitForSelector(`[data-testid=finished] a[data-asset-id="${assetId}"]`, { timeout: 60_000 });
