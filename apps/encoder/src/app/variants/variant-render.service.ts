@@ -78,7 +78,8 @@ export class VariantRenderService {
     const variant = { _id: request.variant_id, asset_id: request.asset_id, tenant: request.tenant, source_file_id: request.source_file_id };
     let waited = false;
     while (Date.now() < giveUpAt) {
-      const outcome = await this.claims.claim(variant, this.leaseMs, this.config.IMAGE_MAX_VARIANTS_PER_FILE);
+      // The gateway asks only after storage had no such variant: the first attempt expects a new claim.
+      const outcome = await this.claims.claim(variant, this.leaseMs, this.config.IMAGE_MAX_VARIANTS_PER_FILE, new Date(), !waited);
       if (outcome.kind === 'claimed') return this.renderAs(outcome.owner, request);
       if (outcome.kind === 'limit_reached') {
         this.metrics.imageRenders.inc({ outcome: 'refused' });
