@@ -107,7 +107,10 @@ export class VariantRenderService {
     try {
       source = await this.sources.hold(request.source_file_id, request.tenant);
       if (!source) throw new DomainError(404, 'file_not_found', 'File not found', 'the source image is no longer stored');
-      const displayed = checkPhotoHeader(await this.pool.probe(source.file), this.config.ENCODER_MAX_PIXELS);
+      // Probed once per cached source (one thread hop less for every further size of it); checked every time.
+      const header = source.header ?? (await this.pool.probe(source.file));
+      const displayed = checkPhotoHeader(header, this.config.ENCODER_MAX_PIXELS);
+      source.rememberHeader(header);
       const plan = planVariant(request, request.format, displayed);
       const output = path.join(folder.outputDir, `variant.${request.format}`);
       const made = await this.pool.render(source.file, output, plan);
