@@ -260,7 +260,7 @@ type Report = {
   results: {
     name: string;
     variantBytes: number;
-    /** Mean time the encoder spent per first render (source from its cache or storage, render, store), from its metrics. */
+    /** Mean time the encoder spent per first render until the image existed (source from its cache or storage, header check, render), from its metrics. */
     encoderMeanMs: number;
     firstRender: Record<'apiP50' | 'apiP99' | 'sharpP50' | 'sharpP99' | 'thumborP50' | 'thumborP99', number>;
     cached: Record<'apiP50' | 'apiP99' | 'plainP50' | 'plainP99' | 'thumborP50' | 'thumborP99', number>;
