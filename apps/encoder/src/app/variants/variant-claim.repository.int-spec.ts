@@ -90,7 +90,7 @@ describe('image variant claims in MongoDB', () => {
     expect(await claims.claim(refused, LEASE_MS, 3, new Date(), likelyNew)).toEqual({ kind: 'limit_reached', count: 3 });
     // A refused newcomer leaves nothing behind to count against the cap.
     expect(await connection.collection('image_variants').countDocuments({ source_file_id: source })).toBe(3);
-    // Concurrent newcomers never take the source past the cap.
+    // Concurrent newcomers at a full source are all refused.
     await Promise.all(Array.from({ length: 5 }, () => claims.claim(variant(source), LEASE_MS, 3, new Date(), likelyNew)));
     expect(await connection.collection('image_variants').countDocuments({ source_file_id: source })).toBe(3);
     // Other sources are not affected.

@@ -46,8 +46,9 @@ export class VariantClaimRepository implements OnModuleInit {
 
   /**
    * `likelyNew`: the caller found no stored variant, so the claim most likely does not exist yet: the
-   * insert goes first (a miss costs an insert and the count, no read before them). A waiter polling for
-   * another request's render reads first instead, as an insert would fail on every poll.
+   * insert goes first, with the per-file count beside it (one round trip's wait for both, no read before
+   * them). A waiter polling for another request's render reads first instead, as an insert would fail on
+   * every poll.
    */
   async claim(
     variant: Pick<VariantClaimRecord, '_id' | 'asset_id' | 'tenant' | 'source_file_id'>,
@@ -60,6 +61,10 @@ export class VariantClaimRepository implements OnModuleInit {
     const lease = { owner, lease_until: new Date(now.getTime() + leaseMs) };
     const existing = likelyNew ? null : await this.collection.findOne({ _id: variant._id });
     if (existing) return this.claimExisting(existing, lease, now);
+    // The others of the source, counted while the insert runs. Newcomers racing for the last place can
+    // each miss the other and go a little past the cap (by at most how many race); a lone one never does.
+    const others = this.collection.countDocuments({ source_file_id: variant.source_file_id, _id: { $ne: variant._id } });
+    others.catch(() => undefined);
     try {
       await this.collection.insertOne({ ...variant, ...lease, state: 'rendering', created_on: now, stored_on: null });
     } catch (error) {
@@ -69,12 +74,13 @@ export class VariantClaimRepository implements OnModuleInit {
       // Inserted and gone again between the two (a failed render gave it up): the next poll decides.
       return current ? this.claimExisting(current, lease, now) : { kind: 'rendering_elsewhere' };
     }
-    // Counted after the insert, which then counts itself: over the cap, the newcomer withdraws. Two
-    // newcomers racing for the last place may both withdraw; the cap is never exceeded.
-    const count = await this.collection.countDocuments({ source_file_id: variant.source_file_id });
-    if (count > maxPerFile) {
+    const count = await others.catch(async (error: unknown) => {
       await this.collection.deleteOne({ _id: variant._id, owner });
-      return { kind: 'limit_reached', count: count - 1 };
+      throw error;
+    });
+    if (count >= maxPerFile) {
+      await this.collection.deleteOne({ _id: variant._id, owner });
+      return { kind: 'limit_reached', count };
     }
     return { kind: 'claimed', owner };
   }
