@@ -5,19 +5,19 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TOPIC_PARTITIONS, TOPICS } from '@media/asset-model';
-import { e2eContext, makePhoto, metricSum, multipartBody, sampleAsset, sampleEnvelope, tokenFor } from '@media/testing';
+import { type IsolatedStack, makePhoto, metricSum, multipartBody, sampleAsset, sampleEnvelope, startIsolatedStack, tokenFor } from '@media/testing';
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { MongoClient } from 'mongodb';
 
-const context = e2eContext();
-
 /** Every consumer of the suite, where its counted refusals show, and what a refusal is counted as. */
-const CONSUMERS = [
-  { service: 'encoder', url: context.encoder, topic: TOPICS.assetEvents, prefix: 'encoder_asset_events', refused: 'invalid' },
-  { service: 'storage', url: context.storage, topic: TOPICS.assetEvents, prefix: 'storage_asset_events', refused: 'invalid' },
-  { service: 'fanout', url: context.fanout, topic: TOPICS.assetEvents, prefix: 'fanout_asset_events', refused: 'dead_lettered' },
-  { service: 'ingest-api', url: context.gateway, topic: TOPICS.processingResults, prefix: 'ingest_processing_results', refused: 'invalid' },
-] as const;
+function consumersOf(urls: IsolatedStack['suite']['urls']) {
+  return [
+    { service: 'encoder', url: urls.encoder, topic: TOPICS.assetEvents, prefix: 'encoder_asset_events', refused: 'invalid' },
+    { service: 'storage', url: urls.storage, topic: TOPICS.assetEvents, prefix: 'storage_asset_events', refused: 'invalid' },
+    { service: 'fanout', url: urls.fanout, topic: TOPICS.assetEvents, prefix: 'fanout_asset_events', refused: 'dead_lettered' },
+    { service: 'ingest-api', url: urls['ingest-api'], topic: TOPICS.processingResults, prefix: 'ingest_processing_results', refused: 'invalid' },
+  ] as const;
+}
 
 const POISON_REPEATS = 5;
 
@@ -63,8 +63,10 @@ async function until<T>(what: string | (() => string), probe: () => Promise<T | 
  * CloudEvents version, an oversized value, an unknown event type, a value-less message without headers
  * and a poison message repeated. Each consumer counts each one as refused (skipped or dead-lettered, per
  * its contract), stays in its group, and then processes a real upload whose events queue behind them.
+ * On a stack of its own: the shared topics are read from the beginning by other tests' strict consumers.
  */
 describe('hostile messages on every consumed topic', () => {
+  let stack: IsolatedStack;
   let producer: Producer;
   let receiver: Server;
   const deliveries: { event: string; assetId: string }[] = [];
@@ -73,7 +75,12 @@ describe('hostile messages on every consumed topic', () => {
   const tenant = `hostile-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    const kafka = new Kafka({ clientId: 'e2e-hostile-producer', brokers: context.kafkaBrokers.split(','), logLevel: logLevel.NOTHING });
+    stack = await startIsolatedStack({
+      name: 'hostile-messages',
+      services: ['ingest-api', 'storage', 'encoder', 'fanout'],
+      env: { fanout: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32', WEBHOOK_POLL_INTERVAL_MS: '200' } },
+    });
+    const kafka = new Kafka({ clientId: 'e2e-hostile-producer', brokers: stack.kafka.brokers.split(','), logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
     receiver = createServer((request, response) => {
@@ -86,7 +93,7 @@ describe('hostile messages on every consumed topic', () => {
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-    mongo = new MongoClient(context.databaseUri);
+    mongo = new MongoClient(stack.databaseUri);
     await mongo.connect();
     fixtures = await mkdtemp(path.join(os.tmpdir(), 'hostile-'));
   });
@@ -97,11 +104,14 @@ describe('hostile messages on every consumed topic', () => {
     await new Promise<void>((resolve) => receiver?.close(() => resolve()));
     await mongo?.close();
     if (fixtures) await rm(fixtures, { recursive: true, force: true });
-  });
+    await stack?.stop();
+  }, 60_000);
 
   it('each consumer refuses every hostile message per its contract, stays up, and still processes the next valid event', async () => {
+    const gateway = stack.gateway;
+    const CONSUMERS = consumersOf(stack.suite.urls);
     const auth = { Authorization: `Bearer ${await tokenFor(tenant)}` };
-    const hook = await fetch(`${context.gateway}/webhooks`, {
+    const hook = await fetch(`${gateway}/webhooks`, {
       method: 'POST',
       headers: { ...auth, 'Content-Type': 'application/json' },
       body: JSON.stringify({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['asset.created'] }),
@@ -123,7 +133,7 @@ describe('hostile messages on every consumed topic', () => {
     // A real upload right behind them: its events and its processing result land after hostile messages on every partition.
     const photo = await readFile(await makePhoto(fixtures, { size: '160x120' }));
     const { body, contentType } = multipartBody([{ name: 'source', filename: 'after-the-storm.jpg', value: photo }]);
-    const uploaded = await fetch(`${context.gateway}/assets`, { method: 'POST', headers: { ...auth, 'Content-Type': contentType }, body });
+    const uploaded = await fetch(`${gateway}/assets`, { method: 'POST', headers: { ...auth, 'Content-Type': contentType }, body });
     expect(uploaded.status).toBe(201);
     const { id } = (await uploaded.json()) as { id: string };
 
@@ -140,12 +150,12 @@ describe('hostile messages on every consumed topic', () => {
     // Then the valid event's effects: fanout delivered it, the encoder processed it and ingest-api applied the result.
     await until('the webhook of the upload', async () => deliveries.some((d) => d.event === 'asset.created' && d.assetId === id));
     const ready = await until('the asset to be processed', async () => {
-      const asset = (await (await fetch(`${context.gateway}/assets/${id}`, { headers: auth })).json()) as { status: string; cdn_files: { items: { role: string }[] } };
+      const asset = (await (await fetch(`${gateway}/assets/${id}`, { headers: auth })).json()) as { status: string; cdn_files: { items: { role: string }[] } };
       return asset.status === 'ready' ? asset : undefined;
     });
     expect(ready.cdn_files.items.map((file) => file.role)).toContain('thumbnail');
     // And storage: deleting the asset makes its consumer remove every byte.
-    expect((await fetch(`${context.gateway}/assets/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
+    expect((await fetch(`${gateway}/assets/${id}`, { method: 'DELETE', headers: auth })).status).toBe(204);
     await until('storage to delete the asset\'s bytes', async () => (await mongo.db().collection('fs.files').countDocuments({ 'metadata.asset_id': id })) === 0);
 
     // No consumer gave up on a message (which would mean a crash loop on it), and each is still in its group.
