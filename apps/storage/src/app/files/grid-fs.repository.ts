@@ -7,6 +7,7 @@ import { STORED_ID } from '../http/storage-request.schemas';
 import { COLLECTIONS } from '../storage.constants';
 import { type ChunkData, parseChunkDocument, UnreadableChunkError } from './chunk-document.parser';
 import { chunkSpan, expectedChunkLength } from './chunk-range.util';
+import { BytesInFlightBudget } from './bytes-in-flight.budget';
 import { GridFsChunkWriter, type WritableChunkDocument } from './grid-fs-chunk.writer';
 
 /** What every stored file carries in `fs.files.metadata`, snake_case like the rest of our wire. */
@@ -71,7 +72,10 @@ export class GridFsRepository implements OnModuleInit {
   private readonly files: mongo.Collection<FileDocument>;
   private readonly chunks: mongo.Collection<ChunkDocument>;
 
-  constructor(@Inject(MONGO_DB) db: mongo.Db) {
+  constructor(
+    @Inject(MONGO_DB) db: mongo.Db,
+    private readonly budget: BytesInFlightBudget,
+  ) {
     this.files = db.collection<FileDocument>(COLLECTIONS.files);
     this.chunks = db.collection<ChunkDocument>(COLLECTIONS.chunks);
   }
@@ -90,7 +94,7 @@ export class GridFsRepository implements OnModuleInit {
 
   /** Writes chunk documents of `filesId` from chunk `firstN` on, `head` being the start of that chunk. */
   chunkWriter(filesId: string, firstN = 0, head?: Uint8Array): GridFsChunkWriter {
-    return new GridFsChunkWriter(this.chunks as unknown as mongo.Collection<WritableChunkDocument>, () => new mongo.ObjectId(), filesId, firstN, head);
+    return new GridFsChunkWriter(this.chunks as unknown as mongo.Collection<WritableChunkDocument>, () => new mongo.ObjectId(), this.budget, filesId, firstN, head);
   }
 
   /** Makes chunk documents already in `fs.chunks` one GridFS file; false if a file with that id exists. */
@@ -111,11 +115,15 @@ export class GridFsRepository implements OnModuleInit {
     }
   }
 
-  /** A malformed id is simply not found: ids come from URLs, and a bad one must answer 404, not 500. */
+  /**
+   * A malformed id is simply not found: ids come from URLs, and a bad one must answer 404, not 500.
+   * Looked up by `_id` alone and the tenant compared here: every server answers that from the `_id` index,
+   * while the local stand-in scans the whole collection for `{_id, metadata.tenant}`. Another tenant's
+   * file is never returned, exactly as with the compound filter.
+   */
   async findFile(fileId: string, tenant: string): Promise<StoredFile | null> {
-    if (!STORED_ID.test(fileId)) return null;
-    const doc = await this.files.findOne({ _id: fileId, 'metadata.tenant': tenant });
-    return doc ? toStoredFile(doc) : null;
+    const file = await this.findFileOfAnyTenant(fileId);
+    return file && file.metadata.tenant === tenant ? file : null;
   }
 
   /**
