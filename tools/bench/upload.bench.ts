@@ -10,6 +10,9 @@
  * `--quick` (or BENCH_QUICK=1): a smoke run of every measurement in a few minutes (256 MiB, one
  * repetition, fewer reads and assets); its report says so and its ratios are indicative only.
  * BENCH_CPU_PROF=<dir>: ingest-api and storage write V8 CPU profiles (node --cpu-prof) there.
+ * `--only=<section,…>`: only those sections (after the warm-up), reported to reports/bench/partial/ so the
+ * full report is not overwritten by a partial one. Sections: memory, chunked, one-request, finish,
+ * fastest, downloads, concurrent, metadata, hashing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -56,6 +59,18 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const QUICK = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
+const SECTION_KEYS = ['memory', 'chunked', 'one-request', 'finish', 'fastest', 'downloads', 'concurrent', 'metadata', 'hashing'] as const;
+type SectionKey = (typeof SECTION_KEYS)[number];
+const ONLY = ((): ReadonlySet<SectionKey> | undefined => {
+  const flag = process.argv.find((arg) => arg.startsWith('--only='));
+  if (!flag) return undefined;
+  const keys = flag.slice('--only='.length).split(',').filter(Boolean);
+  const unknown = keys.filter((key) => !(SECTION_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; known: ${SECTION_KEYS.join(', ')}`);
+  return new Set(keys as SectionKey[]);
+})();
+/** Whether a section runs in this invocation (all of them without `--only`). */
+const selected = (key: SectionKey): boolean => ONLY === undefined || ONLY.has(key);
 
 const CONFIG: BenchConfig = {
   quick: QUICK,
@@ -375,18 +390,20 @@ async function pair<A extends { cpu: CpuUse }, B extends { cpu: CpuUse }>(apiFir
 async function measure(context: Context): Promise<void> {
   const { result } = context;
   await section(context, 'warm-up', () => warmUp(context));
-  await section(context, `memory: ${CONFIG.concurrentClients} concurrent clients`, async () => {
-    result.memory = await measureMemory(context);
-  });
+  if (selected('memory')) {
+    await section(context, `memory: ${CONFIG.concurrentClients} concurrent clients`, async () => {
+      result.memory = await measureMemory(context);
+    });
+  }
 
   const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[], ingestFinishMs: [] as number[], storageCompleteMs: [] as number[] };
   const probes: CompletionProbe[] = [];
   const oneRequest = { api: [] as number[], baseline: [] as number[] };
-  for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
+  for (let rep = 0; rep < CONFIG.repetitions && (selected('chunked') || selected('one-request')); rep += 1) {
     // Alternating which side goes first keeps a drift (heap growth, page cache) from favouring one side.
     const apiFirst = rep % 2 === 1;
     const name = `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.largeBytes / MiB} MiB chunked vs baseline`;
-    await section(context, name, async () => {
+    if (selected('chunked')) await section(context, name, async () => {
       const measured = await undisturbed(context, name, () =>
         pair(
           apiFirst,
@@ -406,7 +423,7 @@ async function measure(context: Context): Promise<void> {
       log(`  chunked ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.mibps.toFixed(1)} MiB/s, finish ${api.finishMs.toFixed(1)} ms`);
     });
     const oneName = `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.oneRequestBytes / MiB} MiB one request vs baseline`;
-    await section(context, oneName, async () => {
+    if (selected('one-request')) await section(context, oneName, async () => {
       const { api, baseline } = await undisturbed(context, oneName, () =>
         pair(
           apiFirst,
@@ -430,7 +447,7 @@ async function measure(context: Context): Promise<void> {
   }
 
   const small = { finishMs: [] as number[], ingestFinishMs: [] as number[], storageCompleteMs: [] as number[] };
-  await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
+  if (selected('finish')) await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
     for (let rep = 0; rep < CONFIG.finishRepetitions; rep += 1) {
       const run = await undisturbed(context, `finish latency ${rep + 1}/${CONFIG.finishRepetitions}`, async () => {
         const value = await apiChunkedUpload(context, CONFIG.smallBytes, { probe: rep === 0 });
@@ -475,7 +492,7 @@ async function measure(context: Context): Promise<void> {
     }
   }
   await measureReadPathAndConcurrency(context);
-  await section(context, `metadata reads with ${CONFIG.quick ? 1_000 : 10_000} assets`, async () => {
+  if (selected('metadata')) await section(context, `metadata reads with ${CONFIG.quick ? 1_000 : 10_000} assets`, async () => {
     const count = CONFIG.quick ? 1_000 : 10_000;
     const ids = await seedAssets(context.gateway, context.readsToken, count);
     await context.collectDatabaseGarbage?.();
@@ -499,7 +516,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
   const readPath: ReadPathResult = {};
   context.result.readPath = readPath;
   const fastest: number[] = [];
-  await section(context, `fastest direct writer: ${CONFIG.repetitions} × ${CONFIG.largeBytes / MiB} MiB`, async () => {
+  if (selected('fastest')) await section(context, `fastest direct writer: ${CONFIG.repetitions} × ${CONFIG.largeBytes / MiB} MiB`, async () => {
     for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
       await context.collectDatabaseGarbage?.();
       const meter = startCpuMeter(context.pids);
@@ -513,7 +530,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
     }
   });
 
-  await section(context, `downloads and ranges of a ${CONFIG.largeBytes / MiB} MiB original`, async () => {
+  if (selected('downloads')) await section(context, `downloads and ranges of a ${CONFIG.largeBytes / MiB} MiB original`, async () => {
     const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: CONFIG.largeBytes, name: 'download-source.bin' });
     const asset = timing.asset;
     const url = asset.cdn_files?.items.find((item) => item.role === 'original')?.url;
@@ -543,7 +560,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
   const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
   const api: number[] = [];
   const baseline: number[] = [];
-  await section(context, `${CONFIG.concurrentClients} concurrent chunked uploads vs ${CONFIG.concurrentClients} direct writers`, async () => {
+  if (selected('concurrent')) await section(context, `${CONFIG.concurrentClients} concurrent chunked uploads vs ${CONFIG.concurrentClients} direct writers`, async () => {
     const total = bytesPerClient * CONFIG.concurrentClients;
     for (let rep = 0; rep < Math.max(1, Math.min(3, CONFIG.repetitions)); rep += 1) {
       await context.collectDatabaseGarbage?.();
@@ -804,6 +821,7 @@ function profilingArgs(): Partial<Record<'ingest-api' | 'storage', string[]>> {
 
 async function writeReports(reportDir: string, result: BenchResult): Promise<string> {
   const markdownFile = path.join(reportDir, 'upload.md');
+  await mkdir(reportDir, { recursive: true });
   await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(markdownFile, renderMarkdown(result));
   return markdownFile;
@@ -812,7 +830,8 @@ async function writeReports(reportDir: string, result: BenchResult): Promise<str
 async function main(): Promise<void> {
   const began = Date.now();
   const repoRoot = findRepoRoot(__dirname);
-  const reportDir = path.join(repoRoot, 'reports', 'bench');
+  // A partial run must not replace the full report: it goes to a git-ignored folder of its own.
+  const reportDir = ONLY ? path.join(repoRoot, 'reports', 'bench', 'partial') : path.join(repoRoot, 'reports', 'bench');
   const logDir = path.join(reportDir, 'logs'); // *.log is git-ignored; kept for a look after a failure
   await rm(logDir, { recursive: true, force: true });
   await mkdir(logDir, { recursive: true });
@@ -882,7 +901,7 @@ async function main(): Promise<void> {
           diagnosisDeadline: began + DIAGNOSIS_BUDGET_MS,
         };
         await measure(context);
-        await section(context, 'hashing cost', async () => {
+        if (selected('hashing')) await section(context, 'hashing cost', async () => {
           if (result) result.hashCost = await measureHashCost();
         });
         result.analysis = analyse(result, result.machine.cores);
