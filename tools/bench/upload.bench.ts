@@ -29,6 +29,7 @@ import { LoadGenerator } from './load-generator';
 import { type AssetBody, MediaApiClient } from './media-api.client';
 import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from './proc-usage.util';
 import { measureHashCost } from './hash-cost.util';
+import { startHeapSampler } from './heap-sampler.util';
 import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
 import { UNREACHABLE_QUOTAS } from './bench-suite.util';
@@ -101,6 +102,8 @@ const BYTES_GONE_TIMEOUT_MS = 30_000;
  */
 const DEFAULT_MONGO_JAVA_OPTS = '-Xms4g -Xmx8g';
 const RSS_JUDGED = ['ingest-api', 'storage'];
+/** How often the memory section reads the services' heap gauges (a metrics scrape each). */
+const HEAP_INTERVAL_MS = 200;
 /** The machine is shared: before measuring, wait (bounded) until other processes use less than this. */
 const QUIET_OTHER_CORES = 0.25;
 // A quick run is a smoke test: it does not wait for a quiet machine nor repeat disturbed measurements.
@@ -321,6 +324,8 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
     await sleep(100);
   }
   const kernelPeak = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, resetPeakRss(pid)]));
+  // V8 heap and Buffers apart, from the services' own gauges: which of the two grows is what to fix.
+  const heaps = await startHeapSampler({ 'ingest-api': context.gateway, storage: context.storageUrl }, HEAP_INTERVAL_MS);
   const sampler = await startRssSampler({ pids: watched, intervalMs: CONFIG.rssIntervalMs });
   const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
   const meter = startCpuMeter(context.pids);
@@ -329,9 +334,11 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
     concurrent = await context.load.run({ kind: 'concurrent-chunked', clients: CONFIG.concurrentClients, bytesPerClient });
   } catch (error) {
     await sampler.stop();
+    await heaps.stop();
     throw error;
   }
   const rss = await sampler.stop();
+  const heapSplit = await heaps.stop();
   const { seconds, uploads } = concurrent;
   accountCpu(context, 'api-concurrent', meter(), bytesPerClient * CONFIG.concurrentClients);
   const perProcess: Record<string, ProcessMemory> = {};
@@ -344,6 +351,12 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
       peakSampledBytes,
       growthSampledBytes: peakSampledBytes - idleBytes,
       ...(peakKernelBytes === undefined ? {} : { peakKernelBytes, growthKernelBytes: peakKernelBytes - idleBytes }),
+      ...(heapSplit[name]
+        ? {
+            heapGrowthBytes: heapSplit[name].peak.heapUsedBytes - heapSplit[name].idle.heapUsedBytes,
+            externalGrowthBytes: heapSplit[name].peak.externalBytes - heapSplit[name].idle.externalBytes,
+          }
+        : {}),
     };
   }
   for (const upload of uploads) assertUploaded(upload.asset, bytesPerClient, undefined, 'concurrent chunked upload');
