@@ -25,9 +25,10 @@ export async function readHeapSplit(serviceUrl: string): Promise<HeapSplit> {
   if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
   const split: HeapSplit = { heapUsedBytes: Number.NaN, externalBytes: Number.NaN };
   for (const line of (await response.text()).split('\n')) {
-    const [name, value] = line.split(' ');
-    const field = name === undefined ? undefined : GAUGES[name];
-    if (field) split[field] = Number(value);
+    // `name{labels} value` (every service sets a default `service` label) or `name value`.
+    const sample = /^(\w+)(?:\{[^}]*\})? (\S+)$/.exec(line);
+    const field = sample?.[1] === undefined ? undefined : GAUGES[sample[1]];
+    if (field) split[field] = Number(sample?.[2]);
   }
   if (Number.isNaN(split.heapUsedBytes) || Number.isNaN(split.externalBytes)) throw new Error(`${serviceUrl}/metrics has no nodejs heap gauges`);
   return split;
