@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       const gateway = suite.urls['ingest-api'];
       const junit = path.join(workDir, 'junit.xml');
       const args = [
+        '--config-file', path.join(repoRoot, 'tools', 'contract', 'schemathesis.toml'),
         'run',
         `${gateway}/docs/openapi.json`,
         '--checks', CHECKS.join(','),
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
       log(`${st} ${args.join(' ').replace(token, '<token>')}`);
       const status = await new Promise<number>((resolve, reject) => {
         // In the report folder: Schemathesis keeps a cache (.schemathesis/) where it runs.
-        const child = spawn(st, args, { cwd: workDir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+        const child = spawn(st, args, { cwd: workDir, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false', SCHEMATHESIS_HOOKS: path.join(repoRoot, 'tools', 'contract', 'schemathesis-hooks.py') } });
         child.once('error', reject);
         child.once('exit', (code) => resolve(code ?? 1));
       });

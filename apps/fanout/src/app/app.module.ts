@@ -12,7 +12,7 @@ import type { FanoutConfig } from './fanout.config';
 import { FANOUT_CONFIG } from './fanout-config.token';
 import { InternalWebhooksController } from './webhooks/internal-webhooks.controller';
 import { parseAllowList } from './webhooks/webhook-url.policy';
-import { DELIVERY_MODEL, deliverySchema, WEBHOOK_MODEL, webhookSchema } from './webhooks/webhook.schema';
+import { DELIVERY_MODEL, deliverySchema, ENDPOINT_HEAD_MODEL, endpointHeadSchema, WEBHOOK_MODEL, webhookSchema } from './webhooks/webhook.schema';
 import { WebhookRepository } from './webhooks/webhook.repository';
 import { WebhooksService } from './webhooks/webhooks.service';
 
@@ -32,6 +32,7 @@ export class AppModule {
         MongooseModule.forFeature([
           { name: WEBHOOK_MODEL, schema: webhookSchema },
           { name: DELIVERY_MODEL, schema: deliverySchema },
+          { name: ENDPOINT_HEAD_MODEL, schema: endpointHeadSchema },
         ]),
       ],
       controllers: [InternalWebhooksController],

@@ -31,6 +31,9 @@ export const fanoutConfigSchema = baseConfigSchema(3003).extend({
   WEBHOOK_MAX_RETRY_AFTER_SECONDS: configFields.positiveInt(24 * 60 * 60).describe('the longest `Retry-After` honoured'),
   WEBHOOK_LEASE_SECONDS: configFields.positiveInt(60).describe('how long a claimed delivery stays with one replica before another may take it over'),
   WEBHOOK_POLL_INTERVAL_MS: configFields.positiveInt(1000).describe('how often due deliveries are looked for when nothing woke the worker'),
+  WEBHOOK_HEAD_REPAIR_SECONDS: configFields
+    .positiveInt(60)
+    .describe("how often a replica checks that every pending delivery is known to its endpoint's head (and at start); a slow pass over the pending deliveries"),
   WEBHOOK_CONCURRENCY: configFields.positiveInt(16).describe('deliveries sent at once per replica'),
   WEBHOOK_TENANT_CONCURRENCY: configFields
     .positiveInt(4)

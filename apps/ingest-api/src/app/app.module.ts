@@ -1,4 +1,4 @@
-import { type DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
@@ -11,6 +11,7 @@ import { CdnController } from './cdn/cdn.controller';
 import { CdnVariantController } from './images/cdn-variant.controller';
 import { ImageVariantService } from './images/image-variant.service';
 import { AsyncApiController } from './docs/asyncapi.controller';
+import { ConsoleController } from './console/console.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
 import { AssetReferencesController } from './internal/asset-references.controller';
@@ -35,9 +36,20 @@ import { UploadTransitions } from './uploads/upload-transitions';
 import { FANOUT_URL, FanoutClient, IMAGING_URL, ImagingClient } from '@media/internal-api';
 import { ServiceIdentityModule } from '@media/service-identity';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { DIRECT_UPLOAD_TOKENS, directUploadTokensFrom } from './auth/direct-upload-tokens.provider';
+import { UploadAuthGuard } from './auth/upload-auth.guard';
+import { DirectUploadsController } from './direct-uploads/direct-uploads.controller';
+import { TusController } from './tus/tus.controller';
+import { TusHttpMiddleware } from './tus/tus-http.middleware';
+import { TusUploadsHandler } from './tus/tus-uploads.handler';
 
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    // Also on POST /tus/:id, which only exists as a method override (X-HTTP-Method-Override: PATCH).
+    consumer.apply(TusHttpMiddleware).forRoutes(TusController, { path: 'tus/:id', method: RequestMethod.POST });
+  }
+
   static register(config: IngestApiConfig): DynamicModule {
     return {
       module: AppModule,
@@ -49,7 +61,7 @@ export class AppModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController],
+      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController, TusController, DirectUploadsController, ConsoleController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },
@@ -69,6 +81,9 @@ export class AppModule {
         FinishUploadUseCase,
         UploadProgressUseCase,
         UploadFormsHandler,
+        { provide: DIRECT_UPLOAD_TOKENS, useValue: directUploadTokensFrom(config) },
+        UploadAuthGuard,
+        TusUploadsHandler,
         UploadMetrics,
         OutboxSignal,
         OutboxRelay,

@@ -58,6 +58,22 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     RATE_LIMIT_WRITES_BURST: configFields.positiveInt(1000).describe('per tenant: POST/PUT/PATCH/DELETE requests the bucket holds'),
     RATE_LIMIT_UPLOAD_BYTES_PER_SECOND: perSecond(1024 * MiB).describe('per tenant: request-body bytes (by `Content-Length`) the bucket regains each second'),
     RATE_LIMIT_UPLOAD_BYTES_BURST: configFields.positiveInt(20 * 1024 * MiB).describe('per tenant: request-body bytes the bucket holds; a larger body passes only on a full bucket'),
+    CONSOLE_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('folder of the built media console served at `/console`; by default `console` next to the folder of the running build (`dist/apps/console`)'),
+    TUS_CORS_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) => value.split(',').map((origin) => origin.trim().replace(/\/+$/, '')).filter(Boolean))
+      .describe('comma-separated origins (e.g. `https://app.example.com`) whose browsers may call `/tus` cross-origin; `*` for any; empty for none'),
+    DIRECT_UPLOAD_SIGNING_KEY: z
+      .string()
+      .min(32, 'must be at least 32 characters')
+      .optional()
+      .describe('HS256 key of direct-upload tokens (`POST /uploads`); derived from `JWT_HS256_SECRET` when unset; with `JWT_JWKS_URL` and no key, direct uploads are off'),
+    DIRECT_UPLOAD_TTL_SECONDS: configFields.positiveInt(60 * 60).describe('how long a direct-upload URL and token stay valid'),
     OUTBOX_MAX_PENDING_EVENTS: configFields
       .positiveInt(100)
       .describe('events of one asset waiting for Kafka; a change that would add more is refused with 429 `pending_events_limit` (the outbox cannot grow without end while Kafka is away)'),

@@ -412,6 +412,32 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
   });
 
   describe('resumable uploads', () => {
+    it('gives up an unfinished upload: its chunks, parts and record go; a completed file and other owners are refused', async () => {
+      const uploadId = randomUUID();
+      const assetId = randomUUID();
+      await transferAll(uploadId, assetId, 31, [CS + 10]);
+      expect(await chunksOf(uploadId)).toBeGreaterThan(0);
+      const abandon = (id: string, owner: string) => call(`${base}/uploads/${id}`, { method: 'DELETE', headers: { 'x-asset-id': owner } });
+      const foreign = await abandon(uploadId, randomUUID());
+      expect(foreign.status).toBe(409);
+      expect(await foreign.json()).toMatchObject({ code: 'upload_owner_mismatch' });
+      expect(await chunksOf(uploadId)).toBeGreaterThan(0);
+      expect((await abandon(uploadId, assetId)).status).toBe(204);
+      expect(await chunksOf(uploadId)).toBe(0);
+      expect(await partsOf(uploadId)).toBe(0);
+      expect(await db.collection<{ _id: string }>('uploads').countDocuments({ _id: uploadId })).toBe(0);
+      // Giving up twice answers the same.
+      expect((await abandon(uploadId, assetId)).status).toBe(204);
+
+      const done = randomUUID();
+      const length = await transferAll(done, assetId, 32, [100]);
+      expect((await complete(done, assetId, length)).status).toBe(200);
+      const refused = await abandon(done, assetId);
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({ code: 'upload_completed' });
+      expect((await call(`${base}/files/${done}`)).status).toBe(200);
+    });
+
     it('assembles transfers of uneven sizes into an ordinary GridFS file another driver reads byte-identical', async () => {
       const uploadId = randomUUID(); // ingest names uploads with UUIDs; the file keeps that id
       const assetId = randomUUID();

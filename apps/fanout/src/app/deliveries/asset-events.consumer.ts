@@ -40,7 +40,7 @@ export class AssetEventsConsumer extends ContractConsumer<typeof assetEventEnvel
     const created = await this.planner.plan(data, body);
     if (created > 0) {
       this.logger.log({ event_id: data.id, event: data.event, deliveries: created }, 'deliveries planned');
-      this.worker.wake();
+      this.worker.wakeFor(data.tenant);
     }
     return 'planned';
   }

@@ -11,8 +11,9 @@ import { FairShare } from './fair-share';
 import { type SendResult, WebhookSender } from './webhook.sender';
 
 /**
- * Sends due deliveries. State lives only in `webhook_deliveries`: a restart, or another replica, picks up
- * exactly where this one stopped (a claimed attempt is retried once its lease runs out).
+ * Sends due deliveries. State lives only in MongoDB (`webhook_deliveries`, and the endpoint heads that
+ * index them): a restart, or another replica, picks up exactly where this one stopped (a claimed attempt
+ * is retried once its lease runs out).
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -20,6 +21,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
   private readonly loop: ClaimLoop<ClaimedDelivery>;
   private readonly attempts: Counter<'outcome'>;
   private readonly share: FairShare;
+  private repairTimer: NodeJS.Timeout | undefined;
+  private repairing = false;
 
   constructor(
     private readonly deliveries: DeliveryRepository,
@@ -71,6 +74,30 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     this.loop.start();
+    // At start too: deliveries planned before endpoint heads existed, or by a replica that crashed
+    // between a delivery and its head, become claimable without waiting a whole interval.
+    void this.repairHeads();
+    this.repairTimer = setInterval(() => void this.repairHeads(), this.config.WEBHOOK_HEAD_REPAIR_SECONDS * 1000);
+    this.repairTimer.unref();
+  }
+
+  /** One pass making every pending delivery known to its endpoint's head; the number of heads corrected. */
+  async repairHeads(): Promise<number> {
+    if (this.repairing) return 0;
+    this.repairing = true;
+    try {
+      const repaired = await this.deliveries.repairHeads();
+      if (repaired > 0) {
+        this.logger.log({ heads: repaired }, 'endpoint heads told of pending deliveries they did not list');
+        this.wake();
+      }
+      return repaired;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'the endpoint head repair failed; the next pass tries again');
+      return 0;
+    } finally {
+      this.repairing = false;
+    }
   }
 
   /**
@@ -79,12 +106,22 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
    * once instead of after the lease (same webhook-id; receivers deduplicate by it).
    */
   onApplicationShutdown(): Promise<void> {
+    clearInterval(this.repairTimer);
     return this.loop.stop();
   }
 
   /** New deliveries exist (or a manual retry): look now instead of at the next poll. */
   wake(): void {
     this.loop.wake();
+  }
+
+  /**
+   * New deliveries of this tenant exist: look now, unless the tenant already holds its whole share here,
+   * when a claim could not take them anyway (a tenant whose endpoints hang, producing events, would
+   * otherwise set off a claim per event that finds only other tenants' deliveries, which wake it themselves).
+   */
+  wakeFor(tenant: string): void {
+    if (!this.share.tenantSaturated(tenant)) this.loop.wake();
   }
 
   private async attempt(claim: ClaimedDelivery, signal: AbortSignal): Promise<void> {

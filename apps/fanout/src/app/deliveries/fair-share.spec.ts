@@ -7,6 +7,8 @@ describe('FairShare', () => {
     expect(share.saturated()).toEqual({ tenants: [], webhooks: [] });
     share.acquire({ tenant: 'a', webhook_id: 'w2' });
     expect(share.saturated()).toEqual({ tenants: ['a'], webhooks: [] });
+    expect(share.tenantSaturated('a')).toBe(true);
+    expect(share.tenantSaturated('b')).toBe(false);
   });
 
   it('saturates one endpoint at its cap while its tenant still has room', () => {

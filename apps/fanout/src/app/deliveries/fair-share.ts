@@ -27,6 +27,11 @@ export class FairShare {
     };
   }
 
+  /** Whether this replica would claim nothing more of the tenant now. */
+  tenantSaturated(tenant: string): boolean {
+    return (this.tenants.get(tenant) ?? 0) >= this.perTenant;
+  }
+
   acquire(key: ShareKey): void {
     this.tenants.set(key.tenant, (this.tenants.get(key.tenant) ?? 0) + 1);
     this.endpoints.set(key.webhook_id, (this.endpoints.get(key.webhook_id) ?? 0) + 1);

@@ -57,3 +57,21 @@ export interface DeliveryRecord {
   created_on: Date;
   changed_on: Date;
 }
+
+/**
+ * One endpoint's head (`webhook_endpoint_heads`, `_id` = the subscription's id): a window of its pending
+ * deliveries so a claim reads one small document per endpoint; see deliveries/endpoint-head.ts.
+ */
+export interface EndpointHeadRecord {
+  _id: string;
+  tenant: TenantId;
+  entries: { id: string; due: Date; leased: boolean }[];
+  overflow_due: Date | null;
+  /** The earliest of the entries and the overflow: heads are claimed in this order; null when idle. */
+  due_at: Date | null;
+  /** Listed deliveries under a lease (informational: the caps are kept per replica). */
+  in_flight: number;
+  /** Changes with every write: writers compare-and-set on it. */
+  rev: string;
+  changed_on: Date;
+}

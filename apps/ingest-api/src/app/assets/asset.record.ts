@@ -38,6 +38,8 @@ export interface OpenUpload extends UploadSession {
   upload_id: string;
   /** What the client said it is sending; the first chunk is checked against it. */
   declared_label: AssetLabel | null;
+  /** A direct upload's allowed kinds: the first chunk must be one of them. */
+  allowed_labels?: AssetLabel[];
 }
 
 /** The asset as stored by ingest-api: the wire fields plus what the service needs to run it. */

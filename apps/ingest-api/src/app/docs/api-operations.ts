@@ -15,6 +15,8 @@ import { z } from 'zod';
 import { assetMetadataSchema, startUploadSchema } from '../assets/asset-input';
 import { MAX_LIST_LIMIT, MAX_LIST_SKIP } from '../assets/asset-list.query';
 import { IF_MATCH_PATTERN } from '../http/if-match';
+import { directUploadRequestSchema, directUploadSchema } from '../direct-uploads/direct-upload.input';
+import { TUS_CONTENT_TYPE } from '../tus/tus-headers';
 
 /**
  * Every public operation of the gateway with exactly the answers it can give: the success statuses and,
@@ -48,7 +50,7 @@ export interface Success {
 
 export interface Operation {
   operationId: string;
-  method: 'get' | 'post' | 'put' | 'delete' | 'head';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head' | 'options';
   /** OpenAPI path template, e.g. `/assets/{id}`. */
   path: string;
   tag: string;
@@ -138,6 +140,36 @@ const VARIANT_HEADERS = {
 
 const MULTIPART_INPUT = ['malformed_multipart', 'unexpected_file', 'request_aborted'] as const;
 
+const tusResumable: Parameter = { name: 'Tus-Resumable', in: 'header', required: true, description: 'the tus version the client speaks; another than `1.0.0` is 412', schema: { type: 'string', enum: ['1.0.0'] } };
+const byteCount = { type: 'string', pattern: '^[0-9]{1,16}$' };
+const uploadChecksum: Parameter = {
+  name: 'Upload-Checksum',
+  in: 'header',
+  required: false,
+  description: '`sha256 <base64 digest>` of the body; a mismatch is 460 and nothing of the body is kept',
+  schema: { type: 'string' },
+};
+const TUS_CAPABILITIES = {
+  'Tus-Resumable': '`1.0.0`',
+  'Tus-Version': '`1.0.0`',
+  'Tus-Extension': 'creation, creation-with-upload, expiration, checksum, termination',
+  'Tus-Max-Size': 'the largest Upload-Length, in bytes',
+  'Tus-Checksum-Algorithm': '`sha256`',
+};
+const TUS_STATE = { 'Tus-Resumable': '`1.0.0`', 'Upload-Offset': 'bytes stored so far: where the next PATCH starts', 'Upload-Expires': 'while unfinished: when the upload expires (HTTP date)' };
+/** Auth of the upload routes: an API token with the scope, or a direct-upload token, which is good for its own asset only. */
+const UPLOAD_AUTH = problems(AUTH, { 403: ['direct_upload_other_asset'] });
+/** What the bytes of one tus body can be refused for (as the seed protocol's transfers are). */
+const TUS_TRANSFER = {
+  400: ['invalid_upload_checksum', 'unsupported_checksum_algorithm', 'empty_chunk'],
+  409: ['offset_mismatch', 'transfer_in_progress', 'transfer_lost', 'upload_not_open', 'concurrent_modification'],
+  410: ['upload_expired'],
+  412: ['tus_version_unsupported'],
+  413: ['chunk_too_large', 'chunk_exceeds_file_size'],
+  415: ['unsupported_media_type'],
+  460: ['checksum_mismatch'],
+} as const;
+
 export const API_OPERATIONS: readonly Operation[] = [
   {
     operationId: 'createAsset',
@@ -196,7 +228,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     scope: 'assets',
     parameters: [assetId],
     successes: [{ status: 200, description: 'the asset', body: { component: 'Asset' }, headers: assetHeaders }],
-    problems: problems(AUTH, { 404: ['asset_not_found'] }),
+    problems: problems(UPLOAD_AUTH, { 404: ['asset_not_found'] }),
   },
   {
     operationId: 'updateAsset',
@@ -243,7 +275,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     successes: [{ status: 200, description: 'transfer: where the next part starts; finish: the asset', body: { oneOf: ['UploadOffsets', 'Asset'] } }],
     problems: problems(
       { 400: [...MULTIPART_INPUT, 'missing_field', 'invalid_upload_phase', 'invalid_request', 'empty_chunk', 'checksum_mismatch'] },
-      AUTH,
+      UPLOAD_AUTH,
       {
         404: ['asset_not_found'],
         409: ['offset_mismatch', 'transfer_in_progress', 'transfer_lost', 'upload_not_open', 'concurrent_modification'],
@@ -267,7 +299,7 @@ export const API_OPERATIONS: readonly Operation[] = [
     scope: 'assets_publish',
     parameters: [assetId],
     successes: [{ status: 200, description: 'the next part to send', body: { component: 'UploadOffsets' } }],
-    problems: problems(AUTH, { 404: ['asset_not_found'], 409: ['upload_not_open'], 410: ['upload_expired'] }),
+    problems: problems(UPLOAD_AUTH, { 404: ['asset_not_found'], 409: ['upload_not_open'], 410: ['upload_expired'] }),
   },
   ...(['get', 'head'] as const).map(
     (method): Operation => ({
@@ -417,6 +449,115 @@ export const API_OPERATIONS: readonly Operation[] = [
     successes: [{ status: 202, description: 'queued: the delivery, due now', body: { component: 'Delivery' } }],
     problems: problems(AUTH, { 404: ['webhook_not_found', 'delivery_not_found'], 409: ['retry_limit_reached'] }, webhooksDown),
   },
+  ...(['/tus', '/tus/{id}'] as const).map(
+    (path): Operation => ({
+      operationId: path === '/tus' ? 'discoverTus' : 'discoverTusUpload',
+      method: 'options',
+      path,
+      tag: 'tus',
+      summary: 'What the tus server speaks: version, extensions, largest upload, checksum algorithm (also the CORS preflight)',
+      scope: null,
+      parameters: path === '/tus' ? [] : [assetId],
+      successes: [{ status: 204, description: 'the capabilities, in headers', headers: TUS_CAPABILITIES }],
+      problems: path === '/tus' ? {} : { 404: ['asset_not_found'] },
+    }),
+  ),
+  {
+    operationId: 'createTusUpload',
+    method: 'post',
+    path: '/tus',
+    tag: 'tus',
+    summary: 'tus creation (and creation-with-upload): opens a resumable upload, an asset in `uploading`',
+    description:
+      'Upload-Metadata keys `filename`, `filetype`, `name`, `label` (base64 values). `Location` is the upload URL on the public origin. ' +
+      `A body of type \`${TUS_CONTENT_TYPE}\` is the first PATCH (offset 0); if it is refused, the upload still exists at \`Location\`. ` +
+      'Takes an API token with `assets_publish` or a direct-upload token (which creates its own asset, once).',
+    scope: 'assets_publish',
+    parameters: [
+      tusResumable,
+      { name: 'Upload-Length', in: 'header', required: true, description: 'the size of the file in bytes (deferred lengths are not offered)', schema: byteCount },
+      { name: 'Upload-Metadata', in: 'header', required: false, description: 'comma-separated `key base64value` pairs', schema: { type: 'string' } },
+      uploadChecksum,
+    ],
+    requestBody: { required: false, content: { [TUS_CONTENT_TYPE]: 'TusBytes' } },
+    successes: [
+      {
+        status: 201,
+        description: 'created',
+        headers: { Location: 'the upload URL (`<public base>/tus/<asset id>`)', ...TUS_STATE },
+      },
+    ],
+    problems: problems(
+      { 400: ['invalid_upload_length', 'upload_length_required', 'invalid_upload_metadata', 'invalid_file_size', 'label_not_allowed'] },
+      UPLOAD_AUTH,
+      TUS_TRANSFER,
+      { 409: ['direct_upload_used'], 413: ['file_too_large'] },
+      OUTBOX_FULL,
+      storageDown,
+    ),
+  },
+  {
+    operationId: 'headTusUpload',
+    method: 'head',
+    path: '/tus/{id}',
+    tag: 'tus',
+    summary: 'Where a tus upload stands: Upload-Offset, Upload-Length, Upload-Expires',
+    description: 'A finished upload answers its length as its offset. One whose every byte arrived but whose finish was cut short is finished by this request.',
+    scope: 'assets_publish',
+    parameters: [assetId, tusResumable],
+    successes: [{ status: 200, description: 'the upload’s state, in headers', headers: { ...TUS_STATE, 'Upload-Length': 'the size of the file', 'Cache-Control': '`no-store`' } }],
+    problems: problems(UPLOAD_AUTH, { 404: ['asset_not_found'], 409: ['upload_not_open', 'concurrent_modification'], 410: ['upload_expired'], 412: ['tus_version_unsupported'] }, OUTBOX_FULL, storageDown),
+  },
+  {
+    operationId: 'patchTusUpload',
+    method: 'patch',
+    path: '/tus/{id}',
+    tag: 'tus',
+    summary: 'Append bytes at Upload-Offset: kept whole or not at all; the one that completes the file finishes the upload',
+    scope: 'assets_publish',
+    parameters: [
+      assetId,
+      tusResumable,
+      { name: 'Upload-Offset', in: 'header', required: true, description: 'where the body starts; must equal the server’s offset (else 409)', schema: byteCount },
+      uploadChecksum,
+    ],
+    requestBody: { required: true, content: { [TUS_CONTENT_TYPE]: 'TusBytes' } },
+    successes: [{ status: 204, description: 'stored', headers: TUS_STATE }],
+    problems: problems(
+      { 400: ['invalid_upload_offset'] },
+      UPLOAD_AUTH,
+      TUS_TRANSFER,
+      { 404: ['asset_not_found'], 415: ['unsupported_content_type'] },
+      OUTBOX_FULL,
+      storageDown,
+    ),
+  },
+  {
+    operationId: 'terminateTusUpload',
+    method: 'delete',
+    path: '/tus/{id}',
+    tag: 'tus',
+    summary: 'tus termination: deletes an unfinished upload and its bytes (a finished asset is deleted with `DELETE /assets/{id}`)',
+    scope: 'assets_publish',
+    parameters: [assetId, tusResumable],
+    successes: [{ status: 204, description: 'terminated', headers: { 'Tus-Resumable': '`1.0.0`' } }],
+    problems: problems(UPLOAD_AUTH, { 404: ['asset_not_found'], 409: ['upload_not_open', 'concurrent_modification'], 412: ['tus_version_unsupported'] }, OUTBOX_FULL),
+  },
+  {
+    operationId: 'createDirectUpload',
+    method: 'post',
+    path: '/uploads',
+    tag: 'tus',
+    summary: 'A one-time upload URL and token for a browser, bound to one new asset',
+    description:
+      'The token is short-lived and good only for its asset’s upload: tus creation (once) and its tus URL, and `/assets/{id}/multipart` transfers, finish and progress. ' +
+      'It cannot read, list, change or delete anything. `max_size` and `allowed_labels` bound what the browser may upload.',
+    scope: 'assets_publish',
+    parameters: [],
+    requestBody: { required: false, content: { 'application/json': 'DirectUploadRequest' } },
+    successes: [{ status: 201, description: 'the upload URL and token', body: { component: 'DirectUpload' } }],
+    problems: problems({ 400: ['invalid_request'], 404: ['direct_uploads_disabled'] }, AUTH, BODY_PARSER),
+  },
 ];
 
 
@@ -477,6 +618,9 @@ export function componentSchemas(): Record<string, JsonSchema> {
       },
       required: ['upload_phase'],
     },
+    TusBytes: { type: 'string', format: 'binary', description: 'bytes of the file, from Upload-Offset on' },
+    DirectUploadRequest: jsonSchema(directUploadRequestSchema, 'input'),
+    DirectUpload: jsonSchema(directUploadSchema),
     Webhook: jsonSchema(webhookSchema),
     CreatedWebhook: jsonSchema(createdWebhookSchema),
     WebhookList: jsonSchema(webhookListSchema),

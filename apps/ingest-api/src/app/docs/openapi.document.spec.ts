@@ -10,13 +10,15 @@ import { CdnController } from '../cdn/cdn.controller';
 import { CdnVariantController } from '../images/cdn-variant.controller';
 import { MultipartController } from '../uploads/multipart.controller';
 import { WebhooksController } from '../webhooks/webhooks.controller';
+import { DirectUploadsController } from '../direct-uploads/direct-uploads.controller';
+import { TusController } from '../tus/tus.controller';
 import { API_OPERATIONS } from './api-operations';
 import { buildOpenApiDocument } from './openapi.document';
 
 /** The public controllers' routes as Nest will serve them: method, OpenAPI path template and scope. */
 function servedRoutes(): string[] {
   const routes: string[] = [];
-  for (const controller of [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController]) {
+  for (const controller of [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, TusController, DirectUploadsController]) {
     const base = String(Reflect.getMetadata(PATH_METADATA, controller));
     const prototype = controller.prototype as unknown as Record<string, unknown>;
     for (const key of Object.getOwnPropertyNames(prototype)) {

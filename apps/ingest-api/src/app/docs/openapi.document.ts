@@ -12,6 +12,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'unsupported content type or media',
   416: 'the range lies outside the file',
   422: 'the upload is not complete',
+  460: 'the body does not match Upload-Checksum (tus checksum extension); nothing of it was kept',
   503: 'a service behind the gateway is unavailable; retry after Retry-After',
 };
 
@@ -112,6 +113,7 @@ export function buildOpenApiDocument(): JsonSchema {
       { name: 'assets', description: 'the asset catalog and one-request uploads' },
       { name: 'resumable uploads', description: 'large files in parts: start with `POST /assets` (`upload_phase=start`), send parts, finish' },
       { name: 'cdn', description: 'stored files: originals and what processing produced' },
+      { name: 'tus', description: 'tus 1.0.0 resumable uploads for browsers and tus clients, and direct-upload URLs that let a browser upload without the API token' },
       { name: 'webhooks', description: 'signed (Standard Webhooks) HTTP deliveries of asset events' },
     ],
     paths,

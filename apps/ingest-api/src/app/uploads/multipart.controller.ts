@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { BearerAuthGuard, CurrentPrincipal, type Principal, RequireScopes } from '@media/scopes';
+import { CurrentPrincipal, type Principal, RequireScopes } from '@media/scopes';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
+import { UploadAuthGuard } from '../auth/upload-auth.guard';
 import { assetNotFound } from '../assets/asset-errors';
 import { assetEtag, presentAsset } from '../assets/asset.presenter';
 import { actorOf, isAssetId, parsedBody } from '../http/request-context';
@@ -11,7 +12,8 @@ import { UploadFormsHandler } from './upload-forms.handler';
 import { UploadProgressUseCase } from './upload-progress.use-case';
 
 @Controller('assets/:id/multipart')
-@UseGuards(BearerAuthGuard)
+// A direct-upload token is good here too, for its own asset (see UploadAuthGuard).
+@UseGuards(UploadAuthGuard)
 export class MultipartController {
   constructor(
     private readonly forms: UploadFormsHandler,

@@ -68,6 +68,7 @@ export class TransferChunkUseCase {
         const peeked = await peekHead(source, SNIFF_BYTES);
         kind = await sniffMediaKind(peeked.head);
         assertDeclaredLabel(upload.declared_label, kind);
+        assertAllowedLabel(upload.allowed_labels, kind);
         body = peeked.stream;
       }
       const chunk = await this.storage
@@ -125,6 +126,15 @@ function assertDeclaredLabel(declared: AssetLabel | null, kind: MediaKind): void
   if (declared && declared !== 'File' && declared !== kind.label) {
     throw new DomainError(415, 'unsupported_media_type', 'Unsupported media type', `the upload was declared a ${declared}, but its bytes are ${kind.mimeType}`, {
       declared_label: declared,
+      detected_mime_type: kind.mimeType,
+    });
+  }
+}
+
+function assertAllowedLabel(allowed: AssetLabel[] | undefined, kind: MediaKind): void {
+  if (allowed && allowed.length > 0 && !allowed.includes(kind.label)) {
+    throw new DomainError(415, 'unsupported_media_type', 'Unsupported media type', `this upload takes ${allowed.join(', ')}, but its bytes are ${kind.mimeType}`, {
+      allowed_labels: allowed,
       detected_mime_type: kind.mimeType,
     });
   }

@@ -185,6 +185,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * tus creation (and creation-with-upload): opens a resumable upload, an asset in `uploading`
+         * @description Upload-Metadata keys `filename`, `filetype`, `name`, `label` (base64 values). `Location` is the upload URL on the public origin. A body of type `application/offset+octet-stream` is the first PATCH (offset 0); if it is refused, the upload still exists at `Location`. Takes an API token with `assets_publish` or a direct-upload token (which creates its own asset, once).
+         */
+        post: operations["createTusUpload"];
+        delete?: never;
+        /** What the tus server speaks: version, extensions, largest upload, checksum algorithm (also the CORS preflight) */
+        options: operations["discoverTus"];
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tus/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** tus termination: deletes an unfinished upload and its bytes (a finished asset is deleted with `DELETE /assets/{id}`) */
+        delete: operations["terminateTusUpload"];
+        /** What the tus server speaks: version, extensions, largest upload, checksum algorithm (also the CORS preflight) */
+        options: operations["discoverTusUpload"];
+        /**
+         * Where a tus upload stands: Upload-Offset, Upload-Length, Upload-Expires
+         * @description A finished upload answers its length as its offset. One whose every byte arrived but whose finish was cut short is finished by this request.
+         */
+        head: operations["headTusUpload"];
+        /** Append bytes at Upload-Offset: kept whole or not at all; the one that completes the file finishes the upload */
+        patch: operations["patchTusUpload"];
+        trace?: never;
+    };
+    "/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A one-time upload URL and token for a browser, bound to one new asset
+         * @description The token is short-lived and good only for its asset’s upload: tus creation (once) and its tus URL, and `/assets/{id}/multipart` transfers, finish and progress. It cannot read, list, change or delete anything. `max_size` and `allowed_labels` bound what the browser may upload.
+         */
+        post: operations["createDirectUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -414,6 +478,38 @@ export interface components {
             /** @description sha256 of the whole file, hex; a mismatch is 400 */
             sha256?: string;
         };
+        /**
+         * Format: binary
+         * @description bytes of the file, from Upload-Offset on
+         */
+        TusBytes: string;
+        DirectUploadRequest: {
+            name?: string;
+            author?: string | null;
+            reference_id?: string | null;
+            tags?: string[] | string;
+            /**
+             * @description what the file is meant to be; its first bytes are checked against it
+             * @enum {string}
+             */
+            label?: "Photo" | "Video" | "Audio" | "Document" | "File";
+            /** @description the largest file the browser may upload, in bytes (default and ceiling: the server’s largest file) */
+            max_size?: number;
+            /** @description kinds of file the upload may be, decided from its bytes; empty or absent for any */
+            allowed_labels?: ("Photo" | "Video" | "Audio" | "Document" | "File")[];
+        };
+        DirectUpload: {
+            /** @description the asset the upload creates */
+            id: string;
+            /** @description the tus endpoint to create the upload at (once), with `Authorization: Bearer <token>` */
+            upload_url: string;
+            /** @description good only for this asset’s upload: its tus URL and its `/assets/{id}/multipart` transfers and finish */
+            token: string;
+            /** @description when the token stops working */
+            expires_on: string;
+            max_size: number;
+            allowed_labels: ("Photo" | "Video" | "Audio" | "Document" | "File")[];
+        };
         Webhook: {
             /** Format: uuid */
             id: string;
@@ -558,6 +654,9 @@ export type SchemaUploadStart = components['schemas']['UploadStart'];
 export type SchemaUploadStartForm = components['schemas']['UploadStartForm'];
 export type SchemaUploadPart = components['schemas']['UploadPart'];
 export type SchemaUploadFinish = components['schemas']['UploadFinish'];
+export type SchemaTusBytes = components['schemas']['TusBytes'];
+export type SchemaDirectUploadRequest = components['schemas']['DirectUploadRequest'];
+export type SchemaDirectUpload = components['schemas']['DirectUpload'];
 export type SchemaWebhook = components['schemas']['Webhook'];
 export type SchemaCreatedWebhook = components['schemas']['CreatedWebhook'];
 export type SchemaWebhookList = components['schemas']['WebhookList'];
@@ -838,7 +937,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
             403: {
                 headers: {
                     /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
@@ -848,7 +947,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "insufficient_scope";
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
                     };
                 };
             };
@@ -1214,7 +1313,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
             403: {
                 headers: {
                     /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
@@ -1224,7 +1323,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "insufficient_scope";
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
                     };
                 };
             };
@@ -1341,7 +1440,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
             403: {
                 headers: {
                     /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
@@ -1351,7 +1450,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "insufficient_scope";
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
                     };
                 };
             };
@@ -2792,6 +2891,842 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "webhooks_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the tus version the client speaks; another than `1.0.0` is 412 */
+                "Tus-Resumable": "1.0.0";
+                /** @description the size of the file in bytes (deferred lengths are not offered) */
+                "Upload-Length": string;
+                /** @description comma-separated `key base64value` pairs */
+                "Upload-Metadata"?: string;
+                /** @description `sha256 <base64 digest>` of the body; a mismatch is 460 and nothing of the body is kept */
+                "Upload-Checksum"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/offset+octet-stream": components["schemas"]["TusBytes"];
+            };
+        };
+        responses: {
+            /** @description created */
+            201: {
+                headers: {
+                    /** @description the upload URL (`<public base>/tus/<asset id>`) */
+                    Location?: string;
+                    /** @description `1.0.0` */
+                    "Tus-Resumable"?: string;
+                    /** @description bytes stored so far: where the next PATCH starts */
+                    "Upload-Offset"?: string;
+                    /** @description while unfinished: when the upload expires (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is invalid: problem+json with code `invalid_upload_length`, `upload_length_required`, `invalid_upload_metadata`, `invalid_file_size`, `label_not_allowed`, `invalid_upload_checksum`, `unsupported_checksum_algorithm`, `empty_chunk` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_upload_length" | "upload_length_required" | "invalid_upload_metadata" | "invalid_file_size" | "label_not_allowed" | "invalid_upload_checksum" | "unsupported_checksum_algorithm" | "empty_chunk";
+                    };
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
+                    };
+                };
+            };
+            /** @description conflicts with the current state: problem+json with code `offset_mismatch`, `transfer_in_progress`, `transfer_lost`, `upload_not_open`, `concurrent_modification`, `direct_upload_used` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offset_mismatch" | "transfer_in_progress" | "transfer_lost" | "upload_not_open" | "concurrent_modification" | "direct_upload_used";
+                    };
+                };
+            };
+            /** @description gone: problem+json with code `upload_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description If-Match names another version: problem+json with code `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description too large: problem+json with code `chunk_too_large`, `chunk_exceeds_file_size`, `file_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "chunk_too_large" | "chunk_exceeds_file_size" | "file_too_large";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
+            /** @description the body does not match Upload-Checksum (tus checksum extension); nothing of it was kept: problem+json with code `checksum_mismatch` */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "checksum_mismatch";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    discoverTus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the capabilities, in headers */
+            204: {
+                headers: {
+                    /** @description `1.0.0` */
+                    "Tus-Resumable"?: string;
+                    /** @description `1.0.0` */
+                    "Tus-Version"?: string;
+                    /** @description creation, creation-with-upload, expiration, checksum, termination */
+                    "Tus-Extension"?: string;
+                    /** @description the largest Upload-Length, in bytes */
+                    "Tus-Max-Size"?: string;
+                    /** @description `sha256` */
+                    "Tus-Checksum-Algorithm"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    terminateTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the tus version the client speaks; another than `1.0.0` is 412 */
+                "Tus-Resumable": "1.0.0";
+            };
+            path: {
+                /** @description the asset id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description terminated */
+            204: {
+                headers: {
+                    /** @description `1.0.0` */
+                    "Tus-Resumable"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
+                    };
+                };
+            };
+            /** @description conflicts with the current state: problem+json with code `upload_not_open`, `concurrent_modification` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_not_open" | "concurrent_modification";
+                    };
+                };
+            };
+            /** @description If-Match names another version: problem+json with code `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
+        };
+    };
+    discoverTusUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the asset id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the capabilities, in headers */
+            204: {
+                headers: {
+                    /** @description `1.0.0` */
+                    "Tus-Resumable"?: string;
+                    /** @description `1.0.0` */
+                    "Tus-Version"?: string;
+                    /** @description creation, creation-with-upload, expiration, checksum, termination */
+                    "Tus-Extension"?: string;
+                    /** @description the largest Upload-Length, in bytes */
+                    "Tus-Max-Size"?: string;
+                    /** @description `sha256` */
+                    "Tus-Checksum-Algorithm"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
+                    };
+                };
+            };
+        };
+    };
+    headTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the tus version the client speaks; another than `1.0.0` is 412 */
+                "Tus-Resumable": "1.0.0";
+            };
+            path: {
+                /** @description the asset id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the upload’s state, in headers */
+            200: {
+                headers: {
+                    /** @description `1.0.0` */
+                    "Tus-Resumable"?: string;
+                    /** @description bytes stored so far: where the next PATCH starts */
+                    "Upload-Offset"?: string;
+                    /** @description while unfinished: when the upload expires (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description the size of the file */
+                    "Upload-Length"?: string;
+                    /** @description `no-store` */
+                    "Cache-Control"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
+                    };
+                };
+            };
+            /** @description conflicts with the current state: problem+json with code `upload_not_open`, `concurrent_modification` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_not_open" | "concurrent_modification";
+                    };
+                };
+            };
+            /** @description gone: problem+json with code `upload_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description If-Match names another version: problem+json with code `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    patchTusUpload: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description the tus version the client speaks; another than `1.0.0` is 412 */
+                "Tus-Resumable": "1.0.0";
+                /** @description where the body starts; must equal the server’s offset (else 409) */
+                "Upload-Offset": string;
+                /** @description `sha256 <base64 digest>` of the body; a mismatch is 460 and nothing of the body is kept */
+                "Upload-Checksum"?: string;
+            };
+            path: {
+                /** @description the asset id (a UUID) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/offset+octet-stream": components["schemas"]["TusBytes"];
+            };
+        };
+        responses: {
+            /** @description stored */
+            204: {
+                headers: {
+                    /** @description `1.0.0` */
+                    "Tus-Resumable"?: string;
+                    /** @description bytes stored so far: where the next PATCH starts */
+                    "Upload-Offset"?: string;
+                    /** @description while unfinished: when the upload expires (HTTP date) */
+                    "Upload-Expires"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description the request is invalid: problem+json with code `invalid_upload_offset`, `invalid_upload_checksum`, `unsupported_checksum_algorithm`, `empty_chunk` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_upload_offset" | "invalid_upload_checksum" | "unsupported_checksum_algorithm" | "empty_chunk";
+                    };
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope`, `direct_upload_other_asset` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope" | "direct_upload_other_asset";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `asset_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "asset_not_found";
+                    };
+                };
+            };
+            /** @description conflicts with the current state: problem+json with code `offset_mismatch`, `transfer_in_progress`, `transfer_lost`, `upload_not_open`, `concurrent_modification` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "offset_mismatch" | "transfer_in_progress" | "transfer_lost" | "upload_not_open" | "concurrent_modification";
+                    };
+                };
+            };
+            /** @description gone: problem+json with code `upload_expired` */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "upload_expired";
+                    };
+                };
+            };
+            /** @description If-Match names another version: problem+json with code `tus_version_unsupported` */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "tus_version_unsupported";
+                    };
+                };
+            };
+            /** @description too large: problem+json with code `chunk_too_large`, `chunk_exceeds_file_size` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "chunk_too_large" | "chunk_exceeds_file_size";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_media_type`, `unsupported_content_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type" | "unsupported_content_type";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited`, `pending_events_limit` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
+            /** @description the body does not match Upload-Checksum (tus checksum extension); nothing of it was kept: problem+json with code `checksum_mismatch` */
+            460: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "checksum_mismatch";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "storage_unavailable";
+                    };
+                };
+            };
+        };
+    };
+    createDirectUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DirectUploadRequest"];
+            };
+        };
+        responses: {
+            /** @description the upload URL and token */
+            201: {
+                headers: {
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DirectUpload"];
+                };
+            };
+            /** @description the request is invalid: problem+json with code `invalid_request`, `bad_request` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_request" | "bad_request";
+                    };
+                };
+            };
+            /** @description no valid bearer token: problem+json with code `invalid_token` */
+            401: {
+                headers: {
+                    /** @description Bearer challenge with error="invalid_token" (RFC 6750) */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "invalid_token";
+                    };
+                };
+            };
+            /** @description the token lacks the scope: problem+json with code `insufficient_scope` */
+            403: {
+                headers: {
+                    /** @description Bearer challenge with error="insufficient_scope" and the scope needed */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "insufficient_scope";
+                    };
+                };
+            };
+            /** @description not found (another tenant’s id answers the same): problem+json with code `direct_uploads_disabled` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "direct_uploads_disabled";
+                    };
+                };
+            };
+            /** @description too large: problem+json with code `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "payload_too_large";
+                    };
+                };
+            };
+            /** @description unsupported content type or media: problem+json with code `unsupported_media_type` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "unsupported_media_type";
+                    };
+                };
+            };
+            /** @description refused: problem+json with code `rate_limited` */
+            429: {
+                headers: {
+                    /** @description seconds until the bucket holds enough again */
+                    "Retry-After"?: string;
+                    /** @description the tenant's quotas for this route class (`reads` or `writes`, and `upload_bytes` with a body): burst and refill window */
+                    "RateLimit-Policy"?: string;
+                    /** @description what is left of each quota now */
+                    RateLimit?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "rate_limited";
                     };
                 };
             };

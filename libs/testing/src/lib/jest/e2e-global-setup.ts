@@ -37,6 +37,8 @@ export default async function e2eGlobalSetup(): Promise<void> {
       all: { LOG_LEVEL: 'info', UPLOAD_TTL_SECONDS: process.env['E2E_UPLOAD_TTL_SECONDS'] ?? '86400' },
       // The webhook receivers of the tests listen on loopback; retries are seconds apart so tests stay short.
       fanout: { WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32', WEBHOOK_RETRY_SCHEDULE_SECONDS: '1,2', WEBHOOK_POLL_INTERVAL_MS: '200' },
+      // The tus tests check the CORS answers a browser on this origin gets.
+      'ingest-api': { TUS_CORS_ORIGINS: 'http://browser.test' },
       // Hostile files that only stop at the wall-clock bound (a PDF bomb) must not hold a worker for 15 minutes.
       encoder: { ENCODER_JOB_TIMEOUT_SECONDS: '30' },
     },
