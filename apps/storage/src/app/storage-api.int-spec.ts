@@ -372,6 +372,34 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       }
     });
 
+    it('serves short ranges read together with the file lookup exactly as longer ones, and only to the file’s tenant', async () => {
+      const bigLength = 3 * MiB + 12_345;
+      const big = (await storeFile(12, bigLength)).file_id;
+      for (const [start, end] of [
+        [0, 8 * CS - 1], // eight whole chunks: read ahead
+        [CS + 7, 9 * CS + 6], // nine chunks: read after the lookup
+        [bigLength - 20, bigLength + 5_000], // the short last chunk, the end clamped
+        [5, 5],
+      ] as const) {
+        const response = await call(`${base}/files/${big}`, { headers: { range: `bytes=${start}-${end}` } });
+        expect(response.status).toBe(206);
+        const last = Math.min(end, bigLength - 1);
+        await expectPattern(response.body as AsyncIterable<Uint8Array>, 12, start, last - start + 1);
+      }
+      const foreign = await call(`${base}/files/${big}`, { headers: { range: 'bytes=0-99', 'x-tenant': 'globex' } });
+      expect(foreign.status).toBe(404);
+      expect(await foreign.json()).toMatchObject({ code: 'file_not_found' });
+    });
+
+    it('checks chunks read ahead like any others: a missing chunk breaks the answer, never shortens it', async () => {
+      const damaged = (await storeFile(13, 4 * CS)).file_id;
+      await db.collection('fs.chunks').deleteOne({ files_id: damaged, n: 2 });
+      const intact = await call(`${base}/files/${damaged}`, { headers: { range: `bytes=0-${2 * CS - 1}` } });
+      await expectPattern(intact.body as AsyncIterable<Uint8Array>, 13, 0, 2 * CS);
+      const broken = await call(`${base}/files/${damaged}`, { headers: { range: `bytes=${CS}-${3 * CS}` } });
+      await expect(broken.arrayBuffer()).rejects.toThrow();
+    });
+
     it('deletes a file by id, idempotently', async () => {
       const { file_id } = await storeFile(11, 300_000);
       expect((await call(`${base}/files/${file_id}`, { method: 'DELETE', headers: { 'x-tenant': 'globex' } })).status).toBe(204);

@@ -58,7 +58,7 @@ export class FilesController {
       range: headerValue(request, 'range'),
       ifNoneMatch: headerValue(request, 'if-none-match'),
       ifRange: headerValue(request, 'if-range'),
-    });
+    }, withBody);
     response.status(download.status).set(download.headers);
     if (!withBody || !download.open) {
       response.end();
