@@ -7,15 +7,12 @@ import { AssetsController } from './assets/assets.controller';
 import { GarbageCollector } from './collector/garbage-collector.service';
 import { OrphanScanRepository } from './collector/orphan-scan.repository';
 import { mongoDbProvider } from './database/mongo-db.provider';
-import { BatchBufferPool } from './files/batch-buffer.pool';
 import { BytesInFlightBudget } from './files/bytes-in-flight.budget';
 import { FileDownloadService } from './files/file-download.service';
 import { FileUploadService } from './files/file-upload.service';
 import { FilesController } from './files/files.controller';
-import { CHUNKS_PER_INSERT } from './files/grid-fs-chunk.writer';
 import { GridFsRepository } from './files/grid-fs.repository';
 import type { StorageConfig } from './storage.config';
-import { GRIDFS_CHUNK_SIZE } from './storage.constants';
 import { STORAGE_CONFIG } from './storage-config.token';
 import { ChunkedUploadRepository } from './uploads/chunked-upload.repository';
 import { ResumableUploadService } from './uploads/resumable-upload.service';
@@ -39,8 +36,6 @@ export class AppModule {
         mongoDbProvider,
         // One budget for the whole process: what bounds memory is the sum over every upload running here.
         { provide: BytesInFlightBudget, useValue: new BytesInFlightBudget(config.STORAGE_INSERT_BYTES_IN_FLIGHT) },
-        // Batch buffers reused by every upload; eight kept idle (16 MiB) cover a burst without holding more.
-        { provide: BatchBufferPool, useValue: new BatchBufferPool(GRIDFS_CHUNK_SIZE * CHUNKS_PER_INSERT, 8) },
         GridFsRepository,
         ChunkedUploadRepository,
         FileUploadService,

@@ -1,10 +1,9 @@
 import type { mongo } from 'mongoose';
 import { type ChunkBatch, ChunkBatcher } from '../uploads/chunk-layout.util';
 import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
-import type { BatchBufferPool } from './batch-buffer.pool';
 import type { BytesInFlightBudget } from './bytes-in-flight.budget';
 
-/** Chunk documents per insert: 8 × 256 KiB = 2 MiB a round trip, one such buffer filling per writer. */
+/** Chunk documents per insert: 8 × 256 KiB = 2 MiB a round trip, and two such buffers per writer. */
 export const CHUNKS_PER_INSERT = 8;
 
 export interface WritableChunkDocument {
@@ -26,24 +25,21 @@ type ObjectIdFactory = () => mongo.ObjectId;
 export class GridFsChunkWriter {
   private readonly batcher: ChunkBatcher;
   private inFlight: Promise<unknown> = Promise.resolve();
-  /** Whether the batcher's held buffer went back to the pool (once, after `end` or `settle`). */
-  private heldGivenBack = false;
 
   constructor(
     private readonly chunks: mongo.Collection<WritableChunkDocument>,
     private readonly newId: ObjectIdFactory,
     private readonly budget: BytesInFlightBudget,
-    private readonly pool: BatchBufferPool,
     readonly filesId: string,
     firstN = 0,
     head?: Uint8Array,
   ) {
-    this.batcher = new ChunkBatcher(GRIDFS_CHUNK_SIZE, CHUNKS_PER_INSERT, firstN, head, pool);
+    this.batcher = new ChunkBatcher(GRIDFS_CHUNK_SIZE, CHUNKS_PER_INSERT, firstN, head);
   }
 
   /** Resolves once the piece is taken; a failed insert surfaces here or at `end`. */
   async write(piece: Buffer): Promise<void> {
-    for (const batch of this.batcher.accept(piece)) await this.dispatch(this.documentsOf(batch), batch.buffer);
+    for (const batch of this.batcher.accept(piece)) await this.dispatch(this.documentsOf(batch));
   }
 
   /**
@@ -54,44 +50,26 @@ export class GridFsChunkWriter {
     const documents = this.documentsOf(this.batcher.drain());
     const tail = this.batcher.tailView();
     if (tailAsLastChunk && tail.length > 0) documents.push({ _id: this.newId(), files_id: this.filesId, n: this.batcher.tailN, data: tail });
-    // These are views of the held buffer: it goes back only after their insert and the tail's copy.
     await this.dispatch(documents);
     await this.inFlight;
-    const rest = tailAsLastChunk ? Buffer.alloc(0) : this.batcher.tail();
-    this.giveBackHeld();
-    return rest;
+    return tailAsLastChunk ? Buffer.alloc(0) : this.batcher.tail();
   }
 
   /** Waits for the insert in flight, failed or not: call before deleting what this writer wrote. */
   async settle(): Promise<void> {
     await this.inFlight.catch(() => undefined);
-    this.giveBackHeld();
   }
 
-  /** `buffer`: the batch's own buffer (from `accept`), back to the pool once its insert has settled. */
-  private async dispatch(documents: WritableChunkDocument[], buffer?: Buffer): Promise<void> {
-    // The previous batch must have landed before the next goes (and its failure be reported).
+  private async dispatch(documents: WritableChunkDocument[]): Promise<void> {
+    // The previous batch must have landed before its buffer is filled again (and its failure reported).
     await this.inFlight;
-    if (documents.length === 0) {
-      if (buffer) this.pool.give(buffer);
-      return;
-    }
+    if (documents.length === 0) return;
     const release = await this.budget.acquire(documents.reduce((sum, doc) => sum + doc.data.length, 0));
     const insert = this.chunks.insertMany(documents, { ordered: true });
-    const done = () => {
-      release();
-      if (buffer) this.pool.give(buffer);
-    };
-    insert.then(done, done);
+    insert.then(release, release);
     // Awaited by the next dispatch or by `end`; until then a rejection is not unhandled.
     insert.catch(() => undefined);
     this.inFlight = insert;
-  }
-
-  private giveBackHeld(): void {
-    if (this.heldGivenBack) return;
-    this.heldGivenBack = true;
-    this.pool.give(this.batcher.heldBuffer());
   }
 
   private documentsOf(batch: ChunkBatch): WritableChunkDocument[] {

@@ -7,7 +7,6 @@ import { STORED_ID } from '../http/storage-request.schemas';
 import { COLLECTIONS } from '../storage.constants';
 import { type ChunkData, parseChunkDocument, UnreadableChunkError } from './chunk-document.parser';
 import { chunkSpan, expectedChunkLength } from './chunk-range.util';
-import { BatchBufferPool } from './batch-buffer.pool';
 import { BytesInFlightBudget } from './bytes-in-flight.budget';
 import { GridFsChunkWriter, type WritableChunkDocument } from './grid-fs-chunk.writer';
 
@@ -76,7 +75,6 @@ export class GridFsRepository implements OnModuleInit {
   constructor(
     @Inject(MONGO_DB) db: mongo.Db,
     private readonly budget: BytesInFlightBudget,
-    private readonly pool: BatchBufferPool,
   ) {
     this.files = db.collection<FileDocument>(COLLECTIONS.files);
     this.chunks = db.collection<ChunkDocument>(COLLECTIONS.chunks);
@@ -96,7 +94,7 @@ export class GridFsRepository implements OnModuleInit {
 
   /** Writes chunk documents of `filesId` from chunk `firstN` on, `head` being the start of that chunk. */
   chunkWriter(filesId: string, firstN = 0, head?: Uint8Array): GridFsChunkWriter {
-    return new GridFsChunkWriter(this.chunks as unknown as mongo.Collection<WritableChunkDocument>, () => new mongo.ObjectId(), this.budget, this.pool, filesId, firstN, head);
+    return new GridFsChunkWriter(this.chunks as unknown as mongo.Collection<WritableChunkDocument>, () => new mongo.ObjectId(), this.budget, filesId, firstN, head);
   }
 
   /** Makes chunk documents already in `fs.chunks` one GridFS file; false if a file with that id exists. */

@@ -58,32 +58,20 @@ function assertLayout(offset: number, length: number, chunkSize: number): void {
 export interface ChunkBatch {
   /** The `n` of the batch's first chunk; the others follow in order. */
   firstN: number;
-  /** Views of `buffer`. */
+  /** Views of one of the batcher's two buffers: valid until the batch after the next one is handed out. */
   chunks: Buffer[];
-  /**
-   * The buffer the chunks are views of, for a batch handed out by `accept`: it is the caller's from then
-   * on (the batcher never writes it again), to give back to where buffers come from once stored. A batch
-   * from `drain` has none: its chunks are views of the buffer the batcher still holds.
-   */
-  buffer?: Buffer;
 }
-
-/** Where a batcher gets the buffer for each batch it fills. */
-export interface BatchBufferSource {
-  take(): Buffer;
-}
-
-const allocating = (bytes: number): BatchBufferSource => ({ take: () => Buffer.allocUnsafe(bytes) });
 
 /**
  * Cuts a stream of arbitrary pieces into batches of whole GridFS chunks, so that a writer stores several
- * chunk documents per round trip. Each batch fills a buffer of its own from `buffers`; `accept` hands the
- * full one to the caller and takes the next, so the caller may store one batch while the next fills.
- * A batcher holds one buffer (`chunksPerBatch × chunkSize`) whatever the body's size; the caller bounds
- * how many it holds in flight.
+ * chunk documents per round trip. Two buffers alternate: while the caller stores one batch, the next one
+ * fills; the caller must have stored a batch before it asks for the one after the next (a writer that
+ * awaits its previous insert before starting the next one does exactly that). Memory is bounded by
+ * `2 × chunksPerBatch × chunkSize` whatever the body's size.
  */
 export class ChunkBatcher {
-  private current: Buffer;
+  private readonly buffers: [Buffer, Buffer];
+  private current = 0;
   private filled: number;
   private n: number;
 
@@ -92,12 +80,11 @@ export class ChunkBatcher {
     private readonly chunksPerBatch: number,
     firstN: number,
     head: Uint8Array = new Uint8Array(0),
-    private readonly buffers: BatchBufferSource = allocating(chunkSize * chunksPerBatch),
   ) {
     if (head.length >= chunkSize) throw new RangeError(`a tail holds less than one chunk, got ${head.length} bytes`);
     if (!Number.isSafeInteger(chunksPerBatch) || chunksPerBatch < 1) throw new RangeError(`a batch holds at least one chunk, got ${chunksPerBatch}`);
-    this.current = this.buffers.take();
-    this.current.set(head, 0);
+    this.buffers = [Buffer.allocUnsafe(chunkSize * chunksPerBatch), Buffer.allocUnsafe(chunkSize * chunksPerBatch)];
+    this.buffers[0].set(head, 0);
     this.filled = head.length;
     this.n = firstN;
   }
@@ -107,7 +94,7 @@ export class ChunkBatcher {
     let position = 0;
     while (position < piece.length) {
       const take = Math.min(capacity - this.filled, piece.length - position);
-      this.current.set(piece.subarray(position, position + take), this.filled);
+      this.buffers[this.current].set(piece.subarray(position, position + take), this.filled);
       this.filled += take;
       position += take;
       if (this.filled === capacity) yield this.handOut(this.chunksPerBatch);
@@ -130,7 +117,7 @@ export class ChunkBatcher {
   /** A view of the bytes after the last whole chunk (after `drain`): the short last chunk of a file. */
   tailView(): Buffer {
     const start = Math.floor(this.filled / this.chunkSize) * this.chunkSize;
-    return this.current.subarray(start, this.filled);
+    return this.buffers[this.current].subarray(start, this.filled);
   }
 
   /** A copy of the tail, for keeping after the buffers are gone. */
@@ -138,21 +125,16 @@ export class ChunkBatcher {
     return Buffer.from(this.tailView());
   }
 
-  /** The buffer still held (what `drain` and the tail are views of), for giving back when done with them. */
-  heldBuffer(): Buffer {
-    return this.current;
-  }
-
   private handOut(count: number): ChunkBatch {
-    const batch: ChunkBatch = { ...this.batchOf(count), buffer: this.current };
+    const batch = this.batchOf(count);
     this.n += count;
-    this.current = this.buffers.take();
+    this.current = 1 - this.current;
     this.filled = 0;
     return batch;
   }
 
   private batchOf(count: number): ChunkBatch {
-    const buffer = this.current;
+    const buffer = this.buffers[this.current];
     const chunks = Array.from({ length: count }, (_, i) => buffer.subarray(i * this.chunkSize, (i + 1) * this.chunkSize));
     return { firstN: this.n, chunks };
   }
