@@ -3,8 +3,9 @@
  *
  * Two generated sources (sharp): a 12-megapixel JPEG (4000×3000) asked for as a 400-px-wide WebP, and a
  * 4000×3000 PNG asked for as a 200×200 crop. In one run, on the same files:
- *  - first render through the API (gateway → renderer → storage → gateway, each sample a new variant: the
- *    quality differs, the work does not) p50/p99 ÷ sharp alone (defaults, in this process) on the same file;
+ *  - first render through the API (gateway → renderer → gateway, the renderer storing the bytes as it sends
+ *    them; each sample a new variant: the quality differs, the work does not) p50/p99 ÷ sharp alone
+ *    (defaults, in this process) on the same file;
  *  - a cached variant's p99 ÷ a plain `/cdn` read of an uploaded file of exactly the same size;
  *  - throughput with 16 concurrent clients over 50 distinct variants of the two sources, cold (each
  *    rendered by its first request) and warm (the same 50, stored, 10 rounds);
@@ -259,7 +260,7 @@ type Report = {
   results: {
     name: string;
     variantBytes: number;
-    /** Mean time the encoder spent per first render (source from its cache or storage, render, store), from its metrics. */
+    /** Mean time the encoder spent per first render until the image existed (source from its cache or storage, header check, render), from its metrics. */
     encoderMeanMs: number;
     firstRender: Record<'apiP50' | 'apiP99' | 'sharpP50' | 'sharpP99' | 'thumborP50' | 'thumborP99', number>;
     cached: Record<'apiP50' | 'apiP99' | 'plainP50' | 'plainP99' | 'thumborP50' | 'thumborP99', number>;
@@ -276,7 +277,7 @@ function markdown(report: Report): string {
     `\`npm run bench -- images\` on ${report.machine.cpus} cores (${report.machine.model ?? 'unknown CPU'}), load average at the end ${report.machine.load.map((l) => l.toFixed(1)).join(' / ')}.`,
     'The machine is shared with other work and noisy: read the ratios (measured interleaved, in one run), not the absolute times.',
     '',
-    `First render: ${report.samples} new variants per case, one at a time, each through the gateway (options checked, variant looked up, rendered by the encoder's pool, stored, streamed back); sharp alone runs the same operation on the same file in the benchmark process (default threads, operation cache off as in the renderer); thumbor (${report.machine.cpus} engine threads) renders the same size and format from its file loader. The encoder column is its own time per render from its metrics (the first sample of a case includes downloading the original from storage; later ones read it from the encoder's disk cache); the rest of the API time is the hops between gateway, encoder, storage and the database, each a wake-up of another process on a shared, loaded machine.`,
+    `First render: ${report.samples} new variants per case, one at a time, each through the gateway (options checked, variant looked up in storage by id and missing, claimed and rendered by the encoder's pool, the rendered bytes streamed back to the client while they are stored); sharp alone runs the same operation on the same file in the benchmark process (default threads, operation cache off as in the renderer); thumbor (${report.machine.cpus} engine threads) renders the same size and format from its file loader. The encoder column is its own time per render until the image exists, from its metrics (the first sample of a case includes downloading the original from storage; later ones read it, and its probed header, from the encoder's cache); the rest of the API time is the hops between gateway, storage, encoder and the database, each a wake-up of another process on a shared, loaded machine.`,
     '',
     '| case | API p50 / p99 | sharp alone p50 / p99 | API ÷ sharp p50 / p99 (goal ≤ 1.2) | thumbor p50 / p99 | API ÷ thumbor p50 / p99 | encoder mean per render |',
     '|---|---|---|---|---|---|---|',

@@ -91,6 +91,9 @@ export interface ProcessMemory {
   /** From the kernel's VmHWM, reset just before the load: catches a peak between two samples. */
   peakKernelBytes?: number;
   growthKernelBytes?: number;
+  /** Peak minus idle of V8's used heap and of memory outside it (Buffers), from the service's gauges. */
+  heapGrowthBytes?: number;
+  externalGrowthBytes?: number;
 }
 
 export interface MemoryResult {
@@ -296,13 +299,17 @@ export function renderMarkdown(result: BenchResult): string {
     out.push(
       `${memory.clients} clients at once, each a resumable upload of ${mib(memory.bytesPerClient)} MiB in ${mib(config.chunkBytes)} MiB chunks, ${fixed(memory.seconds)} s in all. ` +
         `VmRSS sampled every ${config.rssIntervalMs} ms in a worker thread (${memory.samples} samples, longest gap ${fixed(memory.maxGapMs, 0)} ms); ` +
-        'idle is the median of 10 samples over 1 s after a warm-up upload. The kernel peak is VmHWM, reset right before the load.',
+        'idle is the median of 10 samples over 1 s after a warm-up upload. The kernel peak is VmHWM, reset right before the load. ' +
+        'The last two columns split the growth by the service\'s own gauges (`nodejs_heap_size_used_bytes`, `nodejs_external_memory_bytes`, read every 200 ms): V8\'s heap, and Buffers outside it.',
       '',
     );
-    out.push('| process | idle MiB | peak MiB (sampled) | growth MiB (sampled) | peak MiB (kernel) | growth MiB (kernel) |', '|---|---|---|---|---|---|');
+    out.push(
+      '| process | idle MiB | peak MiB (sampled) | growth MiB (sampled) | peak MiB (kernel) | growth MiB (kernel) | V8 heap growth MiB | Buffers growth MiB |',
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const [name, proc] of Object.entries(memory.perProcess)) {
       out.push(
-        `| ${name}${memory.judged.includes(name) ? '' : ' (not judged)'} | ${mib(proc.idleBytes)} | ${mib(proc.peakSampledBytes)} | ${mib(proc.growthSampledBytes)} | ${proc.peakKernelBytes === undefined ? '–' : mib(proc.peakKernelBytes)} | ${proc.growthKernelBytes === undefined ? '–' : mib(proc.growthKernelBytes)} |`,
+        `| ${name}${memory.judged.includes(name) ? '' : ' (not judged)'} | ${mib(proc.idleBytes)} | ${mib(proc.peakSampledBytes)} | ${mib(proc.growthSampledBytes)} | ${proc.peakKernelBytes === undefined ? '–' : mib(proc.peakKernelBytes)} | ${proc.growthKernelBytes === undefined ? '–' : mib(proc.growthKernelBytes)} | ${proc.heapGrowthBytes === undefined ? '–' : mib(proc.heapGrowthBytes)} | ${proc.externalGrowthBytes === undefined ? '–' : mib(proc.externalGrowthBytes)} |`,
       );
     }
     out.push('');

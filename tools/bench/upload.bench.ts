@@ -10,6 +10,9 @@
  * `--quick` (or BENCH_QUICK=1): a smoke run of every measurement in a few minutes (256 MiB, one
  * repetition, fewer reads and assets); its report says so and its ratios are indicative only.
  * BENCH_CPU_PROF=<dir>: ingest-api and storage write V8 CPU profiles (node --cpu-prof) there.
+ * `--only=<section,…>`: only those sections (after the warm-up), reported to reports/bench/partial/ so the
+ * full report is not overwritten by a partial one. Sections: memory, chunked, one-request, finish,
+ * fastest, downloads, concurrent, metadata, hashing.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +29,7 @@ import { LoadGenerator } from './load-generator';
 import { type AssetBody, MediaApiClient } from './media-api.client';
 import { commandLine, findChildPid, peakRssBytes, resetPeakRss, rssBytes } from './proc-usage.util';
 import { measureHashCost } from './hash-cost.util';
+import { startHeapSampler } from './heap-sampler.util';
 import { jvmFullGc } from './jvm-gc.util';
 import { writeRandomFile } from './random-file.util';
 import { UNREACHABLE_QUOTAS } from './bench-suite.util';
@@ -56,6 +60,18 @@ function positiveInt(name: string, fallback: number): number {
 }
 
 const QUICK = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
+const SECTION_KEYS = ['memory', 'chunked', 'one-request', 'finish', 'fastest', 'downloads', 'concurrent', 'metadata', 'hashing'] as const;
+type SectionKey = (typeof SECTION_KEYS)[number];
+const ONLY = ((): ReadonlySet<SectionKey> | undefined => {
+  const flag = process.argv.find((arg) => arg.startsWith('--only='));
+  if (!flag) return undefined;
+  const keys = flag.slice('--only='.length).split(',').filter(Boolean);
+  const unknown = keys.filter((key) => !(SECTION_KEYS as readonly string[]).includes(key));
+  if (unknown.length > 0) throw new Error(`--only: unknown section(s) ${unknown.join(', ')}; known: ${SECTION_KEYS.join(', ')}`);
+  return new Set(keys as SectionKey[]);
+})();
+/** Whether a section runs in this invocation (all of them without `--only`). */
+const selected = (key: SectionKey): boolean => ONLY === undefined || ONLY.has(key);
 
 const CONFIG: BenchConfig = {
   quick: QUICK,
@@ -86,6 +102,8 @@ const BYTES_GONE_TIMEOUT_MS = 30_000;
  */
 const DEFAULT_MONGO_JAVA_OPTS = '-Xms4g -Xmx8g';
 const RSS_JUDGED = ['ingest-api', 'storage'];
+/** How often the memory section reads the services' heap gauges (a metrics scrape each). */
+const HEAP_INTERVAL_MS = 200;
 /** The machine is shared: before measuring, wait (bounded) until other processes use less than this. */
 const QUIET_OTHER_CORES = 0.25;
 // A quick run is a smoke test: it does not wait for a quiet machine nor repeat disturbed measurements.
@@ -306,6 +324,8 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
     await sleep(100);
   }
   const kernelPeak = Object.fromEntries(Object.entries(watched).map(([name, pid]) => [name, resetPeakRss(pid)]));
+  // V8 heap and Buffers apart, from the services' own gauges: which of the two grows is what to fix.
+  const heaps = await startHeapSampler({ 'ingest-api': context.gateway, storage: context.storageUrl }, HEAP_INTERVAL_MS);
   const sampler = await startRssSampler({ pids: watched, intervalMs: CONFIG.rssIntervalMs });
   const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
   const meter = startCpuMeter(context.pids);
@@ -314,9 +334,11 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
     concurrent = await context.load.run({ kind: 'concurrent-chunked', clients: CONFIG.concurrentClients, bytesPerClient });
   } catch (error) {
     await sampler.stop();
+    await heaps.stop();
     throw error;
   }
   const rss = await sampler.stop();
+  const heapSplit = await heaps.stop();
   const { seconds, uploads } = concurrent;
   accountCpu(context, 'api-concurrent', meter(), bytesPerClient * CONFIG.concurrentClients);
   const perProcess: Record<string, ProcessMemory> = {};
@@ -329,6 +351,12 @@ async function measureMemory(context: Context): Promise<MemoryResult> {
       peakSampledBytes,
       growthSampledBytes: peakSampledBytes - idleBytes,
       ...(peakKernelBytes === undefined ? {} : { peakKernelBytes, growthKernelBytes: peakKernelBytes - idleBytes }),
+      ...(heapSplit[name]
+        ? {
+            heapGrowthBytes: heapSplit[name].peak.heapUsedBytes - heapSplit[name].idle.heapUsedBytes,
+            externalGrowthBytes: heapSplit[name].peak.externalBytes - heapSplit[name].idle.externalBytes,
+          }
+        : {}),
     };
   }
   for (const upload of uploads) assertUploaded(upload.asset, bytesPerClient, undefined, 'concurrent chunked upload');
@@ -375,18 +403,20 @@ async function pair<A extends { cpu: CpuUse }, B extends { cpu: CpuUse }>(apiFir
 async function measure(context: Context): Promise<void> {
   const { result } = context;
   await section(context, 'warm-up', () => warmUp(context));
-  await section(context, `memory: ${CONFIG.concurrentClients} concurrent clients`, async () => {
-    result.memory = await measureMemory(context);
-  });
+  if (selected('memory')) {
+    await section(context, `memory: ${CONFIG.concurrentClients} concurrent clients`, async () => {
+      result.memory = await measureMemory(context);
+    });
+  }
 
   const large = { api: [] as number[], baseline: [] as number[], finishMs: [] as number[], ingestFinishMs: [] as number[], storageCompleteMs: [] as number[] };
   const probes: CompletionProbe[] = [];
   const oneRequest = { api: [] as number[], baseline: [] as number[] };
-  for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
+  for (let rep = 0; rep < CONFIG.repetitions && (selected('chunked') || selected('one-request')); rep += 1) {
     // Alternating which side goes first keeps a drift (heap growth, page cache) from favouring one side.
     const apiFirst = rep % 2 === 1;
     const name = `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.largeBytes / MiB} MiB chunked vs baseline`;
-    await section(context, name, async () => {
+    if (selected('chunked')) await section(context, name, async () => {
       const measured = await undisturbed(context, name, () =>
         pair(
           apiFirst,
@@ -406,7 +436,7 @@ async function measure(context: Context): Promise<void> {
       log(`  chunked ${api.mibps.toFixed(1)} MiB/s, baseline ${baseline.mibps.toFixed(1)} MiB/s, finish ${api.finishMs.toFixed(1)} ms`);
     });
     const oneName = `repetition ${rep + 1}/${CONFIG.repetitions}: ${CONFIG.oneRequestBytes / MiB} MiB one request vs baseline`;
-    await section(context, oneName, async () => {
+    if (selected('one-request')) await section(context, oneName, async () => {
       const { api, baseline } = await undisturbed(context, oneName, () =>
         pair(
           apiFirst,
@@ -430,7 +460,7 @@ async function measure(context: Context): Promise<void> {
   }
 
   const small = { finishMs: [] as number[], ingestFinishMs: [] as number[], storageCompleteMs: [] as number[] };
-  await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
+  if (selected('finish')) await section(context, `finish latency: ${CONFIG.finishRepetitions} × ${CONFIG.smallBytes / MiB} MiB`, async () => {
     for (let rep = 0; rep < CONFIG.finishRepetitions; rep += 1) {
       const run = await undisturbed(context, `finish latency ${rep + 1}/${CONFIG.finishRepetitions}`, async () => {
         const value = await apiChunkedUpload(context, CONFIG.smallBytes, { probe: rep === 0 });
@@ -475,7 +505,7 @@ async function measure(context: Context): Promise<void> {
     }
   }
   await measureReadPathAndConcurrency(context);
-  await section(context, `metadata reads with ${CONFIG.quick ? 1_000 : 10_000} assets`, async () => {
+  if (selected('metadata')) await section(context, `metadata reads with ${CONFIG.quick ? 1_000 : 10_000} assets`, async () => {
     const count = CONFIG.quick ? 1_000 : 10_000;
     const ids = await seedAssets(context.gateway, context.readsToken, count);
     await context.collectDatabaseGarbage?.();
@@ -499,7 +529,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
   const readPath: ReadPathResult = {};
   context.result.readPath = readPath;
   const fastest: number[] = [];
-  await section(context, `fastest direct writer: ${CONFIG.repetitions} × ${CONFIG.largeBytes / MiB} MiB`, async () => {
+  if (selected('fastest')) await section(context, `fastest direct writer: ${CONFIG.repetitions} × ${CONFIG.largeBytes / MiB} MiB`, async () => {
     for (let rep = 0; rep < CONFIG.repetitions; rep += 1) {
       await context.collectDatabaseGarbage?.();
       const meter = startCpuMeter(context.pids);
@@ -513,7 +543,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
     }
   });
 
-  await section(context, `downloads and ranges of a ${CONFIG.largeBytes / MiB} MiB original`, async () => {
+  if (selected('downloads')) await section(context, `downloads and ranges of a ${CONFIG.largeBytes / MiB} MiB original`, async () => {
     const timing = await context.load.run({ kind: 'chunked', start: 0, bytes: CONFIG.largeBytes, name: 'download-source.bin' });
     const asset = timing.asset;
     const url = asset.cdn_files?.items.find((item) => item.role === 'original')?.url;
@@ -543,7 +573,7 @@ async function measureReadPathAndConcurrency(context: Context): Promise<void> {
   const bytesPerClient = CONFIG.chunkBytes * CONFIG.chunksPerClient;
   const api: number[] = [];
   const baseline: number[] = [];
-  await section(context, `${CONFIG.concurrentClients} concurrent chunked uploads vs ${CONFIG.concurrentClients} direct writers`, async () => {
+  if (selected('concurrent')) await section(context, `${CONFIG.concurrentClients} concurrent chunked uploads vs ${CONFIG.concurrentClients} direct writers`, async () => {
     const total = bytesPerClient * CONFIG.concurrentClients;
     for (let rep = 0; rep < Math.max(1, Math.min(3, CONFIG.repetitions)); rep += 1) {
       await context.collectDatabaseGarbage?.();
@@ -804,6 +834,7 @@ function profilingArgs(): Partial<Record<'ingest-api' | 'storage', string[]>> {
 
 async function writeReports(reportDir: string, result: BenchResult): Promise<string> {
   const markdownFile = path.join(reportDir, 'upload.md');
+  await mkdir(reportDir, { recursive: true });
   await writeFile(path.join(reportDir, 'upload.json'), `${JSON.stringify(result, null, 2)}\n`);
   await writeFile(markdownFile, renderMarkdown(result));
   return markdownFile;
@@ -812,7 +843,8 @@ async function writeReports(reportDir: string, result: BenchResult): Promise<str
 async function main(): Promise<void> {
   const began = Date.now();
   const repoRoot = findRepoRoot(__dirname);
-  const reportDir = path.join(repoRoot, 'reports', 'bench');
+  // A partial run must not replace the full report: it goes to a git-ignored folder of its own.
+  const reportDir = ONLY ? path.join(repoRoot, 'reports', 'bench', 'partial') : path.join(repoRoot, 'reports', 'bench');
   const logDir = path.join(reportDir, 'logs'); // *.log is git-ignored; kept for a look after a failure
   await rm(logDir, { recursive: true, force: true });
   await mkdir(logDir, { recursive: true });
@@ -882,7 +914,7 @@ async function main(): Promise<void> {
           diagnosisDeadline: began + DIAGNOSIS_BUDGET_MS,
         };
         await measure(context);
-        await section(context, 'hashing cost', async () => {
+        if (selected('hashing')) await section(context, 'hashing cost', async () => {
           if (result) result.hashCost = await measureHashCost();
         });
         result.analysis = analyse(result, result.machine.cores);

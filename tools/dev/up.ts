@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { mintHs256Token, SCOPES } from '@media/scopes';
 import { startInfrastructure, startSuite } from '@media/testing';
 import { parseArgs } from 'node:util';
 import { devDataDir, devSecretFile, devStateDir } from './dev-paths';
@@ -57,11 +58,14 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop());
 
   const gateway = suite.urls['ingest-api'];
+  // Ready to paste into the console: tenant acme, every scope, a day long (the gateway's longest lifetime).
+  const consoleToken = await mintHs256Token({ secret: devSecret(), tenant: 'acme', scopes: SCOPES, subject: 'dev-console', ttlSeconds: 24 * 60 * 60 });
   process.stdout.write(
     [
       '',
       'The suite is up.',
       `  gateway (ingest-api):  ${gateway}   (API docs: ${gateway}/docs)`,
+      `  console:               ${gateway}/console`,
       `  storage:               ${suite.urls.storage}`,
       `  encoder:               ${suite.urls.encoder}`,
       `  fanout:                ${suite.urls.fanout}`,
@@ -69,7 +73,9 @@ async function main(): Promise<void> {
       `  Kafka:                 ${infra.kafkaBrokers}`,
       values['in-memory'] ? '  Data:                  in memory (gone at Ctrl-C)' : `  Data:                  ${dataDir} (kept; \`npm start -- --fresh\` starts empty)`,
       '',
-      'A development token:',
+      'A development token for the console (tenant acme, every scope, valid 24 h):',
+      `  ${consoleToken}`,
+      'More tokens:',
       '  TOKEN=$(npm run -s token -- --tenant acme --scopes assets,assets_publish,assets_delete,webhooks)',
       `  curl -H "Authorization: Bearer $TOKEN" -F source=@photo.jpg ${gateway}/assets`,
       'Ctrl-C stops everything.',

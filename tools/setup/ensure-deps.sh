@@ -28,6 +28,8 @@ command -v podman >/dev/null || missing+=(podman uidmap slirp4netns fuse-overlay
 command -v catatonit >/dev/null || missing+=(catatonit)
 command -v runc >/dev/null || missing+=(runc)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+# chromium: the headless browser the console's end-to-end test drives (puppeteer-core downloads none).
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "[setup] please install: ${missing[*]} (needs root)" >&2

@@ -20,6 +20,8 @@ check() {
 }
 echo "== static checks (typecheck, lint)" >&2
 check typecheck npx tsc -p tsconfig.check.json
+# The console is browser code (DOM types, JSX): its own compiler settings, checked on their own.
+check typecheck-console npx tsc -p apps/console/tsconfig.json
 check lint npx nx run-many -t lint --outputStyle=static
 
 tier() {

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Asset } from '@media/asset-model';
 import { signFormat } from '@media/asset-model';
-import { centreBand, e2eContext, findRepoRoot, freePort, identityEnv, launchService, serviceAuthorization, makeBandedImage, makeRotatedPhoto, fixtureDir, multipartBody, tokenFor, waitFor } from '@media/testing';
+import { type FaultProxy, centreBand, e2eContext, findRepoRoot, freePort, identityEnv, launchService, serviceAuthorization, makeBandedImage, makeRotatedPhoto, fixtureDir, multipartBody, startFaultProxy, tokenFor, waitFor } from '@media/testing';
 import { readFile } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import sharp from 'sharp';
@@ -150,6 +150,24 @@ describe('images on demand', () => {
       expect(head.headers.get('content-length')).toBe(String(first.body.length));
     });
 
+    it("answers the first request with the renderer's bytes, the same bytes and ETag storage serves later", async () => {
+      const url = variantUrl(photo, 'w_333,h_222,c_southwest,q_61,fm_jpeg');
+      const rendersBefore = await renders(context.encoder);
+      const first = await image(url);
+      expect(first.response.status).toBe(200);
+      expect(first.meta).toMatchObject({ width: 333, height: 222, format: 'jpeg' });
+      expect(first.response.headers.get('content-length')).toBe(String(first.body.length));
+      // Storage dates what it serves; the renderer's streamed answer has no Last-Modified: this one was streamed.
+      expect(first.response.headers.get('last-modified')).toBeNull();
+      await waitFor('variant stored', async () => (await fetch(url, { method: 'HEAD' })).headers.get('last-modified') !== null, { timeoutMs: 30_000 });
+      const cached = await image(url);
+      expect(cached.response.headers.get('last-modified')).not.toBeNull();
+      expect(cached.body).toEqual(first.body);
+      expect(cached.response.headers.get('etag')).toBe(first.response.headers.get('etag'));
+      expect((await fetch(url, { headers: { 'If-None-Match': first.response.headers.get('etag') ?? '' } })).status).toBe(304);
+      expect((await renders(context.encoder)) - rendersBefore).toBe(1);
+    });
+
     it('names one variant however its options are spelled', async () => {
       const before = await variantsStored(photo);
       const a = await image(variantUrl(photo, 'w_120,h_90,c_centre,fm_png'));
@@ -241,7 +259,8 @@ describe('images on demand', () => {
       const asset = await upload(await makeBandedImage({ direction: 'across', format: 'jpeg' }), 'gone.jpg');
       const url = variantUrl(asset, 'w_50,fm_webp');
       expect((await fetch(url)).status).toBe(200);
-      expect(await variantsStored(asset)).toBe(1);
+      // The first answer is streamed while the variant is stored, so storage may finish a moment later.
+      await waitFor('variant stored', async () => (await variantsStored(asset)) === 1, { timeoutMs: 30_000 });
       const client = await MongoClient.connect(context.databaseUri);
       try {
         const claims = client.db().collection('image_variants');
@@ -260,7 +279,7 @@ describe('images on demand', () => {
       const asset = await upload(await makeBandedImage({ direction: 'across' }), 'before.png');
       const old = variantUrl(asset, 'w_60,h_60,c_west,fm_png');
       expect(await centreBand((await image(old)).body)).toBe(0);
-      expect(await variantsStored(asset)).toBe(1);
+      await waitFor('variant stored', async () => (await variantsStored(asset)) === 1, { timeoutMs: 30_000 });
       const { body, contentType } = multipartBody([{ name: 'source', value: await makeBandedImage({ direction: 'down' }), filename: 'after.png' }]);
       const replaced = await fetch(`${context.gateway}/assets/${asset.id}`, { method: 'PUT', headers: { ...auth(), 'Content-Type': contentType }, body });
       expect(replaced.status).toBe(200);
@@ -276,6 +295,10 @@ describe('images on demand', () => {
   describe('bounds and single flight across replicas', () => {
     const children: ChildProcess[] = [];
     let encoder2: string;
+    /** Storage as a renderer sees it through a network that can fail its variant stores. */
+    let flakyStorage: FaultProxy;
+    let flakyEncoder: string;
+    let flakyGateway: string;
     let signedGateway: string;
     let presetGateway: string;
     const signingKey = 's'.repeat(40);
@@ -302,10 +325,57 @@ describe('images on demand', () => {
       encoder2 = await start('encoder', 'encoder-images-replica', { IMAGE_MAX_VARIANTS_PER_FILE: '4' });
       signedGateway = await start('ingest-api', 'ingest-api-signed', { ...gatewayEnv, IMAGING_URL: encoder2, IMAGE_SIGNING_KEY: signingKey, IMAGE_MAX_DIMENSION: '1000' });
       presetGateway = await start('ingest-api', 'ingest-api-presets', { ...gatewayEnv, IMAGING_URL: context.encoder, IMAGE_PRESETS: 'thumb=w_40,h_40,fm_webp;wide=w_300,fm_jpeg' });
-    }, 240_000);
+      flakyStorage = await startFaultProxy(context.storage);
+      flakyEncoder = await start('encoder', 'encoder-images-flaky-storage', { STORAGE_URL: flakyStorage.url });
+      flakyGateway = await start('ingest-api', 'ingest-api-flaky-renderer', { ...gatewayEnv, IMAGING_URL: flakyEncoder });
+    }, 300_000);
 
-    afterAll(() => {
+    afterAll(async () => {
       for (const child of children) child.kill('SIGTERM');
+      await flakyStorage?.close();
+    });
+
+    it.each([
+      ['the transfer is cut half-way', (url: string) => (/^\/uploads\/var-[0-9a-f]+\/chunks/.test(url) ? { kind: 'cut-request' as const, afterBytes: 2_000 } : { kind: 'pass' as const })],
+      ['the completion fails after the transfer', (url: string) => (/^\/uploads\/var-[0-9a-f]+\/complete/.test(url) ? { kind: 'answer' as const, status: 503 } : { kind: 'pass' as const })],
+    ])('still answers the first request whole when %s, and leaves no partial variant behind', async (_, fault) => {
+      // Noise, so the variant is big enough to be cut half-way (flat colours would compress to almost nothing).
+      const noisy = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 90 }).toBuffer();
+      const asset = await upload(noisy, 'flaky.jpg');
+      const format = 'w_640,h_480,q_90,fm_jpeg';
+      flakyStorage.plan((request) => fault(request.url));
+      const seenBefore = flakyStorage.requests.length;
+      try {
+        const first = await image(variantUrl(asset, format, flakyGateway));
+        expect(first.response.status).toBe(200);
+        expect(first.meta).toMatchObject({ width: 640, height: 480, format: 'jpeg' });
+        expect(first.body.length).toBeGreaterThan(20_000);
+        const client = await MongoClient.connect(context.databaseUri);
+        try {
+          const db = client.db();
+          // The failed store gives its claim up last, after removing what storage kept of the transfer.
+          await waitFor('claim given up', async () => (await db.collection('image_variants').countDocuments({ asset_id: asset.id })) === 0, { timeoutMs: 30_000 });
+          const transfer = flakyStorage.requests.slice(seenBefore).find((request) => /^\/uploads\/var-/.test(request.url));
+          const variantId = /^\/uploads\/(var-[0-9a-f]+)\//.exec(transfer?.url ?? '')?.[1];
+          expect(variantId).toBeDefined();
+          expect(await variantsStored(asset)).toBe(0);
+          expect(await db.collection<{ _id: string }>('uploads').countDocuments({ _id: variantId as string })).toBe(0);
+          expect(await db.collection('upload_parts').countDocuments({ upload_id: variantId })).toBe(0);
+          expect(await db.collection('fs.chunks').countDocuments({ files_id: variantId })).toBe(0);
+        } finally {
+          await client.close();
+        }
+        // A later request renders and stores it again: the bytes the first client got are the stored ones.
+        flakyStorage.plan(() => ({ kind: 'pass' }));
+        const again = await image(variantUrl(asset, format));
+        expect(again.body).toEqual(first.body);
+        await waitFor('variant stored', async () => (await variantsStored(asset)) === 1, { timeoutMs: 30_000 });
+        const stored = await image(variantUrl(asset, format));
+        expect(stored.body).toEqual(first.body);
+        expect(stored.response.headers.get('etag')).toBe(first.response.headers.get('etag'));
+      } finally {
+        flakyStorage.plan(() => ({ kind: 'pass' }));
+      }
     });
 
     it('renders a variant once for 12 concurrent requests through two gateways and two renderers', async () => {

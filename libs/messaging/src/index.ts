@@ -6,3 +6,4 @@ export * from './lib/trace-context';
 export * from './lib/message-contract';
 export * from './lib/contract.consumer';
 export * from './lib/dead-letter';
+export * from './lib/message-decision';

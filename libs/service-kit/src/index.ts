@@ -11,3 +11,4 @@ export * from './lib/bootstrap/graceful-shutdown';
 export * from './lib/tracing/tracing';
 export * from './lib/config/config-docs';
 export * from './lib/work/claim-loop';
+export * from './lib/http/pipe-to-response';

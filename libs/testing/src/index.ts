@@ -35,3 +35,6 @@ export * from './lib/chaos/chaos-faults';
 export * from './lib/chaos/chaos-stack';
 export * from './lib/chaos/chaos-run';
 export * from './lib/chaos/chaos-report';
+export * from './lib/soak/soak-stats';
+export * from './lib/soak/soak-runner';
+export * from './lib/soak/soak-report';

@@ -13,6 +13,8 @@ describe('encoder job settings', () => {
       ENCODER_MAX_ATTEMPTS: 3,
       ENCODER_LEASE_SECONDS: 60,
       ENCODER_JOB_TIMEOUT_SECONDS: 900,
+      ENCODER_JOB_TIMEOUT_PER_MEDIA_SECOND: 6,
+      ENCODER_JOB_TIMEOUT_MAX_SECONDS: 43_200,
       ENCODER_JOB_CPU_SECONDS: 1800,
       ENCODER_JOB_MEMORY_MB: 2048,
       ENCODER_MAX_PIXELS: 100_000_000,
@@ -26,6 +28,8 @@ describe('encoder job settings', () => {
     ['ENCODER_WORKERS', '0'],
     ['ENCODER_MAX_ATTEMPTS', 'many'],
     ['ENCODER_JOB_MEMORY_MB', '-1'],
+    ['ENCODER_JOB_TIMEOUT_PER_MEDIA_SECOND', '-1'],
+    ['ENCODER_JOB_TIMEOUT_MAX_SECONDS', '0'],
     ['ENCODER_FAILPOINT_CRASH_ON_SHA256', 'abc'],
   ])('names %s when its value is bad', (variable, value) => {
     expect(() => loadEncoderConfig({ ...base, [variable]: value })).toThrow(new RegExp(`- ${variable}:`));

@@ -16,7 +16,18 @@ export const encoderConfigSchema = baseConfigSchema(3002).extend({
     .describe('pause before a job whose worker died runs again, doubled for each further crash (keeps a crash loop from starving the jobs behind it)'),
   ENCODER_LEASE_SECONDS: configFields.positiveInt(60).describe('how long a claimed job stays with its replica without a renewal (renewed while it runs)'),
   ENCODER_POLL_INTERVAL_MS: configFields.positiveInt(1000).describe('how often jobs are looked for when nothing woke the workers'),
-  ENCODER_JOB_TIMEOUT_SECONDS: configFields.positiveInt(900).describe("wall-clock bound of one job's processing; at the bound its child processes are killed"),
+  ENCODER_JOB_TIMEOUT_SECONDS: configFields
+    .positiveInt(900)
+    .describe("wall-clock bound of one job's processing (the base for audio and video, which get more per second of media); at the bound its child processes are killed"),
+  ENCODER_JOB_TIMEOUT_PER_MEDIA_SECOND: z.coerce
+    .number()
+    .min(0)
+    .max(1000)
+    .default(6)
+    .describe('audio and video: wall-clock seconds added to the bound per second of media (ffprobe\'s duration); the CPU bound grows in the same proportion. 0 keeps a fixed bound'),
+  ENCODER_JOB_TIMEOUT_MAX_SECONDS: configFields
+    .positiveInt(43_200)
+    .describe('ceiling of a duration-scaled bound, whatever length a file claims (never below `ENCODER_JOB_TIMEOUT_SECONDS`)'),
   ENCODER_JOB_CPU_SECONDS: configFields.positiveInt(1800).describe('CPU seconds per child process of a job (RLIMIT_CPU)'),
   ENCODER_JOB_MEMORY_MB: configFields.positiveInt(2048).describe('address space per child process of a job (RLIMIT_AS), in MiB'),
   ENCODER_MAX_PIXELS: configFields.positiveInt(100_000_000).describe('largest image (width × height) decoded: stops decompression bombs'),

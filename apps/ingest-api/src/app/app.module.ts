@@ -11,6 +11,7 @@ import { CdnController } from './cdn/cdn.controller';
 import { CdnVariantController } from './images/cdn-variant.controller';
 import { ImageVariantService } from './images/image-variant.service';
 import { AsyncApiController } from './docs/asyncapi.controller';
+import { ConsoleController } from './console/console.controller';
 import type { IngestApiConfig } from './ingest-api.config';
 import { INGEST_CONFIG } from './ingest-config.token';
 import { AssetReferencesController } from './internal/asset-references.controller';
@@ -60,7 +61,7 @@ export class AppModule implements NestModule {
         MongooseModule.forFeature([{ name: ASSET_MODEL, schema: assetSchema }]),
         AuthModule.register(config),
       ],
-      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController, TusController, DirectUploadsController],
+      controllers: [AssetsController, MultipartController, CdnController, CdnVariantController, WebhooksController, AsyncApiController, AssetReferencesController, TusController, DirectUploadsController, ConsoleController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: STORAGE_URL, useValue: config.STORAGE_URL },

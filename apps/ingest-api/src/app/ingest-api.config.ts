@@ -58,6 +58,11 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     RATE_LIMIT_WRITES_BURST: configFields.positiveInt(1000).describe('per tenant: POST/PUT/PATCH/DELETE requests the bucket holds'),
     RATE_LIMIT_UPLOAD_BYTES_PER_SECOND: perSecond(1024 * MiB).describe('per tenant: request-body bytes (by `Content-Length`) the bucket regains each second'),
     RATE_LIMIT_UPLOAD_BYTES_BURST: configFields.positiveInt(20 * 1024 * MiB).describe('per tenant: request-body bytes the bucket holds; a larger body passes only on a full bucket'),
+    CONSOLE_DIR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('folder of the built media console served at `/console`; by default `console` next to the folder of the running build (`dist/apps/console`)'),
     TUS_CORS_ORIGINS: z
       .string()
       .default('')

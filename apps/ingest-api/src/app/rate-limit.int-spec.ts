@@ -83,6 +83,19 @@ describe('ingest-api: per-tenant rate limits', () => {
     expect(await buckets[0]?.take(tenant, policy, 1)).toMatchObject({ allowed: false });
   }, 60_000);
 
+  it('decides many concurrent takes of one replica together without losing or double-spending a token', async () => {
+    const policy = { name: 'reads', burst: 30, perSecond: 0.01 };
+    const tenant = `t-${randomUUID()}`;
+    const bucket = replicas[0]?.app.get(RateLimitRepository);
+    const decisions = await Promise.all(Array.from({ length: 40 }, () => bucket?.take(tenant, policy, 1)));
+    const allowed = decisions.filter((decision) => decision?.allowed);
+    expect(allowed).toHaveLength(30);
+    // Each allowed take saw its own level: 29, 28, … 0, none twice.
+    expect(new Set(allowed.map((decision) => decision?.remaining)).size).toBe(30);
+    expect(decisions.slice(30).every((decision) => decision?.allowed === false)).toBe(true);
+    expect(await replicas[1]?.app.get(RateLimitRepository).take(tenant, policy, 1)).toMatchObject({ allowed: false });
+  }, 60_000);
+
   it('leaves unauthenticated answers and public routes alone', async () => {
     const anonymous = await fetch(`${replicas[0]?.baseUrl}/assets`);
     expect(anonymous.status).toBe(401);

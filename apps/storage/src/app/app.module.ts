@@ -7,6 +7,7 @@ import { AssetsController } from './assets/assets.controller';
 import { GarbageCollector } from './collector/garbage-collector.service';
 import { OrphanScanRepository } from './collector/orphan-scan.repository';
 import { mongoDbProvider } from './database/mongo-db.provider';
+import { BytesInFlightBudget } from './files/bytes-in-flight.budget';
 import { FileDownloadService } from './files/file-download.service';
 import { FileUploadService } from './files/file-upload.service';
 import { FilesController } from './files/files.controller';
@@ -33,6 +34,8 @@ export class AppModule {
       providers: [
         { provide: STORAGE_CONFIG, useValue: config },
         mongoDbProvider,
+        // One budget for the whole process: what bounds memory is the sum over every upload running here.
+        { provide: BytesInFlightBudget, useValue: new BytesInFlightBudget(config.STORAGE_INSERT_BYTES_IN_FLIGHT) },
         GridFsRepository,
         ChunkedUploadRepository,
         FileUploadService,

@@ -53,6 +53,7 @@ describe('storage service authentication and authorisation', () => {
     { name: 'delete an asset’s files', method: 'DELETE', path: () => `/assets/${assetId}/files`, headers: { 'x-tenant': tenant } },
     { name: 'transfer a chunk', method: 'PUT', path: () => `/uploads/${randomUUID()}/chunks?offset=0&max_bytes=100`, headers: { 'content-type': 'application/octet-stream', 'x-asset-id': assetId, 'x-tenant': tenant }, body: 'abc' },
     { name: 'complete an upload', method: 'POST', path: () => `/uploads/${randomUUID()}/complete`, headers: { 'content-type': 'application/json' }, body: '{}' },
+    { name: 'give up an upload', method: 'DELETE', path: () => `/uploads/${randomUUID()}`, headers: { 'x-asset-id': assetId, 'x-tenant': tenant } },
   ];
 
   const call = (route: Route, authorization?: string) =>
@@ -82,6 +83,7 @@ describe('storage service authentication and authorisation', () => {
     ['delete an asset’s files', 'DELETE', () => `/assets/${assetId}/files`],
     ['transfer a chunk', 'PUT', () => `/uploads/${randomUUID()}/chunks?offset=0&max_bytes=100`],
     ['complete an upload', 'POST', () => `/uploads/${randomUUID()}/complete`],
+    ['give up an upload that is not a variant', 'DELETE', () => `/uploads/${randomUUID()}`],
   ])('refuses the encoder to %s (403 caller_not_allowed)', async (_, method, path) => {
     const response = await fetch(`${base}${path()}`, { method, headers: { authorization: await encoder(), 'x-tenant': tenant, 'x-asset-id': assetId, 'content-type': 'application/octet-stream' }, body: method === 'DELETE' ? undefined : 'abc' });
     await expectRefused(response, 403, 'caller_not_allowed');

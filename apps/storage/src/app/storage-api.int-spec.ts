@@ -372,6 +372,34 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       }
     });
 
+    it('serves short ranges read together with the file lookup exactly as longer ones, and only to the file’s tenant', async () => {
+      const bigLength = 3 * MiB + 12_345;
+      const big = (await storeFile(12, bigLength)).file_id;
+      for (const [start, end] of [
+        [0, 8 * CS - 1], // eight whole chunks: read ahead
+        [CS + 7, 9 * CS + 6], // nine chunks: read after the lookup
+        [bigLength - 20, bigLength + 5_000], // the short last chunk, the end clamped
+        [5, 5],
+      ] as const) {
+        const response = await call(`${base}/files/${big}`, { headers: { range: `bytes=${start}-${end}` } });
+        expect(response.status).toBe(206);
+        const last = Math.min(end, bigLength - 1);
+        await expectPattern(response.body as AsyncIterable<Uint8Array>, 12, start, last - start + 1);
+      }
+      const foreign = await call(`${base}/files/${big}`, { headers: { range: 'bytes=0-99', 'x-tenant': 'globex' } });
+      expect(foreign.status).toBe(404);
+      expect(await foreign.json()).toMatchObject({ code: 'file_not_found' });
+    });
+
+    it('checks chunks read ahead like any others: a missing chunk breaks the answer, never shortens it', async () => {
+      const damaged = (await storeFile(13, 4 * CS)).file_id;
+      await db.collection('fs.chunks').deleteOne({ files_id: damaged, n: 2 });
+      const intact = await call(`${base}/files/${damaged}`, { headers: { range: `bytes=0-${2 * CS - 1}` } });
+      await expectPattern(intact.body as AsyncIterable<Uint8Array>, 13, 0, 2 * CS);
+      const broken = await call(`${base}/files/${damaged}`, { headers: { range: `bytes=${CS}-${3 * CS}` } });
+      await expect(broken.arrayBuffer()).rejects.toThrow();
+    });
+
     it('deletes a file by id, idempotently', async () => {
       const { file_id } = await storeFile(11, 300_000);
       expect((await call(`${base}/files/${file_id}`, { method: 'DELETE', headers: { 'x-tenant': 'globex' } })).status).toBe(204);
@@ -384,6 +412,32 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
   });
 
   describe('resumable uploads', () => {
+    it('gives up an unfinished upload: its chunks, parts and record go; a completed file and other owners are refused', async () => {
+      const uploadId = randomUUID();
+      const assetId = randomUUID();
+      await transferAll(uploadId, assetId, 31, [CS + 10]);
+      expect(await chunksOf(uploadId)).toBeGreaterThan(0);
+      const abandon = (id: string, owner: string) => call(`${base}/uploads/${id}`, { method: 'DELETE', headers: { 'x-asset-id': owner } });
+      const foreign = await abandon(uploadId, randomUUID());
+      expect(foreign.status).toBe(409);
+      expect(await foreign.json()).toMatchObject({ code: 'upload_owner_mismatch' });
+      expect(await chunksOf(uploadId)).toBeGreaterThan(0);
+      expect((await abandon(uploadId, assetId)).status).toBe(204);
+      expect(await chunksOf(uploadId)).toBe(0);
+      expect(await partsOf(uploadId)).toBe(0);
+      expect(await db.collection<{ _id: string }>('uploads').countDocuments({ _id: uploadId })).toBe(0);
+      // Giving up twice answers the same.
+      expect((await abandon(uploadId, assetId)).status).toBe(204);
+
+      const done = randomUUID();
+      const length = await transferAll(done, assetId, 32, [100]);
+      expect((await complete(done, assetId, length)).status).toBe(200);
+      const refused = await abandon(done, assetId);
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toMatchObject({ code: 'upload_completed' });
+      expect((await call(`${base}/files/${done}`)).status).toBe(200);
+    });
+
     it('assembles transfers of uneven sizes into an ordinary GridFS file another driver reads byte-identical', async () => {
       const uploadId = randomUUID(); // ingest names uploads with UUIDs; the file keeps that id
       const assetId = randomUUID();

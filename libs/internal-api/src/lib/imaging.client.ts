@@ -1,4 +1,4 @@
-import { Agent, request as httpRequest } from 'node:http';
+import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ServiceTokenIssuer } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
@@ -25,9 +25,27 @@ export class ImagingClient implements OnApplicationShutdown {
   ) {}
 
   async render(body: VariantRenderRequest): Promise<RenderedVariant> {
+    const answer = await this.send({ ...body, stream: false });
+    if (answer.kind === 'image') {
+      answer.response.destroy();
+      throw imagingUnavailable(new Error('the renderer streamed an image it was not asked to'));
+    }
+    return answer.variant;
+  }
+
+  /**
+   * Renders the variant and, when this request is the one that renders it, answers with the image's bytes
+   * as they are being stored (a response with storage's byte headers: Content-Length, ETag). Otherwise the
+   * variant is stored already (or another request rendered it meanwhile) and the caller reads it from storage.
+   */
+  renderStreaming(body: VariantRenderRequest): Promise<{ kind: 'image'; response: IncomingMessage } | { kind: 'stored'; variant: RenderedVariant }> {
+    return this.send({ ...body, stream: true });
+  }
+
+  private async send(body: VariantRenderRequest): Promise<{ kind: 'image'; response: IncomingMessage } | { kind: 'stored'; variant: RenderedVariant }> {
     const payload = JSON.stringify(body);
     const authorization = await this.identity.authorization(ENCODER_AUDIENCE);
-    return new Promise<RenderedVariant>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const request = httpRequest(new URL(VARIANTS_PATH, this.baseUrl), {
         method: 'POST',
         agent: this.agent,
@@ -37,6 +55,11 @@ export class ImagingClient implements OnApplicationShutdown {
       request.once('timeout', () => request.destroy(new Error('the renderer did not answer in time')));
       request.once('error', (error) => reject(imagingUnavailable(error)));
       request.once('response', (response) => {
+        if (response.statusCode === 200 && /^image\//.test(response.headers['content-type'] ?? '')) {
+          // A stream of image bytes: the socket's idle timeout still bounds a renderer that stops sending.
+          resolve({ kind: 'image', response });
+          return;
+        }
         const pieces: Buffer[] = [];
         let size = 0;
         response.on('data', (piece: Buffer) => {
@@ -53,7 +76,7 @@ export class ImagingClient implements OnApplicationShutdown {
           } catch {
             // Not JSON (a proxy's page): the status decides below.
           }
-          if (status === 200) return resolve(answer as unknown as RenderedVariant);
+          if (status === 200) return resolve({ kind: 'stored', variant: answer as unknown as RenderedVariant });
           // A refused service token is this deployment's fault (keys out of step), not the customer's request:
           // never passed on as a 401/403 the customer would read as about their own credentials.
           if (status === 401 || status === 403) return reject(imagingUnavailable(new Error(`the renderer refused ingest-api's service token (${status})`)));

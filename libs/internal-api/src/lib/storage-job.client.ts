@@ -103,6 +103,17 @@ export class EncoderStorageClient implements OnApplicationShutdown {
     if (response.statusCode !== 200) throw new StorageUnavailableError(`storage answered ${response.statusCode} to a variant completion: ${answer.slice(0, 200)}`, response.statusCode);
   }
 
+  /**
+   * Removes what a failed `storeAs` may have left (a transfer that went through before the completion
+   * failed), so no partial file waits in storage. A file that did get completed stays.
+   */
+  async abandonUpload(fileId: string, owner: { assetId: string; tenant: string }): Promise<void> {
+    const response = await this.send('DELETE', `/uploads/${encodeURIComponent(fileId)}`, { 'x-asset-id': owner.assetId, 'x-tenant': owner.tenant });
+    const body = await readBody(response);
+    if (response.statusCode === 204 || (response.statusCode === 409 && body.includes('upload_completed'))) return;
+    throw new StorageUnavailableError(`storage answered ${response.statusCode} to giving up an upload: ${body.slice(0, 200)}`, response.statusCode);
+  }
+
   /** Whether storage has the file (a HEAD: no bytes move). */
   async exists(fileId: string, tenant: string): Promise<boolean> {
     const response = await this.send('HEAD', `/files/${encodeURIComponent(fileId)}`, { 'x-tenant': tenant });

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { readHeaders } from './cloud-events';
 import { deadLetterMessage, deadLetterTopicOf } from './dead-letter';
 import type { KafkaClient } from './kafka.module';
-import { parseMessage } from './message-contract';
+import { decideMessage } from './message-decision';
 import { ResilientConsumer } from './resilient-consumer';
 
 const RETRY_START_MS = 500;
@@ -34,6 +34,8 @@ export interface ConsumerDeclaration<S extends z.ZodType> {
   describe: string;
   /** Partitions handled at once, so a slow message of one key holds up only its own partition; 1 unless set. */
   partitionsConcurrently?: number;
+  /** Values longer than this are refused unread (`MESSAGE_MAX_BYTES` unless set). */
+  maxBytes?: number;
 }
 
 /** A message that passed its contract. */
@@ -113,15 +115,16 @@ export abstract class ContractConsumer<S extends z.ZodType> implements OnApplica
   }
 
   private async consume({ topic, partition, message }: EachMessagePayload): Promise<void> {
-    const { schema, onInvalid, attempts, onExhausted } = this.declaration;
-    const parsed = parseMessage(schema, message.value);
-    if (!parsed.ok) {
-      if (onInvalid === 'dead_letter') return this.deadLetter({ topic, partition, message }, parsed.reason);
+    const { schema, onInvalid, attempts, onExhausted, maxBytes } = this.declaration;
+    const headers = readHeaders(message.headers);
+    const decision = decideMessage({ value: message.value, headers }, { schema, onInvalid, ...(maxBytes !== undefined && { maxBytes }) });
+    if (decision.action !== 'handle') {
+      if (decision.action === 'dead_letter') return this.deadLetter({ topic, partition, message }, decision.reason);
       this.outcomes.inc({ outcome: 'invalid' });
-      this.logger.warn({ topic, partition, offset: message.offset, reason: parsed.reason }, 'skipped a message that breaks its contract');
+      this.logger.warn({ topic, partition, offset: message.offset, kind: decision.kind, reason: decision.reason }, 'skipped a message that breaks its contract');
       return;
     }
-    const consumed: ConsumedMessage<z.infer<S>> = { data: parsed.data, body: parsed.body, headers: readHeaders(message.headers), partition, offset: message.offset };
+    const consumed: ConsumedMessage<z.infer<S>> = { data: decision.data, body: decision.body, headers, partition, offset: message.offset };
     for (let attempt = 1; ; attempt += 1) {
       try {
         this.outcomes.inc({ outcome: await this.handle(consumed) });

@@ -42,13 +42,13 @@ export class EncoderMetrics {
     });
     this.imageRenders = new Counter({
       name: 'encoder_image_renders_total',
-      help: 'On-demand image variant requests, by outcome (rendered, cached, waited, refused, failed)',
+      help: 'On-demand image variant requests, by outcome (rendered, cached, waited, refused, failed, store_failed: rendered and answered, but not stored)',
       labelNames: ['outcome'],
       registers,
     });
     this.imageRenderDuration = new Histogram({
       name: 'encoder_image_render_seconds',
-      help: 'Wall time of one on-demand render (download, render, store)',
+      help: 'Wall time of one on-demand render until the image exists (source from disk or storage, header check, render); the store runs after, alongside the answer',
       buckets: [0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30],
       registers,
     });

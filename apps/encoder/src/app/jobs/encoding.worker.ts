@@ -63,6 +63,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     this.leaseMs = config.ENCODER_LEASE_SECONDS * 1000;
     this.limits = {
       wallClockMs: config.ENCODER_JOB_TIMEOUT_SECONDS * 1000,
+      durationScaling: { perMediaSecond: config.ENCODER_JOB_TIMEOUT_PER_MEDIA_SECOND, maxSeconds: config.ENCODER_JOB_TIMEOUT_MAX_SECONDS },
       cpuSeconds: config.ENCODER_JOB_CPU_SECONDS,
       memoryBytes: config.ENCODER_JOB_MEMORY_MB * 1024 * 1024,
       maxPixels: config.ENCODER_MAX_PIXELS,

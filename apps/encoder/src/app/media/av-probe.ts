@@ -22,5 +22,7 @@ export async function probeAv(context: JobContext, kind: AvKind): Promise<MediaP
   if (kind === 'Video' && !probe.video && refused) {
     throw new MediaRejectedError('too_many_pixels', `a ${refused[1]}x${refused[2]} video frame exceeds the pixel limit of ${limits.maxPixels}`, stderrTail);
   }
+  // Every tool after the probe works through the whole media: its bounds follow the media's length.
+  context.scaleToDuration(probe.duration);
   return probe;
 }

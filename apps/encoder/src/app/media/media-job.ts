@@ -1,4 +1,5 @@
 import type { AssetLabel, CdnFileRole } from '@media/asset-model';
+import type { DurationScaling } from './job-time-limit';
 
 /**
  * The seam between the job pipeline (Kafka, job leases, storage I/O) and media processing (ffmpeg,
@@ -19,6 +20,8 @@ export interface MediaJob {
 export interface JobLimits {
   /** Wall-clock bound of the whole job; at the bound every child process group is killed. */
   wallClockMs: number;
+  /** Audio and video: both bounds grow with the probed duration (`jobTimeLimit`); fixed when absent. */
+  durationScaling?: DurationScaling;
   /** CPU seconds per child process (RLIMIT_CPU). */
   cpuSeconds: number;
   /** Address-space bound per child process (RLIMIT_AS), in bytes. */

@@ -2,11 +2,14 @@
  * The program each thread of the image render pool runs, as text written to a file at start-up (the
  * service is bundled by webpack, and piscina needs a file that exports the task function). Two tasks:
  * `probe` reads the header only (format, size, EXIF orientation: no pixel decoded, so the allow-list and
- * the pixel limit are checked before any decoding), and `render` makes one variant into a file.
+ * the pixel limit are checked before any decoding), and `render` makes one variant into a file and hashes
+ * it on the way (the hash is the stored file's entity tag, sent with the first answer before it is stored).
  */
 export const IMAGE_RENDER_WORKER_SCRIPT = String.raw`
 'use strict';
 let sharp;
+const { createHash } = require('node:crypto');
+const { writeFile } = require('node:fs/promises');
 function load(searchPaths) {
   if (!sharp) {
     sharp = require(require.resolve('sharp', { paths: searchPaths }));
@@ -31,7 +34,10 @@ module.exports = async function task(job) {
   else if (plan.format === 'avif') image = image.avif({ quality: plan.quality, effort: 2 });
   else if (plan.format === 'jpeg') image = image.jpeg({ quality: plan.quality });
   else image = image.png({ compressionLevel: 6 });
-  const info = await image.toFile(job.outputPath);
-  return { width: info.width, height: info.height, size: info.size };
+  // A variant is bounded by the maximum dimension; libvips' encoders produce it whole before writing anyway.
+  const { data, info } = await image.toBuffer({ resolveWithObject: true });
+  const sha256 = createHash('sha256').update(data).digest('hex');
+  await writeFile(job.outputPath, data, { flag: 'wx', mode: 0o600 });
+  return { width: info.width, height: info.height, size: data.length, sha256 };
 };
 `;

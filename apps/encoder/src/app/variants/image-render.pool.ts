@@ -13,6 +13,8 @@ export interface RenderedImage {
   width: number;
   height: number;
   size: number;
+  /** SHA-256 of the file's bytes, hex. */
+  sha256: string;
 }
 
 /** Thrown when every thread is busy and the queue is full: the caller answers 503, nothing is wrong with the image. */

@@ -4,6 +4,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { JobWorkspace } from '../jobs/job-workspace';
+import type { PhotoHeader } from '../media/photo-plan';
 import { EncoderStorageClient } from '@media/internal-api';
 
 interface Entry {
@@ -11,11 +12,16 @@ interface Entry {
   bytes: number;
   /** Renders reading the file now: an entry in use is never evicted under them. */
   users: number;
+  /** The header as probed by the first render of this source (the file never changes, nor does its header). */
+  header: PhotoHeader | null;
 }
 
 /** A source image on local disk for as long as `release` is not called. */
 export interface HeldSource {
   file: string;
+  /** Its header when a render probed it before: the next render of another size skips the probe. */
+  header: PhotoHeader | null;
+  rememberHeader(header: PhotoHeader): void;
   release(): void;
 }
 
@@ -62,6 +68,10 @@ export class ImageSourceCache {
     let released = false;
     return {
       file: held.file,
+      header: held.header,
+      rememberHeader: (header) => {
+        held.header = header;
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -79,7 +89,7 @@ export class ImageSourceCache {
       const bytes = await this.storage.download(fileId, tenant, partial);
       if (bytes === null) return null;
       await rename(partial, file);
-      const entry: Entry = { file, bytes, users: 0 };
+      const entry: Entry = { file, bytes, users: 0, header: null };
       this.entries.set(fileId, entry);
       this.total += bytes;
       await this.evict();

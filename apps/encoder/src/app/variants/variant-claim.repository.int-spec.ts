@@ -22,9 +22,12 @@ describe('image variant claims in MongoDB', () => {
 
   const variant = (source = `src-${randomUUID()}`) => ({ _id: `var-${randomUUID()}`, asset_id: 'asset-1', tenant: 'acme', source_file_id: source });
 
-  it('lets exactly one of many concurrent requests claim a variant; the others wait', async () => {
+  it.each([
+    ['reading first', false],
+    ['inserting first', true],
+  ])('lets exactly one of many concurrent requests claim a variant; the others wait (%s)', async (_, likelyNew) => {
     const target = variant();
-    const outcomes = await Promise.all(Array.from({ length: 20 }, () => claims.claim(target, LEASE_MS, 100)));
+    const outcomes = await Promise.all(Array.from({ length: 20 }, () => claims.claim(target, LEASE_MS, 100, new Date(), likelyNew)));
     expect(outcomes.filter((outcome) => outcome.kind === 'claimed')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome.kind === 'rendering_elsewhere')).toHaveLength(19);
   });
@@ -72,20 +75,28 @@ describe('image variant claims in MongoDB', () => {
     expect(await connection.collection('image_variants').countDocuments({ asset_id: assetId })).toBe(1);
   });
 
-  it('refuses a new variant once the source has the most allowed, and a released claim frees its place', async () => {
+  it.each([
+    ['reading first', false],
+    ['inserting first', true],
+  ])('refuses a new variant once the source has the most allowed, and a released claim frees its place (%s)', async (_, likelyNew) => {
     const source = `src-${randomUUID()}`;
     const owners: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const outcome = await claims.claim(variant(source), LEASE_MS, 3);
+      const outcome = await claims.claim(variant(source), LEASE_MS, 3, new Date(), likelyNew);
       if (outcome.kind !== 'claimed') throw new Error(`claim ${i}: ${outcome.kind}`);
       owners.push(outcome.owner);
     }
     const refused = variant(source);
-    expect(await claims.claim(refused, LEASE_MS, 3)).toEqual({ kind: 'limit_reached', count: 3 });
+    expect(await claims.claim(refused, LEASE_MS, 3, new Date(), likelyNew)).toEqual({ kind: 'limit_reached', count: 3 });
+    // A refused newcomer leaves nothing behind to count against the cap.
+    expect(await connection.collection('image_variants').countDocuments({ source_file_id: source })).toBe(3);
+    // Concurrent newcomers at a full source are all refused.
+    await Promise.all(Array.from({ length: 5 }, () => claims.claim(variant(source), LEASE_MS, 3, new Date(), likelyNew)));
+    expect(await connection.collection('image_variants').countDocuments({ source_file_id: source })).toBe(3);
     // Other sources are not affected.
-    expect((await claims.claim(variant(), LEASE_MS, 3)).kind).toBe('claimed');
+    expect((await claims.claim(variant(), LEASE_MS, 3, new Date(), likelyNew)).kind).toBe('claimed');
     const released = (await connection.collection('image_variants').findOne({ source_file_id: source, owner: owners[0] })) as { _id: string } | null;
     await claims.release(released?._id ?? '', owners[0] ?? '');
-    expect((await claims.claim(refused, LEASE_MS, 3)).kind).toBe('claimed');
+    expect((await claims.claim(refused, LEASE_MS, 3, new Date(), likelyNew)).kind).toBe('claimed');
   });
 });

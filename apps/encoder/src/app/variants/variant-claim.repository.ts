@@ -44,26 +44,52 @@ export class VariantClaimRepository implements OnModuleInit {
     await this.collection.createIndex({ source_file_id: 1 });
   }
 
-  async claim(variant: Pick<VariantClaimRecord, '_id' | 'asset_id' | 'tenant' | 'source_file_id'>, leaseMs: number, maxPerFile: number, now = new Date()): Promise<ClaimOutcome> {
-    const existing = await this.collection.findOne({ _id: variant._id });
+  /**
+   * `likelyNew`: the caller found no stored variant, so the claim most likely does not exist yet: the
+   * insert goes first, with the per-file count beside it (one round trip's wait for both, no read before
+   * them). A waiter polling for another request's render reads first instead, as an insert would fail on
+   * every poll.
+   */
+  async claim(
+    variant: Pick<VariantClaimRecord, '_id' | 'asset_id' | 'tenant' | 'source_file_id'>,
+    leaseMs: number,
+    maxPerFile: number,
+    now = new Date(),
+    likelyNew = false,
+  ): Promise<ClaimOutcome> {
     const owner = randomUUID();
     const lease = { owner, lease_until: new Date(now.getTime() + leaseMs) };
-    if (!existing) {
-      const count = await this.collection.countDocuments({ source_file_id: variant.source_file_id });
-      if (count >= maxPerFile) return { kind: 'limit_reached', count };
-      try {
-        await this.collection.insertOne({ ...variant, ...lease, state: 'rendering', created_on: now, stored_on: null });
-        return { kind: 'claimed', owner };
-      } catch (error) {
-        // By code, not class: mongoose carries its own copy of the driver, whose error class differs.
-        if ((error as { code?: unknown }).code === DUPLICATE_KEY) return { kind: 'rendering_elsewhere' };
-        throw error;
-      }
+    const existing = likelyNew ? null : await this.collection.findOne({ _id: variant._id });
+    if (existing) return this.claimExisting(existing, lease, now);
+    // The others of the source, counted while the insert runs. Newcomers racing for the last place can
+    // each miss the other and go a little past the cap (by at most how many race); a lone one never does.
+    const others = this.collection.countDocuments({ source_file_id: variant.source_file_id, _id: { $ne: variant._id } });
+    others.catch(() => undefined);
+    try {
+      await this.collection.insertOne({ ...variant, ...lease, state: 'rendering', created_on: now, stored_on: null });
+    } catch (error) {
+      // By code, not class: mongoose carries its own copy of the driver, whose error class differs.
+      if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+      const current = await this.collection.findOne({ _id: variant._id });
+      // Inserted and gone again between the two (a failed render gave it up): the next poll decides.
+      return current ? this.claimExisting(current, lease, now) : { kind: 'rendering_elsewhere' };
     }
+    const count = await others.catch(async (error: unknown) => {
+      await this.collection.deleteOne({ _id: variant._id, owner });
+      throw error;
+    });
+    if (count >= maxPerFile) {
+      await this.collection.deleteOne({ _id: variant._id, owner });
+      return { kind: 'limit_reached', count };
+    }
+    return { kind: 'claimed', owner };
+  }
+
+  private async claimExisting(existing: VariantClaimRecord, lease: { owner: string; lease_until: Date }, now: Date): Promise<ClaimOutcome> {
     if (existing.state === 'stored') return { kind: 'stored' };
     if (existing.lease_until > now) return { kind: 'rendering_elsewhere' };
-    const taken = await this.collection.updateOne({ _id: variant._id, state: 'rendering', owner: existing.owner }, { $set: lease });
-    return taken.modifiedCount === 1 ? { kind: 'claimed', owner } : { kind: 'rendering_elsewhere' };
+    const taken = await this.collection.updateOne({ _id: existing._id, state: 'rendering', owner: existing.owner }, { $set: lease });
+    return taken.modifiedCount === 1 ? { kind: 'claimed', owner: lease.owner } : { kind: 'rendering_elsewhere' };
   }
 
   /** A variant marked stored whose bytes are gone (the asset's file was replaced) is rendered again by one request. */

@@ -15,5 +15,6 @@ export const variantRenderRequestSchema = z.object({
   quality: z.number().int().min(1).max(100).optional(),
   gravity: z.enum(GRAVITIES).transform((gravity) => (gravity === 'centre' ? 'center' : gravity)),
   format: z.enum(IMAGE_OUTPUT_FORMATS),
+  stream: z.boolean().optional(),
 });
 export type VariantRenderRequest = z.output<typeof variantRenderRequestSchema>;

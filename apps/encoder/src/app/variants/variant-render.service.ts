@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IMAGE_OUTPUT_MIME, planVariant } from '@media/asset-model';
@@ -10,8 +13,8 @@ import { JobWorkspace } from '../jobs/job-workspace';
 import { MediaRejectedError } from '../media/media-job';
 import { checkPhotoHeader } from '../media/photo-plan';
 import { SHARP_RULES } from '../media/photo.processor';
-import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
-import { ImageRenderPool, RenderPoolBusyError } from './image-render.pool';
+import { EncoderStorageClient, StorageUnavailableError, storedFileEntityTag } from '@media/internal-api';
+import { ImageRenderPool, RenderPoolBusyError, type RenderedImage } from './image-render.pool';
 import { type HeldSource, ImageSourceCache } from './image-source.cache';
 import { VariantClaimRepository } from './variant-claim.repository';
 import type { VariantRenderRequest } from './variant-render.request';
@@ -25,13 +28,32 @@ export interface VariantAnswer {
   size?: number;
 }
 
+/** The rendered image itself, for the request that rendered it in streaming mode. */
+export interface FreshVariant {
+  answer: VariantAnswer;
+  contentType: string;
+  size: number;
+  /** The tag storage gives the stored variant, so the first answer and later ones agree. */
+  etag: string;
+  /**
+   * Streams the bytes into `sink` while they are being stored (started already). Resolves once both are
+   * over, whatever their outcome: a client gone mid-way does not stop the store, a failed store does not
+   * touch what the client got.
+   */
+  deliver(sink: Writable): Promise<void>;
+}
+
+export type EnsuredVariant = { kind: 'ready'; answer: VariantAnswer } | ({ kind: 'fresh' } & FreshVariant);
+
 /** How often a request waiting for another replica's render looks again. */
 const WAIT_POLL_MS = 25;
 
 /**
  * Makes one image variant exist in storage, rendering it at most once across replicas: claim (or wait
  * for the claimant), download the source, check its header, plan, render in the pool, store under the
- * variant's id, mark stored.
+ * variant's id, mark stored. In streaming mode the renderer's output goes to the caller and to storage at
+ * the same time; the claim is marked stored only once storage has the whole file, so waiting requests
+ * (of any replica) read a complete variant, and a failed store gives the claim up and removes its bytes.
  */
 @Injectable()
 export class VariantRenderService {
@@ -51,12 +73,13 @@ export class VariantRenderService {
     this.leaseMs = (config.IMAGE_RENDER_TIMEOUT_SECONDS + 30) * 1000;
   }
 
-  async ensure(request: VariantRenderRequest): Promise<VariantAnswer> {
+  async ensure(request: VariantRenderRequest): Promise<EnsuredVariant> {
     const giveUpAt = Date.now() + 2 * this.leaseMs;
     const variant = { _id: request.variant_id, asset_id: request.asset_id, tenant: request.tenant, source_file_id: request.source_file_id };
     let waited = false;
     while (Date.now() < giveUpAt) {
-      const outcome = await this.claims.claim(variant, this.leaseMs, this.config.IMAGE_MAX_VARIANTS_PER_FILE);
+      // The gateway asks only after storage had no such variant: the first attempt expects a new claim.
+      const outcome = await this.claims.claim(variant, this.leaseMs, this.config.IMAGE_MAX_VARIANTS_PER_FILE, new Date(), !waited);
       if (outcome.kind === 'claimed') return this.renderAs(outcome.owner, request);
       if (outcome.kind === 'limit_reached') {
         this.metrics.imageRenders.inc({ outcome: 'refused' });
@@ -65,7 +88,7 @@ export class VariantRenderService {
       if (outcome.kind === 'stored') {
         if (await this.storage.exists(request.variant_id, request.tenant)) {
           this.metrics.imageRenders.inc({ outcome: waited ? 'waited' : 'cached' });
-          return { variant_id: request.variant_id, rendered: false };
+          return { kind: 'ready', answer: { variant_id: request.variant_id, rendered: false } };
         }
         const owner = await this.claims.reclaimStored(request.variant_id, this.leaseMs);
         if (owner) return this.renderAs(owner, request);
@@ -76,38 +99,88 @@ export class VariantRenderService {
     throw new DomainError(503, 'render_timeout', 'Image not ready', 'another request is still rendering this image; retry shortly', {}, { 'Retry-After': '1' });
   }
 
-  private async renderAs(owner: string, request: VariantRenderRequest): Promise<VariantAnswer> {
+  private async renderAs(owner: string, request: VariantRenderRequest): Promise<EnsuredVariant> {
     const started = process.hrtime.bigint();
     const folder = await this.workspace.create();
     let source: HeldSource | null = null;
+    let handedOver = false;
     try {
       source = await this.sources.hold(request.source_file_id, request.tenant);
       if (!source) throw new DomainError(404, 'file_not_found', 'File not found', 'the source image is no longer stored');
-      const displayed = checkPhotoHeader(await this.pool.probe(source.file), this.config.ENCODER_MAX_PIXELS);
+      // Probed once per cached source (one thread hop less for every further size of it); checked every time.
+      const header = source.header ?? (await this.pool.probe(source.file));
+      const displayed = checkPhotoHeader(header, this.config.ENCODER_MAX_PIXELS);
+      source.rememberHeader(header);
       const plan = planVariant(request, request.format, displayed);
       const output = path.join(folder.outputDir, `variant.${request.format}`);
       const made = await this.pool.render(source.file, output, plan);
-      await this.storage.storeAs(request.variant_id, output, {
-        assetId: request.asset_id,
-        tenant: request.tenant,
-        fileName: `variant.${request.format}`,
-        contentType: IMAGE_OUTPUT_MIME[request.format],
-        role: 'variant',
-      });
-      if (!(await this.claims.markStored(request.variant_id, owner))) {
-        this.logger.warn({ variant: request.variant_id }, 'a render outlived its claim; the stored variant is the same either way');
-      }
+      source.release();
+      source = null;
       this.metrics.imageRenders.inc({ outcome: 'rendered' });
+      // Time until the image exists: what the first client waits for when the answer is streamed.
       this.metrics.imageRenderDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      return { variant_id: request.variant_id, rendered: true, width: made.width, height: made.height, size: made.size };
+      const answer: VariantAnswer = { variant_id: request.variant_id, rendered: true, width: made.width, height: made.height, size: made.size };
+      if (!request.stream) {
+        if (!(await this.store(owner, request, output))) throw new DomainError(503, 'storage_unavailable', 'Storage unavailable', 'the rendered image could not be stored; retry shortly', {}, { 'Retry-After': '1' });
+        return { kind: 'ready', answer };
+      }
+      const stored = this.store(owner, request, output);
+      handedOver = true;
+      return { kind: 'fresh', answer, ...this.freshOf(request, made), deliver: (sink) => this.deliver(output, sink, stored, folder.remove) };
     } catch (error) {
       await this.claims.release(request.variant_id, owner).catch(() => undefined);
       this.metrics.imageRenders.inc({ outcome: 'failed' });
       throw toProblem(error);
     } finally {
       source?.release();
-      await folder.remove();
+      if (!handedOver) await folder.remove();
     }
+  }
+
+  private freshOf(request: VariantRenderRequest, made: RenderedImage): Pick<FreshVariant, 'contentType' | 'size' | 'etag'> {
+    return { contentType: IMAGE_OUTPUT_MIME[request.format], size: made.size, etag: storedFileEntityTag(request.variant_id, made.sha256) };
+  }
+
+  /** The rendered file to the caller; the folder goes once the store running alongside is over too. */
+  private async deliver(output: string, sink: Writable, stored: Promise<boolean>, removeFolder: () => Promise<void>): Promise<void> {
+    try {
+      await pipeline(createReadStream(output), sink);
+    } catch (error) {
+      // The caller went away: its loss; the variant is still stored for the next request.
+      this.logger.debug({ err: error }, 'a streamed image variant was not taken whole');
+    } finally {
+      await stored;
+      await removeFolder();
+    }
+  }
+
+  /**
+   * Stores the rendered file under the variant's id and marks the claim stored. Never throws: on failure
+   * the claim is given up (a later request renders again) and whatever storage kept of the transfer is
+   * removed, so no partial variant remains; the answer says whether it is stored.
+   */
+  private async store(owner: string, request: VariantRenderRequest, output: string): Promise<boolean> {
+    const file = { assetId: request.asset_id, tenant: request.tenant };
+    try {
+      await this.storage.storeAs(request.variant_id, output, { ...file, fileName: `variant.${request.format}`, contentType: IMAGE_OUTPUT_MIME[request.format], role: 'variant' });
+    } catch (error) {
+      this.logger.warn({ err: error, variant: request.variant_id }, 'a rendered image variant could not be stored; the next request renders it again');
+      this.metrics.imageRenders.inc({ outcome: 'store_failed' });
+      await this.storage.abandonUpload(request.variant_id, file).catch((cleanup: unknown) => {
+        this.logger.warn({ err: cleanup, variant: request.variant_id }, 'could not remove the partial transfer of a variant; the collector will');
+      });
+      await this.claims.release(request.variant_id, owner).catch(() => undefined);
+      return false;
+    }
+    try {
+      if (!(await this.claims.markStored(request.variant_id, owner))) {
+        this.logger.warn({ variant: request.variant_id }, 'a render outlived its claim; the stored variant is the same either way');
+      }
+    } catch (error) {
+      // The bytes are stored whole; a claim left in rendering is taken over when its lease ends.
+      this.logger.warn({ err: error, variant: request.variant_id }, 'could not mark an image variant stored');
+    }
+    return true;
   }
 }
 

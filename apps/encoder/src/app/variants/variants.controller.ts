@@ -1,12 +1,14 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { AllowCallers } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
 import { type VariantRenderRequest, variantRenderRequestSchema } from './variant-render.request';
-import { type VariantAnswer, VariantRenderService } from './variant-render.service';
+import { VariantRenderService } from './variant-render.service';
 
 /**
  * The encoder's internal image API, called by the gateway on a `/cdn/{id}/{format}/{name}` miss: makes the
- * variant exist in storage (rendered once across replicas) and answers when it does. Only ingest-api's
+ * variant exist in storage (rendered once across replicas) and answers when it does (or, asked to stream,
+ * answers the request that rendered it with the image itself while storing it). Only ingest-api's
  * service token is taken: a request names any tenant's stored file, and each render costs CPU.
  */
 @Controller('internal/variants')
@@ -16,8 +18,19 @@ export class VariantsController {
 
   @Post()
   @HttpCode(200)
-  ensure(@Body() body: unknown): Promise<VariantAnswer> {
-    return this.variants.ensure(parseRequest(body));
+  async ensure(@Body() body: unknown, @Res() response: Response): Promise<void> {
+    const ensured = await this.variants.ensure(parseRequest(body));
+    if (ensured.kind === 'ready') {
+      response.status(200).json(ensured.answer);
+      return;
+    }
+    // The image itself, while it is being stored: the gateway relays it as it would the stored file.
+    response.status(200);
+    response.setHeader('Content-Type', ensured.contentType);
+    response.setHeader('Content-Length', String(ensured.size));
+    response.setHeader('ETag', ensured.etag);
+    response.setHeader('Accept-Ranges', 'bytes');
+    await ensured.deliver(response);
   }
 }
 

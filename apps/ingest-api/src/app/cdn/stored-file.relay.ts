@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import contentDisposition from 'content-disposition';
 import type { Response } from 'express';
+import { pipeToResponse } from '@media/service-kit';
 
 /** Headers passed from storage to the client as they are (the type comes from the catalog, never from storage). */
 const FORWARDED = ['content-length', 'content-range', 'accept-ranges', 'etag', 'last-modified'];
@@ -36,7 +36,7 @@ export async function relayStoredFile(upstream: IncomingMessage, response: Respo
   // quotes and escapes both, so no file name can inject a header.
   response.setHeader('Content-Disposition', contentDisposition(served.fileName, { type: served.disposition, fallback: asciiFallback(served.fileName) }));
   response.setHeader('Cache-Control', served.cacheControl);
-  await pipeline(upstream, response);
+  await pipeToResponse(upstream, response);
 }
 
 /** The file name with anything outside printable ASCII replaced, for clients that ignore `filename*`. */

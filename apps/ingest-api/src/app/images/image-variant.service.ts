@@ -40,8 +40,9 @@ const notFound = () => new DomainError(404, 'file_not_found', 'File not found', 
 
 /**
  * `GET /cdn/{file id}/{format}/{name}`: the options are checked here (400 before anything is looked up),
- * the stored variant is streamed when it exists, and the renderer is asked to make it once when not.
- * A variant's storage id is a hash of its source and canonical options, so finding it is one read.
+ * the stored variant is streamed when it exists, and the renderer is asked to make it once when not (the
+ * request that makes it gets the renderer's bytes directly). A variant's storage id is a hash of its source
+ * and canonical options, so finding it is one read by id.
  */
 @Injectable()
 export class ImageVariantService {
@@ -71,10 +72,11 @@ export class ImageVariantService {
     const format = options.format ?? negotiateFormat(request.accept, file.mime_type);
     const variantId = variantIdOf(file.storage_file_id, canonicalFormat(options, format));
     const read = () => this.storage.openFile(variantId, { tenant: asset.tenant, method: request.method, range: request.range, ifNoneMatch: request.ifNoneMatch });
+    const opened = (upstream: IncomingMessage): OpenedVariant => ({ upstream, format, negotiated: !options.format, size: Number(upstream.headers['content-length']) || null });
     let upstream = await read();
     if (upstream.statusCode === 404) {
       upstream.resume();
-      await this.imaging.render({
+      const render = {
         asset_id: asset._id,
         tenant: asset.tenant,
         source_file_id: file.storage_file_id,
@@ -84,7 +86,15 @@ export class ImageVariantService {
         quality: options.quality,
         gravity: options.gravity,
         format,
-      });
+      };
+      // A plain GET takes the rendered bytes as they come from the renderer (stored at the same time): no
+      // wait for the store and a read back. A HEAD, a Range or a conditional request needs storage's answer.
+      if (request.method === 'GET' && request.range === undefined && request.ifNoneMatch === undefined) {
+        const rendered = await this.imaging.renderStreaming(render);
+        if (rendered.kind === 'image') return opened(rendered.response);
+      } else {
+        await this.imaging.render(render);
+      }
       upstream = await read();
     }
     const status = upstream.statusCode ?? 502;
@@ -102,7 +112,7 @@ export class ImageVariantService {
       upstream.resume();
       throw new Error(`storage answered ${status} for image variant ${variantId}`);
     }
-    return { upstream, format, negotiated: !options.format, size: Number(upstream.headers['content-length']) || null };
+    return opened(upstream);
   }
 
   /** Options of the request: a named preset when presets are configured, else the segment (signed when required). */

@@ -1,4 +1,4 @@
-import { type BucketPolicy, levelAt, rateLimitHeaders, secondsToFull, take } from './token-bucket.policy';
+import { type BucketPolicy, levelAt, rateLimitHeaders, secondsToFull, take, takeAll } from './token-bucket.policy';
 
 const reads: BucketPolicy = { name: 'reads', burst: 10, perSecond: 2 };
 
@@ -53,5 +53,24 @@ describe('rateLimitHeaders', () => {
   it('never says a negative remainder', () => {
     expect(rateLimitHeaders([{ policy: reads, remaining: -3 }]).RateLimit).toBe('"reads";r=0;t=7');
     expect(secondsToFull(reads, 10)).toBe(0);
+  });
+});
+
+describe('takeAll', () => {
+  it('decides takes of one instant in order, each seeing what the earlier ones left, and stores the last level', () => {
+    const { decisions, next } = takeAll(reads, { tokens: 5, at: 0 }, [2, 4, 1, 2], 0);
+    expect(decisions).toEqual([
+      { allowed: true, next: { tokens: 3, at: 0 }, remaining: 3 },
+      { allowed: false, remaining: 3, retryAfterSeconds: 1 },
+      { allowed: true, next: { tokens: 2, at: 0 }, remaining: 2 },
+      { allowed: true, next: { tokens: 0, at: 0 }, remaining: 0 },
+    ]);
+    expect(next).toEqual({ tokens: 0, at: 0 });
+  });
+
+  it('stores nothing when every take is refused', () => {
+    const { decisions, next } = takeAll(reads, { tokens: 0, at: 0 }, [1, 1], 0);
+    expect(decisions.map((decision) => decision.allowed)).toEqual([false, false]);
+    expect(next).toBeNull();
   });
 });

@@ -37,6 +37,21 @@ export function take(policy: BucketPolicy, state: BucketState | null, cost: numb
   return { allowed: false, remaining: Math.floor(level), retryAfterSeconds: Math.max(1, Math.ceil((needed - level) / policy.perSecond)) };
 }
 
+/**
+ * Several takes at one instant, in order, as if made one after another: each sees what the ones before it
+ * left. `next` is the level to store, or null when every take was refused (a refusal writes nothing).
+ */
+export function takeAll(policy: BucketPolicy, state: BucketState | null, costs: readonly number[], now: number): { decisions: TakeDecision[]; next: BucketState | null } {
+  let current = state;
+  let next: BucketState | null = null;
+  const decisions = costs.map((cost) => {
+    const decision = take(policy, current, cost, now);
+    if (decision.allowed) current = next = decision.next;
+    return decision;
+  });
+  return { decisions, next };
+}
+
 /** Seconds until the bucket is full again (the draft's `t`: when the whole quota is available). */
 export function secondsToFull(policy: BucketPolicy, remaining: number): number {
   return Math.max(0, Math.ceil((policy.burst - remaining) / policy.perSecond));

@@ -1,4 +1,4 @@
-import { chunkSpan, expectedChunkLength } from './chunk-range.util';
+import { chunkSpan, expectedChunkLength, prefetchableChunks } from './chunk-range.util';
 
 describe('chunkSpan', () => {
   const cs = 10;
@@ -36,5 +36,31 @@ describe('chunkSpan', () => {
 describe('expectedChunkLength', () => {
   it('is the chunk size up to a short last chunk, and 0 past the end', () => {
     expect([0, 1, 2, 3].map((n) => expectedChunkLength(25, 10, n))).toEqual([10, 10, 5, 0]);
+  });
+});
+
+describe('prefetchableChunks', () => {
+  const cs = 10;
+
+  it.each([
+    ['a range inside one chunk', { range: 'bytes=12-15' }, { firstN: 1, lastN: 1 }],
+    ['a range across chunks, at most the limit', { range: 'bytes=5-39' }, { firstN: 0, lastN: 3 }],
+    ['any case and spaces around the unit', { range: ' Bytes = 20-29 ' }, { firstN: 2, lastN: 2 }],
+  ])('fetches %s', (_, headers, span) => {
+    expect(prefetchableChunks(headers, cs, 4)).toEqual(span);
+  });
+
+  it.each([
+    ['no range', {}],
+    ['more chunks than the limit', { range: 'bytes=5-40' }],
+    ['an open range (needs the length)', { range: 'bytes=10-' }],
+    ['a suffix (needs the length)', { range: 'bytes=-10' }],
+    ['several ranges', { range: 'bytes=0-1,5-6' }],
+    ['an invalid range', { range: 'bytes=9-3' }],
+    ['another unit', { range: 'items=0-1' }],
+    ['If-None-Match (may be a 304)', { range: 'bytes=0-1', ifNoneMatch: '"x"' }],
+    ['If-Range (may be the whole file)', { range: 'bytes=0-1', ifRange: '"x"' }],
+  ])('fetches nothing early for %s', (_, headers) => {
+    expect(prefetchableChunks(headers, cs, 4)).toBeNull();
   });
 });

@@ -1,7 +1,6 @@
-import { pipeline } from 'node:stream/promises';
 import { Controller, Delete, Get, Head, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { AllowCallers, CurrentCaller, type ServiceName } from '@media/service-identity';
-import { DomainError } from '@media/service-kit';
+import { DomainError, pipeToResponse } from '@media/service-kit';
 import type { Request, Response } from 'express';
 import { AssetBytesService } from '../assets/asset-bytes.service';
 import { assertOctetStream, consumingBody, declaredContentLength } from '../http/request-body.reader';
@@ -59,14 +58,14 @@ export class FilesController {
       range: headerValue(request, 'range'),
       ifNoneMatch: headerValue(request, 'if-none-match'),
       ifRange: headerValue(request, 'if-range'),
-    });
+    }, withBody);
     response.status(download.status).set(download.headers);
     if (!withBody || !download.open) {
       response.end();
       return;
     }
     try {
-      await pipeline(download.open(), response);
+      await pipeToResponse(download.open(), response);
     } catch (error) {
       // A reader that hangs up mid-file is normal; anything else (a missing chunk) is ours and reported.
       if ((error as { code?: unknown }).code === 'ERR_STREAM_PREMATURE_CLOSE') return;

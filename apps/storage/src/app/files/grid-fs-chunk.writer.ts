@@ -1,6 +1,7 @@
 import type { mongo } from 'mongoose';
 import { type ChunkBatch, ChunkBatcher } from '../uploads/chunk-layout.util';
 import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
+import type { BytesInFlightBudget } from './bytes-in-flight.budget';
 
 /** Chunk documents per insert: 8 × 256 KiB = 2 MiB a round trip, and two such buffers per writer. */
 export const CHUNKS_PER_INSERT = 8;
@@ -17,7 +18,9 @@ type ObjectIdFactory = () => mongo.ObjectId;
 /**
  * Writes a byte stream as `fs.chunks` documents of one file at their final `n`, several per `insertMany`,
  * with one insert in flight while the next batch fills (so reading the body and writing the database
- * overlap, and memory stays at two batches). What it writes is exactly what a GridFS driver writes.
+ * overlap, and memory stays at two batches). Each insert also holds its bytes in the process-wide
+ * budget until it lands, so concurrent uploads together keep a bounded amount in flight to the database.
+ * What it writes is exactly what a GridFS driver writes.
  */
 export class GridFsChunkWriter {
   private readonly batcher: ChunkBatcher;
@@ -26,6 +29,7 @@ export class GridFsChunkWriter {
   constructor(
     private readonly chunks: mongo.Collection<WritableChunkDocument>,
     private readonly newId: ObjectIdFactory,
+    private readonly budget: BytesInFlightBudget,
     readonly filesId: string,
     firstN = 0,
     head?: Uint8Array,
@@ -60,7 +64,9 @@ export class GridFsChunkWriter {
     // The previous batch must have landed before its buffer is filled again (and its failure reported).
     await this.inFlight;
     if (documents.length === 0) return;
+    const release = await this.budget.acquire(documents.reduce((sum, doc) => sum + doc.data.length, 0));
     const insert = this.chunks.insertMany(documents, { ordered: true });
+    insert.then(release, release);
     // Awaited by the next dispatch or by `end`; until then a rejection is not unhandled.
     insert.catch(() => undefined);
     this.inFlight = insert;

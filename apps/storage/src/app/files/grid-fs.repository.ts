@@ -7,6 +7,7 @@ import { STORED_ID } from '../http/storage-request.schemas';
 import { COLLECTIONS } from '../storage.constants';
 import { type ChunkData, parseChunkDocument, UnreadableChunkError } from './chunk-document.parser';
 import { chunkSpan, expectedChunkLength } from './chunk-range.util';
+import { BytesInFlightBudget } from './bytes-in-flight.budget';
 import { GridFsChunkWriter, type WritableChunkDocument } from './grid-fs-chunk.writer';
 
 /** What every stored file carries in `fs.files.metadata`, snake_case like the rest of our wire. */
@@ -71,7 +72,10 @@ export class GridFsRepository implements OnModuleInit {
   private readonly files: mongo.Collection<FileDocument>;
   private readonly chunks: mongo.Collection<ChunkDocument>;
 
-  constructor(@Inject(MONGO_DB) db: mongo.Db) {
+  constructor(
+    @Inject(MONGO_DB) db: mongo.Db,
+    private readonly budget: BytesInFlightBudget,
+  ) {
     this.files = db.collection<FileDocument>(COLLECTIONS.files);
     this.chunks = db.collection<ChunkDocument>(COLLECTIONS.chunks);
   }
@@ -90,7 +94,7 @@ export class GridFsRepository implements OnModuleInit {
 
   /** Writes chunk documents of `filesId` from chunk `firstN` on, `head` being the start of that chunk. */
   chunkWriter(filesId: string, firstN = 0, head?: Uint8Array): GridFsChunkWriter {
-    return new GridFsChunkWriter(this.chunks as unknown as mongo.Collection<WritableChunkDocument>, () => new mongo.ObjectId(), filesId, firstN, head);
+    return new GridFsChunkWriter(this.chunks as unknown as mongo.Collection<WritableChunkDocument>, () => new mongo.ObjectId(), this.budget, filesId, firstN, head);
   }
 
   /** Makes chunk documents already in `fs.chunks` one GridFS file; false if a file with that id exists. */
@@ -111,11 +115,15 @@ export class GridFsRepository implements OnModuleInit {
     }
   }
 
-  /** A malformed id is simply not found: ids come from URLs, and a bad one must answer 404, not 500. */
+  /**
+   * A malformed id is simply not found: ids come from URLs, and a bad one must answer 404, not 500.
+   * Looked up by `_id` alone and the tenant compared here: every server answers that from the `_id` index,
+   * while the local stand-in scans the whole collection for `{_id, metadata.tenant}`. Another tenant's
+   * file is never returned, exactly as with the compound filter.
+   */
   async findFile(fileId: string, tenant: string): Promise<StoredFile | null> {
-    if (!STORED_ID.test(fileId)) return null;
-    const doc = await this.files.findOne({ _id: fileId, 'metadata.tenant': tenant });
-    return doc ? toStoredFile(doc) : null;
+    const file = await this.findFileOfAnyTenant(fileId);
+    return file && file.metadata.tenant === tenant ? file : null;
   }
 
   /**
@@ -140,9 +148,31 @@ export class GridFsRepository implements OnModuleInit {
     return docs.map(toStoredFile);
   }
 
-  /** The bytes of a file, or of `range` (inclusive, as in `Content-Range`), as a stream with backpressure. */
-  openDownload(file: Pick<StoredFile, 'id' | 'length' | 'chunkSize'>, range?: { start: number; end: number }): Readable {
-    return Readable.from(this.fileBytes(file, range), { objectMode: false });
+  /**
+   * The bytes of a file, or of `range` (inclusive, as in `Content-Range`), as a stream with backpressure.
+   * `prefetched` are chunk documents read before the file was known (`prefetchChunks`); they are used when
+   * they start where the range does, and checked like any others.
+   */
+  openDownload(file: Pick<StoredFile, 'id' | 'length' | 'chunkSize'>, range?: { start: number; end: number }, prefetched?: PrefetchedChunks): Readable {
+    return Readable.from(this.fileBytes(file, range, prefetched), { objectMode: false });
+  }
+
+  /**
+   * Chunk documents `fromN..toN` of `filesId` in one round trip, unchecked (the file's length is not known
+   * yet): for a short range read that looks its file up at the same time. Never hand these out before the
+   * file is found to be the caller's.
+   */
+  async prefetchChunks(filesId: string, fromN: number, toN: number): Promise<PrefetchedChunks> {
+    if (!STORED_ID.test(filesId) || toN < fromN) return { filesId, fromN, chunks: [] };
+    const count = toN - fromN + 1;
+    const cursor = this.chunks.find({ files_id: filesId, n: { $gte: fromN } }, { sort: { n: 1 }, batchSize: count, limit: count, raw: true });
+    const chunks: ChunkData[] = [];
+    try {
+      for await (const raw of cursor as unknown as AsyncIterable<Buffer>) chunks.push(readChunk(raw));
+    } finally {
+      await cursor.close();
+    }
+    return { filesId, fromN, chunks };
   }
 
   /**
@@ -153,28 +183,29 @@ export class GridFsRepository implements OnModuleInit {
     if (toN < fromN) return;
     const filter = fromN === 0 ? { files_id: filesId } : { files_id: filesId, n: { $gte: fromN } };
     const cursor = this.chunks.find(filter, { sort: { n: 1 }, batchSize: Math.min(READ_BATCH, toN - fromN + 1), limit: toN - fromN + 1, raw: true });
-    let expected = fromN;
+    async function* parsed(): AsyncGenerator<ChunkData, void, void> {
+      for await (const raw of cursor as unknown as AsyncIterable<Buffer>) yield readChunk(raw);
+    }
     try {
-      for await (const raw of cursor as unknown as AsyncIterable<Buffer>) {
-        const chunk = readChunk(raw);
-        if (chunk.n !== expected) throw new Error(`file ${filesId}: chunk ${expected} is missing (found ${chunk.n})`);
-        if (chunk.data.length !== lengthOf(expected)) throw new Error(`file ${filesId}: chunk ${expected} has ${chunk.data.length} bytes, not ${lengthOf(expected)}`);
-        yield chunk.data;
-        expected += 1;
-        if (expected > toN) return;
-      }
-      throw new Error(`file ${filesId}: chunk ${expected} is missing`);
+      yield* checkedChunks(filesId, fromN, toN, lengthOf, parsed());
     } finally {
       await cursor.close();
     }
   }
 
-  private async *fileBytes(file: Pick<StoredFile, 'id' | 'length' | 'chunkSize'>, range?: { start: number; end: number }): AsyncGenerator<Buffer, void, void> {
+  private async *fileBytes(
+    file: Pick<StoredFile, 'id' | 'length' | 'chunkSize'>,
+    range?: { start: number; end: number },
+    prefetched?: PrefetchedChunks,
+  ): AsyncGenerator<Buffer, void, void> {
     const span = chunkSpan(file.length, file.chunkSize, range);
     if (!span) return;
+    const lengthOf = (n: number) => expectedChunkLength(file.length, file.chunkSize, n);
+    const usable = prefetched && prefetched.filesId === file.id && prefetched.fromN === span.firstN && prefetched.fromN + prefetched.chunks.length > span.lastN;
+    const source = usable ? checkedChunks(file.id, span.firstN, span.lastN, lengthOf, prefetched.chunks) : this.chunkData(file.id, span.firstN, span.lastN, lengthOf);
     let skip = span.skip;
     let left = span.take;
-    for await (const data of this.chunkData(file.id, span.firstN, span.lastN, (n) => expectedChunkLength(file.length, file.chunkSize, n))) {
+    for await (const data of source) {
       const piece = data.subarray(skip, skip + left);
       skip = 0;
       left -= piece.length;
@@ -210,6 +241,32 @@ export class GridFsRepository implements OnModuleInit {
       deleted += ids.length;
     }
   }
+}
+
+/** Chunk documents read ahead of their file lookup, from `fromN` on, as stored. */
+export interface PrefetchedChunks {
+  filesId: string;
+  fromN: number;
+  chunks: ChunkData[];
+}
+
+/** Hands out the data of chunks `fromN..toN` from `chunks`, checking each one's `n` and length on the way. */
+async function* checkedChunks(
+  filesId: string,
+  fromN: number,
+  toN: number,
+  lengthOf: (n: number) => number,
+  chunks: AsyncIterable<ChunkData> | Iterable<ChunkData>,
+): AsyncGenerator<Buffer, void, void> {
+  let expected = fromN;
+  for await (const chunk of chunks) {
+    if (chunk.n !== expected) throw new Error(`file ${filesId}: chunk ${expected} is missing (found ${chunk.n})`);
+    if (chunk.data.length !== lengthOf(expected)) throw new Error(`file ${filesId}: chunk ${expected} has ${chunk.data.length} bytes, not ${lengthOf(expected)}`);
+    yield chunk.data;
+    expected += 1;
+    if (expected > toN) return;
+  }
+  throw new Error(`file ${filesId}: chunk ${expected} is missing`);
 }
 
 /** The raw document's `n` and `data`; a document in a shape the fast path does not know goes through the deserializer. */

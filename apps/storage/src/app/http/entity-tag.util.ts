@@ -1,3 +1,5 @@
+import { storedFileEntityTag } from '@media/internal-api';
+
 /**
  * Strong validators for stored files. A GridFS file never changes after it is written, so its id alone
  * would do; the content hash is part of the tag so two copies of the same bytes are recognisable and a
@@ -6,7 +8,8 @@
 export function entityTag(fileId: string, sha256: string | null, fallback: { length: number; uploadDate: Date }): string {
   // Files written before their hash was recorded (a crash between write and update) still get a stable tag.
   const version = sha256 ?? `${fallback.length.toString(36)}.${fallback.uploadDate.getTime().toString(36)}`;
-  return `"${fileId}-${version}"`;
+  // One definition with the renderer, which tags a variant's first answer before storage has it.
+  return storedFileEntityTag(fileId, version);
 }
 
 const ENTITY_TAG = /(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"/g;

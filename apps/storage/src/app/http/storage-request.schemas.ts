@@ -110,6 +110,15 @@ export const completeUploadRequestSchema = z
   }));
 export type CompleteUploadRequest = z.output<typeof completeUploadRequestSchema>;
 
+export const abandonUploadRequestSchema = z
+  .object({
+    upload_id: storedId,
+    'x-asset-id': identifier,
+    'x-tenant': identifier,
+  })
+  .transform((input) => ({ uploadId: input.upload_id, owner: { assetId: input['x-asset-id'], tenant: input['x-tenant'] } }));
+export type AbandonUploadRequest = z.output<typeof abandonUploadRequestSchema>;
+
 export const assetFilesRequestSchema = z
   .object({ asset_id: identifier, 'x-tenant': identifier })
   .transform((input) => ({ assetId: input.asset_id, tenant: input['x-tenant'] }));

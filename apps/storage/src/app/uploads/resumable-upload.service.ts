@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@media/service-kit';
 import { GridFsRepository, type StoredFile } from '../files/grid-fs.repository';
 import { bodyFailureToProblem, limitedBody } from '../http/request-body.reader';
-import type { ChunkTransferRequest, CompleteUploadRequest } from '../http/storage-request.schemas';
+import type { AbandonUploadRequest, ChunkTransferRequest, CompleteUploadRequest } from '../http/storage-request.schemas';
 import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
 import { planCompletion, planTransfer } from './chunk-layout.util';
 import { ChunkedUploadRepository, type UploadOwner, type UploadPart } from './chunked-upload.repository';
@@ -119,6 +119,23 @@ export class ResumableUploadService {
     await this.uploads.forgetUpload(uploadId);
     this.hashes.forget(uploadId);
     return { file_id: uploadId, length, sha256 };
+  }
+
+  /**
+   * Removes every byte of an upload that will never be completed (a variant whose store failed half-way),
+   * so nothing partial waits for the collector. A completed file is never touched: that is a 409. Removing
+   * an upload that is not there answers the same as removing it.
+   */
+  async abandon(request: AbandonUploadRequest): Promise<void> {
+    const { uploadId, owner } = request;
+    if (await this.gridFs.findFileOfAnyTenant(uploadId)) {
+      throw new DomainError(409, 'upload_completed', 'Upload already completed', `Upload ${uploadId} is already a file.`);
+    }
+    const registered = await this.uploads.findOwner(uploadId);
+    if (!registered) return;
+    assertOwner(registered, owner, uploadId);
+    await this.uploads.deleteUpload(uploadId);
+    this.hashes.forget(uploadId);
   }
 
   private async alreadyCompleted(file: StoredFile, request: CompleteUploadRequest): Promise<CompletedUpload> {

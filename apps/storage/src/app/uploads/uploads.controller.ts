@@ -1,11 +1,11 @@
-import { Body, Controller, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { isVariantStorageId } from '@media/asset-model';
 import { AllowCallers, CurrentCaller, type ServiceName } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
 import { assertOctetStream, consumingBody, declaredContentLength } from '../http/request-body.reader';
 import { headerValue, requestInput } from '../http/request-input.util';
-import { chunkTransferRequestSchema, completeUploadRequestSchema, parseRequest } from '../http/storage-request.schemas';
+import { abandonUploadRequestSchema, chunkTransferRequestSchema, completeUploadRequestSchema, parseRequest } from '../http/storage-request.schemas';
 import { type CompletedUpload, ResumableUploadService, type TransferReceipt } from './resumable-upload.service';
 
 /**
@@ -43,5 +43,13 @@ export class UploadsController {
     const fields = typeof body === 'object' && body !== null ? body : {};
     assertCallerMayUpload(caller, uploadId, (fields as { role?: unknown }).role ?? null);
     return this.uploads.complete(parseRequest(completeUploadRequestSchema, { ...fields, upload_id: uploadId }));
+  }
+
+  /** An unfinished upload given up: its bytes go now (a completed file stays; that is a 409). */
+  @Delete(':upload_id')
+  @HttpCode(204)
+  abandon(@Req() request: Request, @CurrentCaller() caller: ServiceName): Promise<void> {
+    assertCallerMayUpload(caller, request.params['upload_id']);
+    return this.uploads.abandon(parseRequest(abandonUploadRequestSchema, requestInput(request, { params: ['upload_id'], headers: ['x-asset-id', 'x-tenant'] })));
   }
 }
