@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   // A fresh set of service keys in place of the manifests' placeholders (what `npm run service-keys` prints).
   const identity = serviceIdentityEnv() as Record<string, Record<string, string>>;
   const runs = serviceRuns(await renderedManifests(), {
-    storage: { ...local, ...identity['storage'] },
+    storage: { ...local, ...identity['storage'], INGEST_API_URL: 'http://127.0.0.1:3000' },
     fanout: { ...local, ...identity['fanout'], WEBHOOK_ALLOWED_CIDRS: '127.0.0.1/32' },
     encoder: { ...local, ...identity['encoder'] },
     'ingest-api': { ...local, ...identity['ingest-api'], JWT_HS256_SECRET: jwtSecret, PUBLIC_BASE_URL: 'http://127.0.0.1:3000' },

@@ -1,5 +1,6 @@
 import { TOPIC_PARTITIONS } from '@media/asset-model';
 import { baseConfigSchema, CLOSE_BUDGET_MS } from '@media/service-kit';
+import { identityEnv } from '@media/testing';
 import { encoderConfigSchema } from '../../apps/encoder/src/app/encoder.config';
 import { fanoutConfigSchema } from '../../apps/fanout/src/app/fanout.config';
 import { ingestApiConfigSchema } from '../../apps/ingest-api/src/app/ingest-api.config';
@@ -228,6 +229,20 @@ describe('the checks themselves', () => {
     expect(configProblems(encoderConfigSchema, values, fromSecret)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ENCODER_WORKER: not in/), expect.stringMatching(/^PORT: /), expect.stringMatching(/^STORAGE_URL: /)]),
     );
+  });
+
+  it("catch a production storage that cannot tell its garbage collector what is referenced", () => {
+    // The manifests' secrets are placeholders the schema refuses, and a schema with a refused field never
+    // reaches its cross-field rules: valid stand-ins for them let the production rule speak.
+    const standIns = { MONGODB_URI: 'mongodb://db-0,db-1/media?replicaSet=rs0', ...identityEnv('storage') };
+    const problemsOf = (container: typeof storage) => {
+      const { values } = resolveEnv(container, objects);
+      return configProblems(storageConfigSchema, { ...values, ...standIns });
+    };
+    const storage = structuredClone(podSpecOf(findObject(objects, 'Deployment', 'storage')).containers[0]);
+    expect(problemsOf(storage)).toEqual([]);
+    storage.envFrom = (storage.envFrom ?? []).filter((source) => !source.configMapRef?.name.startsWith('storage-config'));
+    expect(problemsOf(storage)).toEqual([expect.stringMatching(/^INGEST_API_URL: /)]);
   });
 
   it('evaluate policies: nothing selected is open, a missing allow is a refusal', () => {

@@ -43,6 +43,7 @@ describe('trace export over OTLP', () => {
       PORT: String(port),
       MONGODB_URI: context.databaseUri,
       KAFKA_BROKERS: context.kafkaBrokers,
+      INGEST_API_URL: context.gateway,
       OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
       // The SDK's batch processor waits up to 5 s by default; a test does not need to.
       OTEL_BSP_SCHEDULE_DELAY: '200',

@@ -15,3 +15,12 @@ describe('storage service identity', () => {
     expect(() => loadStorageConfig({ ...base, SERVICE_TRUSTED_KEYS: value })).toThrow(/SERVICE_TRUSTED_KEYS:/);
   });
 });
+
+describe('storage in production', () => {
+  const base = { MONGODB_URI: 'mongodb://db/media', KAFKA_BROKERS: 'k:9092', NODE_ENV: 'production', ...identityEnv('storage') };
+
+  it('refuses to start without INGEST_API_URL: its garbage collector would never run', () => {
+    expect(() => loadStorageConfig(base)).toThrow(/INGEST_API_URL: is required with NODE_ENV=production/);
+    expect(loadStorageConfig({ ...base, INGEST_API_URL: 'http://ingest-api:3000' }).INGEST_API_URL).toBe('http://ingest-api:3000');
+  });
+});

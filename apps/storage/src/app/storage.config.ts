@@ -10,7 +10,7 @@ export const storageConfigSchema = baseConfigSchema(3001)
     INGEST_API_URL: configFields
       .url()
       .optional()
-      .describe("ingest-api's internal URL: the garbage collector asks it which stored ids assets still reference; unset, nothing is collected"),
+      .describe("ingest-api's internal URL: the garbage collector asks it which stored ids assets still reference; required in production, unset elsewhere nothing is collected"),
     STORAGE_GC_INTERVAL_SECONDS: configFields.positiveInt(600).describe('how often one replica (a lease in MongoDB) looks for bytes no asset references'),
     STORAGE_GC_GRACE_SECONDS: configFields
       .positiveInt(24 * 60 * 60)
@@ -21,6 +21,13 @@ export const storageConfigSchema = baseConfigSchema(3001)
         'chunk bytes all uploads of a replica together may have on their way to the database (batches of 2 MiB); bounds memory under many concurrent uploads, which wait their turn instead',
       ),
     STORAGE_GC_BATCH: configFields.positiveInt(500).describe('candidates of each kind (files, uploads, chunks, parts) looked at per pass'),
+  })
+  // Unset, the collector never runs and what crashes leave piles up unnoticed: fine for a test, not for
+  // a production deployment, which must say where ingest-api is.
+  .superRefine((config, context) => {
+    if (config.NODE_ENV === 'production' && config.INGEST_API_URL === undefined) {
+      context.addIssue({ code: 'custom', path: ['INGEST_API_URL'], message: 'is required with NODE_ENV=production: without it the garbage collector never runs' });
+    }
   });
 export type StorageConfig = z.infer<typeof storageConfigSchema>;
 
