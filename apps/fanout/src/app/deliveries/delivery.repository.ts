@@ -151,6 +151,9 @@ export class DeliveryRepository {
     const actual = await this.collection.findOne({ _id: id }, { projection: { status: 1, next_attempt_at: 1, lease_token: 1 } });
     await this.changeHead(webhookId, tenant, (state) => {
       if (actual?.status !== 'pending' || !actual.next_attempt_at) return settled(state, id, null);
+      // What was read may be old by now: an entry that is gone meanwhile was settled by the lease holder,
+      // who knows better, and adding it back would list a finished delivery until its lease ran out.
+      if (!state.entries.some((entry) => entry.id === id)) return state;
       return actual.lease_token ? leased(state, id, actual.next_attempt_at) : settled(state, id, actual.next_attempt_at);
     });
   }
