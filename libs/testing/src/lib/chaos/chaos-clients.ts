@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { multipartBody } from '../e2e/raw-multipart';
+import { multipartBody, sendAndCut } from '../e2e/raw-multipart';
 import type { AssetHistory, Operation, Outcome } from './chaos-history';
 import type { SeededRandom } from './seeded-random';
 
@@ -86,23 +85,6 @@ export async function runChaosClient(options: ChaosClientOptions): Promise<void>
     }
   };
 
-  /** Sends the first `cutAt` bytes of a chunk with the full length announced, then drops the connection. */
-  const cutTransfer = (id: string, body: Buffer, contentType: string, cutAt: number) =>
-    new Promise<void>((resolve) => {
-      const req = request(`${gateway}/assets/${id}/multipart`, { method: 'POST', headers: { ...auth, 'content-type': contentType, 'content-length': String(body.length) } });
-      req.on('error', () => resolve());
-      req.on('response', (response) => {
-        response.resume();
-        resolve();
-      });
-      req.write(body.subarray(0, cutAt), () => {
-        setTimeout(() => {
-          req.destroy();
-          resolve();
-        }, 50);
-      });
-    });
-
   const flows: Record<Flow, () => Promise<void>> = {
     upload: async () => {
       const bytes = random.bytes(random.int(1_000, 200_000));
@@ -142,7 +124,7 @@ export async function runChaosClient(options: ChaosClientOptions): Promise<void>
         ]);
         if (random.next() < 0.3) {
           const cutAt = random.int(1, body.length - 1);
-          await cutTransfer(id, body, contentType, cutAt);
+          await sendAndCut(`${gateway}/assets/${id}/multipart`, { ...auth, 'content-type': contentType }, body, cutAt, 50);
           record(id, { kind: 'transfer', offset, bytes: size, cutAt }, 'cut');
         } else {
           const answer = await call('POST', `/assets/${id}/multipart`, { headers: { 'Content-Type': contentType }, body });

@@ -2,9 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
-import ConnectionString from 'mongodb-connection-string-url';
 import { freePort, waitFor } from '../infra/process-utils';
-import { launchService, SERVICES, type ServiceName } from '../infra/suite.process';
+import { launchService, SERVICES, type ServiceName, sharedServiceEnv } from '../infra/suite.process';
 
 /** One process of a service, that the fault scheduler may kill and start again on the same port. */
 export interface Replica {
@@ -104,21 +103,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     balancers.set(service, await startBalancer(() => replicas.filter((r) => r.service === service).map((r) => r.port)));
   }
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${balancers.get(s)?.port ?? 0}`])) as Record<ServiceName, string>;
-  const mongo = new ConnectionString(options.mongodbUri);
-  mongo.pathname = `/${options.database}`;
-  const shared: NodeJS.ProcessEnv = {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    MONGODB_URI: mongo.toString(),
-    KAFKA_BROKERS: options.kafkaBrokers,
-    JWT_HS256_SECRET: options.jwtSecret,
-    STORAGE_URL: urls.storage,
-    FANOUT_URL: urls.fanout,
-    IMAGING_URL: urls.encoder,
-    INGEST_API_URL: urls['ingest-api'],
-    PUBLIC_BASE_URL: urls['ingest-api'],
-    ...options.env?.all,
-  };
+  const shared = sharedServiceEnv(options, urls);
   const crashes: Crash[] = [];
   let stopping = false;
   const spawn = (replica: Pick<Replica, 'service' | 'name' | 'port'> & { down?: boolean }) => {
@@ -149,7 +134,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     urls,
     replicas,
     crashes,
-    databaseUri: mongo.toString(),
+    databaseUri: shared['MONGODB_URI'] as string,
     kill: async (replica, signal) => {
       replica.down = true;
       const exited = gone(replica.child);

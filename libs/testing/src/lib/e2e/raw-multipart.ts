@@ -26,9 +26,10 @@ export function multipartBody(parts: RawPart[]): { body: Buffer; contentType: st
 
 /**
  * Sends the first `cutAt` bytes of a request body (with the full Content-Length announced) and then
- * drops the connection, as a client whose network dies mid-chunk would.
+ * drops the connection, as a client whose network dies mid-chunk would. `settleMs`: how long the server
+ * gets to start streaming the part before the cut.
  */
-export function sendAndCut(url: string, headers: Record<string, string>, body: Buffer, cutAt: number): Promise<void> {
+export function sendAndCut(url: string, headers: Record<string, string>, body: Buffer, cutAt: number, settleMs = 200): Promise<void> {
   return new Promise((resolve) => {
     const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } });
     req.on('error', () => resolve());
@@ -41,7 +42,7 @@ export function sendAndCut(url: string, headers: Record<string, string>, body: B
       setTimeout(() => {
         req.destroy();
         resolve();
-      }, 200);
+      }, settleMs);
     });
   });
 }

@@ -80,18 +80,17 @@ export function launchService(
  * Runs the four built services (`dist/apps/<name>/main.js`) wired to each other and to the given
  * servers, each waited for until `/health/ready` answers. Used by `npm start` and the end-to-end tier.
  */
-export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
-  const running = options.services ?? SERVICES;
-  for (const service of running) {
-    const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
-    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build --projects=tag:type:app)`);
-  }
-  const ports = {} as Record<ServiceName, number>;
-  for (const service of SERVICES) ports[service] = await portFor(options.ports?.[service]);
-  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+/**
+ * What every service of a local stack reads alike: production mode on loopback, the database (named
+ * `database` on the given server), the broker, and each other's URLs.
+ */
+export function sharedServiceEnv(
+  options: { mongodbUri: string; database: string; kafkaBrokers: string; jwtSecret: string; env?: { all?: NodeJS.ProcessEnv } },
+  urls: Record<ServiceName, string>,
+): NodeJS.ProcessEnv {
   const mongo = new ConnectionString(options.mongodbUri);
   mongo.pathname = `/${options.database}`;
-  const shared: NodeJS.ProcessEnv = {
+  return {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     MONGODB_URI: mongo.toString(),
@@ -104,6 +103,18 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     PUBLIC_BASE_URL: urls['ingest-api'],
     ...options.env?.all,
   };
+}
+
+export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
+  const running = options.services ?? SERVICES;
+  for (const service of running) {
+    const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build --projects=tag:type:app)`);
+  }
+  const ports = {} as Record<ServiceName, number>;
+  for (const service of SERVICES) ports[service] = await portFor(options.ports?.[service]);
+  const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
+  const shared = sharedServiceEnv(options, urls);
   const identity = options.identity ?? serviceIdentityEnv();
   const children = new Map<ServiceName, ChildProcess>();
   const replicas = new Set<ChildProcess>();
@@ -136,7 +147,7 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
   const suite: RunningSuite = {
     urls,
     identity,
-    mongodbUri: mongo.toString(),
+    mongodbUri: shared['MONGODB_URI'] as string,
     process: (service) => {
       const child = children.get(service);
       if (!child) throw new Error(`${service} was never started`);
