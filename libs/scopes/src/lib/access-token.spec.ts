@@ -63,3 +63,54 @@ describe('token lifetime and subject', () => {
     await expect(bounded.verify(await mint())).rejects.toBeInstanceOf(InvalidTokenError);
   });
 });
+
+describe('verified tokens remembered', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('answers a repeated token with the same frozen principal', async () => {
+    const verifier = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant' });
+    const token = await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'] });
+    const first = await verifier.verify(token);
+    await expect(verifier.verify(token)).resolves.toBe(first);
+    expect(Object.isFrozen(first) && Object.isFrozen(first.scopes)).toBe(true);
+  });
+
+  it('never remembers a refusal: a token signed with another secret stays refused, a good one still passes', async () => {
+    const verifier = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant' });
+    const forged = await mintHs256Token({ secret: `${secret}x`, tenant: 'acme', scopes: ['assets'] });
+    await expect(verifier.verify(forged)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(forged)).rejects.toBeInstanceOf(InvalidTokenError);
+    await expect(verifier.verify(await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'] }))).resolves.toMatchObject({ tenant: 'acme' });
+  });
+
+  it('refuses a remembered token once it has expired', async () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const verifier = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant', cache: { maxAgeSeconds: 3600 } });
+    const token = await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'], ttlSeconds: 60 });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ tenant: 'acme' });
+    // Past exp and the verifier's 5 s clock tolerance: verified again, and refused.
+    jest.setSystemTime(Date.now() + 70_000);
+    await expect(verifier.verify(token)).rejects.toThrow(/exp/);
+  });
+
+  it('verifies a token again once the maximum age has passed (a withdrawn key stops working)', async () => {
+    jest.useFakeTimers({ now: Date.now(), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const verifier = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant', cache: { maxAgeSeconds: 30 } });
+    const token = await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'], ttlSeconds: 3600 });
+    const first = await verifier.verify(token);
+    jest.setSystemTime(Date.now() + 29_000);
+    await expect(verifier.verify(token)).resolves.toBe(first);
+    jest.setSystemTime(Date.now() + 2_000);
+    const again = await verifier.verify(token);
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+  });
+
+  it('forgets every token on request', async () => {
+    const verifier = new TokenVerifier({ hs256Secret: secret, tenantClaim: 'tenant' });
+    const token = await mintHs256Token({ secret, tenant: 'acme', scopes: ['assets'] });
+    const first = await verifier.verify(token);
+    verifier.forgetVerifiedTokens();
+    await expect(verifier.verify(token)).resolves.not.toBe(first);
+  });
+});
