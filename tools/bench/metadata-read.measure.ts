@@ -46,7 +46,7 @@ export async function seedAssets(gateway: string, token: string, count: number):
   return ids;
 }
 
-async function cannon(url: string, token: string | undefined, connections: number, seconds: number, paths?: () => string): Promise<ReadRate> {
+export async function cannon(url: string, token: string | undefined, connections: number, seconds: number, paths?: () => string): Promise<ReadRate> {
   const result = await autocannon({
     url,
     connections,
@@ -60,7 +60,7 @@ async function cannon(url: string, token: string | undefined, connections: numbe
 }
 
 /** `connections` loops issuing `query` back to back for `seconds`: the driver's own rate and latency. */
-async function driverRate(connections: number, seconds: number, query: (i: number) => Promise<unknown>): Promise<ReadRate> {
+export async function driverRate(connections: number, seconds: number, query: (i: number) => Promise<unknown>): Promise<ReadRate> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   let i = 0;
