@@ -14,7 +14,7 @@ import { mintHs256Token, SCOPES } from '@media/scopes';
 import { serviceIdentityEnv } from '@media/service-identity';
 import { findRepoRoot, startInfrastructure, startSuite } from '@media/testing';
 import { UNREACHABLE_QUOTAS } from './bench-suite.util';
-import { cannon, driverRate, seedAssets } from './metadata-read.measure';
+import { cannon, driverRate, outboxDrained, seedAssets } from './metadata-read.measure';
 
 const int = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
@@ -41,7 +41,8 @@ async function main(): Promise<void> {
       jwtSecret,
       logs: path.join(repoRoot, 'reports', 'bench', 'partial', 'logs'),
       nodeArgs: profileDir ? { 'ingest-api': ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, `--cpu-prof-name=ingest-api.${Date.now()}.cpuprofile`] } : {},
-      env: { 'ingest-api': UNREACHABLE_QUOTAS },
+      // JWT_VERIFIED_CACHE_SECONDS=0 measures the path without the verified-token cache (a before/after of one build).
+      env: { 'ingest-api': { ...UNREACHABLE_QUOTAS, ...(process.env['JWT_VERIFIED_CACHE_SECONDS'] ? { JWT_VERIFIED_CACHE_SECONDS: process.env['JWT_VERIFIED_CACHE_SECONDS'] } : {}) } },
     });
     const client = await MongoClient.connect(suite.mongodbUri);
     try {
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
       const token = await mintHs256Token({ secret: jwtSecret, tenant: 'bench-reads', scopes: SCOPES, subject: 'metadata-bench' });
       log(`seeding ${ASSETS} assets`);
       const ids = await seedAssets(gateway, token, ASSETS);
+      log('waiting until the outbox has published the seed');
+      await outboxDrained(client.db().collection<{ _id: string }>('assets'));
       const recent = ids.slice(-1000);
       let cursor = 0;
       const nextId = () => recent[cursor++ % recent.length] as string;

@@ -30,6 +30,13 @@ export const ingestApiConfigSchema = baseConfigSchema(3000)
     JWT_MAX_LIFETIME_SECONDS: configFields
       .positiveInt(24 * 60 * 60)
       .describe('tokens whose lifetime (`exp` − `iat`) exceeds this are refused with 401, whoever signed them'),
+    JWT_VERIFIED_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(30)
+      .describe("how long a verified bearer token is remembered (never past its `exp`), so a client's repeated token is not verified again on every request; a key withdrawn from the JWKS stops working at most this much later; 0 verifies every request"),
     JWT_TENANT_CLAIM: z.string().min(1).default('tenant').describe('the claim that names the tenant'),
     STORAGE_URL: configFields.url().describe('internal URL of the storage service'),
     FANOUT_URL: configFields.url().describe('internal URL of the fanout service (webhook subscriptions and deliveries)'),

@@ -13,6 +13,7 @@ export class AuthModule {
       audience: config.JWT_AUDIENCE,
       tenantClaim: config.JWT_TENANT_CLAIM,
       maxLifetimeSeconds: config.JWT_MAX_LIFETIME_SECONDS,
+      cache: { maxAgeSeconds: config.JWT_VERIFIED_CACHE_SECONDS },
     });
     return {
       module: AuthModule,
