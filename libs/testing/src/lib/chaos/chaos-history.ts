@@ -91,4 +91,8 @@ export interface Violation {
   invariant: 'crash' | 'acknowledged-state' | 'bytes' | 'deleted' | 'events' | 'event-order' | 'event-identity' | 'webhooks' | 'stuck' | 'orphans';
   assetId: string | null;
   message: string;
+  /** The event a webhook violation is about, so the run can look up what fanout made of it. */
+  eventId?: string;
+  /** What the run found in the services' own state about it (printed under the violation). */
+  evidence?: string[];
 }

@@ -140,7 +140,7 @@ export function checkWebhooks(observation: Pick<Observation, 'events' | 'webhook
   for (const event of firstOccurrences(observation.events)) {
     const subscribed = observation.subscriptions.some((s) => s.tenant === event.tenant && s.events.includes(event.event));
     if (subscribed && !received.has(`${event.tenant} ${event.id}`)) {
-      violations.push({ invariant: 'webhooks', assetId: event.assetId, message: `${event.event} ${event.id} never reached the subscribed receiver with a valid signature` });
+      violations.push({ invariant: 'webhooks', assetId: event.assetId, eventId: event.id, message: `${event.event} ${event.id} never reached the subscribed receiver with a valid signature` });
     }
   }
   return violations;

@@ -299,9 +299,17 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       }
       await sleep(3_000);
     }
+    await explainMissedWebhooks(mongo, violations);
     // A process that died on its own is a failure even when its replica hid it from every client.
     violations = [
-      ...stack.crashes.map((crash): Violation => ({ invariant: 'crash', assetId: null, message: `${crash.replica} exited on its own at ${crash.at} (code ${String(crash.code)}, signal ${String(crash.signal)}); see its log` })),
+      ...stack.crashes.map(
+        (crash): Violation => ({
+          invariant: 'crash',
+          assetId: null,
+          message: `${crash.replica} exited on its own at ${crash.at} (code ${String(crash.code)}, signal ${String(crash.signal)}); the last lines of its log:`,
+          evidence: crash.lastLines,
+        }),
+      ),
       ...violations,
     ];
     if (!settled && violations.length === 0) {
@@ -335,5 +343,31 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     await mongo.close().catch(() => undefined);
     await stack.stop();
     await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
+  }
+}
+
+/**
+ * For each event that never reached the receiver, what fanout made of it: its delivery documents (none
+ * means it was never planned) and their endpoint's head, so a violation can be diagnosed from the report.
+ */
+async function explainMissedWebhooks(mongo: MongoClient, violations: Violation[]): Promise<void> {
+  const db = mongo.db();
+  for (const violation of violations.filter((v) => v.invariant === 'webhooks' && v.eventId)) {
+    try {
+      const deliveries = await db
+        .collection('webhook_deliveries')
+        .find({ event_id: violation.eventId }, { projection: { body: 0, traceparent: 0 } })
+        .toArray();
+      const heads = await db
+        .collection('webhook_endpoint_heads')
+        .find({ _id: { $in: deliveries.map((d) => d['webhook_id'] as string) } } as object)
+        .toArray();
+      violation.evidence = [
+        deliveries.length === 0 ? 'fanout planned no delivery of this event' : `deliveries: ${JSON.stringify(deliveries)}`,
+        ...heads.map((head) => `endpoint head: ${JSON.stringify(head)}`),
+      ];
+    } catch (error) {
+      violation.evidence = [`could not read fanout's state: ${String(error)}`];
+    }
   }
 }
