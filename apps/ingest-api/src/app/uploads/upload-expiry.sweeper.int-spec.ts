@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import mongoose from 'mongoose';
+import { startTcpRelay, type TcpRelay } from '@media/testing';
 import { AssetRepository } from '../assets/asset.repository';
 import { ASSET_MODEL, assetSchema } from '../assets/asset.schema';
 import type { IngestApiConfig } from '../ingest-api.config';
@@ -11,32 +10,23 @@ import { UploadTransitions } from './upload-transitions';
 /**
  * A sweep whose database goes away (a restart) must not end the process: the chaos run lost a gateway
  * replica to exactly this unhandled rejection. The connection runs through a TCP relay to the suite's
- * database; closing the relay and every socket through it is the restart, as the driver sees one.
+ * database; cutting the relay is the restart, as the driver sees one.
  */
 describe('the upload expiry sweeper while the database restarts', () => {
-  let relay: Server;
-  const sockets = new Set<Socket>();
+  let relay: TcpRelay;
   let connection: mongoose.Connection;
 
   beforeAll(async () => {
     const database = new URL(process.env['MONGODB_URI'] ?? 'mongodb://127.0.0.1:27017');
-    relay = createServer((client) => {
-      const upstream = connect(Number(database.port || 27017), database.hostname);
-      for (const socket of [client, upstream]) {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        socket.on('error', () => undefined);
-      }
-      client.pipe(upstream).pipe(client);
-    }).listen(0, '127.0.0.1');
-    await once(relay, 'listening');
-    const { port } = relay.address() as AddressInfo;
-    connection = await mongoose.createConnection(`mongodb://127.0.0.1:${port}/sweeper-${Date.now()}?directConnection=true`, { serverSelectionTimeoutMS: 500 }).asPromise();
+    database.pathname = `/sweeper-${Date.now()}`;
+    relay = await startTcpRelay(database.toString());
+    connection = await mongoose.createConnection(relay.uri, { serverSelectionTimeoutMS: 500 }).asPromise();
     connection.on('error', () => undefined);
   });
 
   afterAll(async () => {
     await connection.close(true).catch(() => undefined);
+    await relay.close();
   });
 
   it('logs the failed pass and resolves, so the next tick tries again', async () => {
@@ -45,10 +35,7 @@ describe('the upload expiry sweeper while the database restarts', () => {
     const sweeper = new UploadExpirySweeper(assets, new UploadTransitions(assets, config), config);
     await expect(sweeper.sweep()).resolves.toBe(0);
 
-    // The restart: the relay stops listening and drops every connection.
-    relay.close();
-    for (const socket of sockets) socket.destroy();
-
+    relay.cut();
     // The pass itself fails with the driver's error…
     await expect(sweeper.sweep()).rejects.toThrow(/Server selection|connection|closed|ECONNREFUSED/i);
     // …and a timer tick absorbs it: resolved, nothing left unhandled, and a later tick runs a new pass.
