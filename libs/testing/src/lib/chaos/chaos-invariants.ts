@@ -189,6 +189,9 @@ export function checkInvariants(histories: readonly AssetHistory[], observation:
   }
   violations.push(...checkEventIdentity(observation.events));
   violations.push(...checkWebhooks(observation));
+  for (const parked of observation.deadLettered ?? []) {
+    violations.push({ invariant: 'dead-lettered', assetId: null, message: `a valid event was parked on the dead-letter topic (${parked.reason}): ${parked.value.slice(0, 300)}` });
+  }
   const { files, chunks, parts } = observation.orphans;
   if (files + chunks + parts > 0) {
     violations.push({ invariant: 'orphans', assetId: null, message: `after the collector: ${files} orphaned file(s), ${chunks} chunk(s), ${parts} upload part(s)` });
