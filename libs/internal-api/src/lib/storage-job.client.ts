@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Agent, type IncomingMessage, request as httpRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole, StoredFileRole } from '@media/asset-model';
@@ -87,11 +88,12 @@ export class EncoderStorageClient implements OnApplicationShutdown {
   }
 
   /**
-   * Stores a file of the job's folder under an id the caller chose (one transfer, then completion): how an
-   * image variant gets the id its gateway looks it up by. Storing the same id twice keeps the first file.
+   * Stores bytes under an id the caller chose (one transfer, then completion): how an image variant gets
+   * the id its gateway looks it up by. Storing the same id twice keeps the first file. The bytes are
+   * in memory (a rendered variant, bounded by the maximum dimension), so nothing is written to disk first.
    */
-  async storeAs(fileId: string, source: string, file: { assetId: string; tenant: string; fileName: string; contentType: string; role: StoredFileRole }): Promise<void> {
-    const { size } = await stat(source);
+  async storeAs(fileId: string, source: Buffer, file: { assetId: string; tenant: string; fileName: string; contentType: string; role: StoredFileRole }): Promise<void> {
+    const size = source.length;
     const owner = { 'x-asset-id': file.assetId, 'x-tenant': file.tenant };
     const transfer = await this.streamFile('PUT', `/uploads/${encodeURIComponent(fileId)}/chunks?offset=0&max_bytes=${MAX_RESULT_BYTES}`, source, size, owner);
     // 409 upload_completed: another replica stored it first; the bytes are the same variant.
@@ -138,8 +140,8 @@ export class EncoderStorageClient implements OnApplicationShutdown {
     });
   }
 
-  /** Streams a local file as a request body; the answer's status and (small) body. */
-  private async streamFile(method: string, path: string, source: string, size: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  /** Streams a local file (or bytes in memory) as a request body; the answer's status and (small) body. */
+  private async streamFile(method: string, path: string, source: string | Buffer, size: number, headers: Record<string, string>): Promise<{ status: number; body: string }> {
     const request = httpRequest(new URL(path, this.baseUrl), {
       method,
       agent: this.agent,
@@ -154,7 +156,7 @@ export class EncoderStorageClient implements OnApplicationShutdown {
     // Whichever side fails first decides; the other side's late failure must not go unhandled.
     responded.catch(() => undefined);
     try {
-      await pipeline(createReadStream(source), request);
+      await pipeline(typeof source === 'string' ? createReadStream(source) : Readable.from([source]), request);
       const response = await responded;
       return { status: response.statusCode ?? 0, body: await readBody(response) };
     } catch (error) {

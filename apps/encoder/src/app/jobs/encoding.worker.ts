@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
+import { isRenderableImage, type ProcessingResultMessage, processingResultSchema, type ProducedFileMessage } from '@media/asset-model';
 import { ClaimLoop, registerBacklogGauges, ShutdownAbort, ShutdownState } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
@@ -9,6 +9,7 @@ import { resolveSandbox } from '../media/sandbox-isolation';
 import { InvalidOutputError, ResultUploader } from '../results/result-uploader';
 import { ProcessingResultsReporter } from '../results/processing-results.reporter';
 import { EncoderStorageClient, StorageUnavailableError } from '@media/internal-api';
+import { ImageSourceCache } from '../variants/image-source.cache';
 import { claimDecision, contentMismatch, leaseRenewalIntervalMs, transientDecision } from './encoding-job.policy';
 import type { ClaimedJob, EncodingJobRecord } from './encoding-job.record';
 import { EncodingJobRepository } from './encoding-job.repository';
@@ -56,6 +57,7 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     private readonly reporter: ProcessingResultsReporter,
     private readonly workspace: JobWorkspace,
     private readonly metrics: EncoderMetrics,
+    private readonly sources: ImageSourceCache,
     @Inject(MEDIA_PROCESSOR) private readonly processor: MediaProcessorPort,
     @Inject(ENCODER_CONFIG) private readonly config: EncoderConfig,
     shutdown: ShutdownState,
@@ -189,14 +191,18 @@ export class EncodingWorker implements OnApplicationBootstrap, OnApplicationShut
     const folder = await this.workspace.create();
     try {
       const candidates = await this.storage.findOriginal(record.asset_id, record.tenant, record.sha256);
-      let downloaded: number | null = null;
+      let original: string | null = null;
       for (const fileId of candidates) {
-        downloaded = await this.storage.download(fileId, record.tenant, folder.inputPath);
-        if (downloaded !== null) break;
+        if ((await this.storage.download(fileId, record.tenant, folder.inputPath)) === null) continue;
+        original = fileId;
+        break;
       }
-      if (downloaded === null) {
+      if (original === null) {
         return { kind: 'result', result: failedResult(record, 'original_not_found', 'the original file is no longer stored (the asset was deleted or replaced)') };
       }
+      // Sizes of a new photo are asked for right after its upload: the renderer of this replica gets the
+      // original now, before the sandbox may touch the job's copy, instead of downloading it again.
+      if (record.mime_type && isRenderableImage(record.mime_type)) await this.sources.adopt(original, folder.inputPath);
       await folder.handOver(this.limits.isolation);
       signal.throwIfAborted();
       let processed: ProcessingResult;

@@ -13,8 +13,10 @@ export interface RenderedImage {
   width: number;
   height: number;
   size: number;
-  /** SHA-256 of the file's bytes, hex. */
+  /** SHA-256 of the bytes, hex. */
   sha256: string;
+  /** The image (bounded by the maximum dimension; the encoder makes it whole in memory anyway). */
+  data: Buffer;
 }
 
 /** Thrown when every thread is busy and the queue is full: the caller answers 503, nothing is wrong with the image. */
@@ -50,14 +52,19 @@ export class ImageRenderPool implements OnModuleInit, OnApplicationShutdown {
       env: {},
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
+    // The first render of a new thread would otherwise load sharp and libvips' codecs on a client's clock.
+    // Not awaited: start-up does not wait for it, and a request arriving meanwhile simply queues behind it.
+    void this.run({ op: 'warm' }).catch(() => undefined);
   }
 
   probe(inputPath: string): Promise<PhotoHeader> {
     return this.run({ op: 'probe', inputPath }) as Promise<PhotoHeader>;
   }
 
-  render(inputPath: string, outputPath: string, plan: VariantPlan): Promise<RenderedImage> {
-    return this.run({ op: 'render', inputPath, outputPath, plan, timeoutSeconds: this.config.IMAGE_RENDER_TIMEOUT_SECONDS }) as Promise<RenderedImage>;
+  async render(inputPath: string, plan: VariantPlan): Promise<RenderedImage> {
+    const made = (await this.run({ op: 'render', inputPath, plan, timeoutSeconds: this.config.IMAGE_RENDER_TIMEOUT_SECONDS })) as Omit<RenderedImage, 'data'> & { data: Uint8Array };
+    // A Buffer crosses the thread boundary as a plain Uint8Array: viewed as a Buffer again, not copied.
+    return { ...made, data: Buffer.from(made.data.buffer, made.data.byteOffset, made.data.byteLength) };
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,7 @@
-import { rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { JobWorkspace } from '../jobs/job-workspace';
@@ -29,9 +30,12 @@ export interface HeldSource {
  * Originals downloaded for on-demand renders, kept on local disk up to a byte budget, least recently used
  * evicted first. A stored file never changes under its id, so an entry never goes stale; a page asking
  * for five sizes of one photo downloads it once. Concurrent requests for one source share one download.
+ * An image original this replica just processed is already here: its job hands a copy over (`adopt`), so
+ * the first size asked for right after an upload starts rendering at once instead of downloading.
  */
 @Injectable()
 export class ImageSourceCache {
+  private readonly logger = new Logger(ImageSourceCache.name);
   private readonly entries = new Map<string, Entry>();
   private readonly downloads = new Map<string, Promise<Entry | null>>();
   private readonly budget: number;
@@ -81,13 +85,39 @@ export class ImageSourceCache {
     };
   }
 
-  private async download(fileId: string, tenant: string): Promise<Entry | null> {
+  /**
+   * Keeps a copy of `file`, which holds the bytes of stored file `fileId` (an original a processing job
+   * downloaded anyway). A copy, not a link: the job's file goes on to sandboxed tools, the cache's must
+   * stay exactly the stored bytes. Never throws: without the copy a render downloads as before.
+   */
+  async adopt(fileId: string, file: string): Promise<void> {
+    if (this.entries.has(fileId) || this.downloads.has(fileId)) return;
+    try {
+      await this.fill(fileId, async (partial) => {
+        // A copy-on-write clone where the file system has them, a plain copy elsewhere.
+        await copyFile(file, partial, constants.COPYFILE_FICLONE);
+        return (await stat(partial)).size;
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, fileId }, 'could not keep a processed original for image renders; the first render downloads it');
+    }
+  }
+
+  private download(fileId: string, tenant: string): Promise<Entry | null> {
+    return this.fill(fileId, (partial) => this.storage.download(fileId, tenant, partial));
+  }
+
+  /** Writes the source through `write` into a partial file, then makes it the entry of `fileId` (the first one wins). */
+  private async fill(fileId: string, write: (partial: string) => Promise<number | null>): Promise<Entry | null> {
     this.dir ??= this.workspace.folder('image-sources');
     const file = path.join(await this.dir, fileId);
     const partial = `${file}.${process.hrtime.bigint()}.part`;
     try {
-      const bytes = await this.storage.download(fileId, tenant, partial);
+      const bytes = await write(partial);
       if (bytes === null) return null;
+      // Filled by another way meanwhile (an adoption and a download racing): the same bytes, keep the first.
+      const present = this.entries.get(fileId);
+      if (present) return present;
       await rename(partial, file);
       const entry: Entry = { file, bytes, users: 0, header: null };
       this.entries.set(fileId, entry);

@@ -1,7 +1,5 @@
-import { createReadStream } from 'node:fs';
-import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { IMAGE_OUTPUT_MIME, planVariant } from '@media/asset-model';
@@ -9,7 +7,6 @@ import { DomainError } from '@media/service-kit';
 import type { EncoderConfig } from '../encoder.config';
 import { ENCODER_CONFIG } from '../encoder-config.token';
 import { EncoderMetrics } from '../jobs/encoder.metrics';
-import { JobWorkspace } from '../jobs/job-workspace';
 import { MediaRejectedError } from '../media/media-job';
 import { checkPhotoHeader } from '../media/photo-plan';
 import { SHARP_RULES } from '../media/photo.processor';
@@ -36,9 +33,10 @@ export interface FreshVariant {
   /** The tag storage gives the stored variant, so the first answer and later ones agree. */
   etag: string;
   /**
-   * Streams the bytes into `sink` while they are being stored (started already). Resolves once both are
-   * over, whatever their outcome: a client gone mid-way does not stop the store, a failed store does not
-   * touch what the client got.
+   * Writes the bytes into `sink` and then, without waiting for the caller to take them, stores them.
+   * Resolves once both are over, whatever their outcome: a client gone mid-way does not stop the store,
+   * a failed store does not touch what the client got. The caller must call it (the claim is marked
+   * stored, or given up, only by the store it starts).
    */
   deliver(sink: Writable): Promise<void>;
 }
@@ -51,9 +49,10 @@ const WAIT_POLL_MS = 25;
 /**
  * Makes one image variant exist in storage, rendering it at most once across replicas: claim (or wait
  * for the claimant), download the source, check its header, plan, render in the pool, store under the
- * variant's id, mark stored. In streaming mode the renderer's output goes to the caller and to storage at
- * the same time; the claim is marked stored only once storage has the whole file, so waiting requests
- * (of any replica) read a complete variant, and a failed store gives the claim up and removes its bytes.
+ * variant's id, mark stored. The rendered bytes stay in memory (no file written and read back); in
+ * streaming mode they go to the caller first and to storage right after. The claim is marked stored only
+ * once storage has the whole file, so waiting requests (of any replica) read a complete variant, and a
+ * failed store gives the claim up and removes its bytes.
  */
 @Injectable()
 export class VariantRenderService {
@@ -65,7 +64,6 @@ export class VariantRenderService {
     private readonly pool: ImageRenderPool,
     private readonly storage: EncoderStorageClient,
     private readonly sources: ImageSourceCache,
-    private readonly workspace: JobWorkspace,
     private readonly metrics: EncoderMetrics,
     @Inject(ENCODER_CONFIG) private readonly config: Pick<EncoderConfig, 'IMAGE_RENDER_TIMEOUT_SECONDS' | 'IMAGE_MAX_VARIANTS_PER_FILE' | 'ENCODER_MAX_PIXELS'>,
   ) {
@@ -101,9 +99,7 @@ export class VariantRenderService {
 
   private async renderAs(owner: string, request: VariantRenderRequest): Promise<EnsuredVariant> {
     const started = process.hrtime.bigint();
-    const folder = await this.workspace.create();
     let source: HeldSource | null = null;
-    let handedOver = false;
     try {
       source = await this.sources.hold(request.source_file_id, request.tenant);
       if (!source) throw new DomainError(404, 'file_not_found', 'File not found', 'the source image is no longer stored');
@@ -112,8 +108,7 @@ export class VariantRenderService {
       const displayed = checkPhotoHeader(header, this.config.ENCODER_MAX_PIXELS);
       source.rememberHeader(header);
       const plan = planVariant(request, request.format, displayed);
-      const output = path.join(folder.outputDir, `variant.${request.format}`);
-      const made = await this.pool.render(source.file, output, plan);
+      const made = await this.pool.render(source.file, plan);
       source.release();
       source = null;
       this.metrics.imageRenders.inc({ outcome: 'rendered' });
@@ -121,19 +116,16 @@ export class VariantRenderService {
       this.metrics.imageRenderDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
       const answer: VariantAnswer = { variant_id: request.variant_id, rendered: true, width: made.width, height: made.height, size: made.size };
       if (!request.stream) {
-        if (!(await this.store(owner, request, output))) throw new DomainError(503, 'storage_unavailable', 'Storage unavailable', 'the rendered image could not be stored; retry shortly', {}, { 'Retry-After': '1' });
+        if (!(await this.store(owner, request, made.data))) throw new DomainError(503, 'storage_unavailable', 'Storage unavailable', 'the rendered image could not be stored; retry shortly', {}, { 'Retry-After': '1' });
         return { kind: 'ready', answer };
       }
-      const stored = this.store(owner, request, output);
-      handedOver = true;
-      return { kind: 'fresh', answer, ...this.freshOf(request, made), deliver: (sink) => this.deliver(output, sink, stored, folder.remove) };
+      return { kind: 'fresh', answer, ...this.freshOf(request, made), deliver: (sink) => this.deliver(owner, request, made.data, sink) };
     } catch (error) {
       await this.claims.release(request.variant_id, owner).catch(() => undefined);
       this.metrics.imageRenders.inc({ outcome: 'failed' });
       throw toProblem(error);
     } finally {
       source?.release();
-      if (!handedOver) await folder.remove();
     }
   }
 
@@ -141,16 +133,22 @@ export class VariantRenderService {
     return { contentType: IMAGE_OUTPUT_MIME[request.format], size: made.size, etag: storedFileEntityTag(request.variant_id, made.sha256) };
   }
 
-  /** The rendered file to the caller; the folder goes once the store running alongside is over too. */
-  private async deliver(output: string, sink: Writable, stored: Promise<boolean>, removeFolder: () => Promise<void>): Promise<void> {
+  /**
+   * The rendered bytes to the caller first, then at once to storage: the answer is handed to the socket
+   * before storage and the database start working on the same few cores, and the store does not wait for
+   * a slow client to take it (waiting requests wait for the store, which marks the claim once it is whole).
+   */
+  private async deliver(owner: string, request: VariantRenderRequest, data: Buffer, sink: Writable): Promise<void> {
+    const sent = finished(sink);
+    sink.end(data);
+    const stored = this.store(owner, request, data);
     try {
-      await pipeline(createReadStream(output), sink);
+      await sent;
     } catch (error) {
       // The caller went away: its loss; the variant is still stored for the next request.
       this.logger.debug({ err: error }, 'a streamed image variant was not taken whole');
     } finally {
       await stored;
-      await removeFolder();
     }
   }
 
@@ -159,10 +157,10 @@ export class VariantRenderService {
    * the claim is given up (a later request renders again) and whatever storage kept of the transfer is
    * removed, so no partial variant remains; the answer says whether it is stored.
    */
-  private async store(owner: string, request: VariantRenderRequest, output: string): Promise<boolean> {
+  private async store(owner: string, request: VariantRenderRequest, data: Buffer): Promise<boolean> {
     const file = { assetId: request.asset_id, tenant: request.tenant };
     try {
-      await this.storage.storeAs(request.variant_id, output, { ...file, fileName: `variant.${request.format}`, contentType: IMAGE_OUTPUT_MIME[request.format], role: 'variant' });
+      await this.storage.storeAs(request.variant_id, data, { ...file, fileName: `variant.${request.format}`, contentType: IMAGE_OUTPUT_MIME[request.format], role: 'variant' });
     } catch (error) {
       this.logger.warn({ err: error, variant: request.variant_id }, 'a rendered image variant could not be stored; the next request renders it again');
       this.metrics.imageRenders.inc({ outcome: 'store_failed' });

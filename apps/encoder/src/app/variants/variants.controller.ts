@@ -24,13 +24,17 @@ export class VariantsController {
       response.status(200).json(ensured.answer);
       return;
     }
-    // The image itself, while it is being stored: the gateway relays it as it would the stored file.
-    response.status(200);
-    response.setHeader('Content-Type', ensured.contentType);
-    response.setHeader('Content-Length', String(ensured.size));
-    response.setHeader('ETag', ensured.etag);
-    response.setHeader('Accept-Ranges', 'bytes');
-    await ensured.deliver(response);
+    // The image itself, stored right after: the gateway relays it as it would the stored file. Delivered
+    // whatever happens to the headers, because delivering is what stores the variant and settles its claim.
+    try {
+      response.status(200);
+      response.setHeader('Content-Type', ensured.contentType);
+      response.setHeader('Content-Length', String(ensured.size));
+      response.setHeader('ETag', ensured.etag);
+      response.setHeader('Accept-Ranges', 'bytes');
+    } finally {
+      await ensured.deliver(response);
+    }
   }
 }
 
