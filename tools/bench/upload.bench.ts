@@ -10,6 +10,8 @@
  * `--quick` (or BENCH_QUICK=1): a smoke run of every measurement in a few minutes (256 MiB, one
  * repetition, fewer reads and assets); its report says so and its ratios are indicative only.
  * BENCH_CPU_PROF=<dir>: ingest-api and storage write V8 CPU profiles (node --cpu-prof) there.
+ * BENCH_STORAGE_ENV='{"NAME":"value"}': extra environment for storage alone (e.g. NODE_OPTIONS or glibc's
+ * MALLOC_* tunables), to try a runtime setting on storage without touching the other processes.
  * `--only=<section,…>`: only those sections (after the warm-up), reported to reports/bench/partial/ so the
  * full report is not overwritten by a partial one. Sections: memory, chunked, one-request, finish,
  * fastest, downloads, concurrent, metadata, hashing.
@@ -812,7 +814,7 @@ async function withSuite(
       jwtSecret,
       logs: logDir,
       nodeArgs: profilingArgs(),
-      env: { 'ingest-api': UNREACHABLE_QUOTAS },
+      env: { 'ingest-api': UNREACHABLE_QUOTAS, storage: storageEnv() },
     });
     try {
       await run(suite, infra.mongodbUri, jwtSecret, asIngestApi);
@@ -822,6 +824,17 @@ async function withSuite(
   } finally {
     await infra.stop();
   }
+}
+
+/** BENCH_STORAGE_ENV: a JSON object of strings, added to storage's environment. */
+function storageEnv(): NodeJS.ProcessEnv {
+  const raw = process.env['BENCH_STORAGE_ENV'];
+  if (!raw) return {};
+  const parsed: unknown = JSON.parse(raw);
+  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((value) => typeof value !== 'string')) {
+    throw new Error('BENCH_STORAGE_ENV must be a JSON object of strings');
+  }
+  return parsed as NodeJS.ProcessEnv;
 }
 
 /** BENCH_CPU_PROF=<dir>: the services whose CPU per byte is judged write V8 CPU profiles there when they stop. */

@@ -466,6 +466,35 @@ describe('storage API on real MongoDB-wire and Kafka servers', () => {
       await expectPattern(ranged.body as AsyncIterable<Uint8Array>, 20, CS - 3, 7);
     }, 180_000);
 
+    it('skips the chunk hash when asked (chunk_sha256=false) and reads it back from the stored bytes on request', async () => {
+      const uploadId = randomUUID();
+      const assetId = randomUUID();
+      const sha256Of = (offset: number, end: number, owner = assetId) =>
+        call(`${base}/uploads/${uploadId}/chunks/sha256?offset=${offset}&end=${end}`, { headers: { 'x-asset-id': owner } });
+      // Within one chunk, from 0; across chunk boundaries from a carried tail; ending exactly on a boundary; a whole chunk.
+      const sizes = [1000, 3 * CS + 17, 2 * CS - 1000 - 17, CS];
+      let offset = 0;
+      for (const size of sizes) {
+        const result = await send(`${base}/uploads/${uploadId}/chunks?offset=${offset}&max_bytes=${64 * MiB}&chunk_sha256=false`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'x-asset-id': assetId, 'x-tenant': tenant },
+          body: patternStream(21, offset, size),
+        });
+        if (result === 'aborted') throw new Error('aborted');
+        expect({ status: result.status, body: json(result) }).toEqual({ status: 200, body: { bytes: size, start_offset: offset, end_offset: offset + size } });
+        const hashed = await sha256Of(offset, offset + size);
+        expect({ status: hashed.status, body: await hashed.json() }).toEqual({ status: 200, body: { chunk_sha256: patternSha256(21, size, 'base64', offset) } });
+        offset += size;
+      }
+      // No transfer ended there, another asset's claim, an empty range: refused, never a hash of something else.
+      expect(await (await sha256Of(0, 999)).json()).toMatchObject({ status: 409, code: 'upload_state_mismatch' });
+      expect(await (await sha256Of(0, 1000, randomUUID())).json()).toMatchObject({ status: 409, code: 'upload_owner_mismatch' });
+      expect(await (await sha256Of(1000, 1000)).json()).toMatchObject({ status: 400 });
+      expect((await complete(uploadId, assetId, offset)).status).toBe(200);
+      const bucket = new GridFSBucket(db);
+      await expectPattern(bucket.openDownloadStream(uploadId as unknown as ObjectId), 21, 0, offset);
+    }, 180_000);
+
     it('rebuilds the whole-file hash from the stored bytes when an upload arrives from another replica', async () => {
       const uploadId = randomUUID();
       const assetId = randomUUID();

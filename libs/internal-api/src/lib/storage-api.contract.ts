@@ -20,8 +20,10 @@ export const STORAGE_ROUTES = {
   file: (fileId: string) => `/files/${encodeURIComponent(fileId)}`,
   /** GET: the asset's files (`role`, `sha256` filters); DELETE: all of them. */
   assetFiles: (assetId: string) => `/assets/${encodeURIComponent(assetId)}/files`,
-  /** PUT: one chunk of a resumable upload (`offset`, `max_bytes` query). */
+  /** PUT: one chunk of a resumable upload (`offset`, `max_bytes`, optional `chunk_sha256=false` query). */
   uploadChunks: (uploadId: string) => `/uploads/${encodeURIComponent(uploadId)}/chunks`,
+  /** GET: SHA-256 of the bytes a transfer stored, `offset` to `end` (query), read back from the database. */
+  uploadChunkSha256: (uploadId: string) => `/uploads/${encodeURIComponent(uploadId)}/chunks/sha256`,
   /** POST: turn the received chunks into an ordinary file. */
   uploadComplete: (uploadId: string) => `/uploads/${encodeURIComponent(uploadId)}/complete`,
 } as const;
@@ -41,6 +43,12 @@ export interface ChunkResult {
   bytes: number;
   start_offset: number;
   end_offset: number;
+  /** Base64 SHA-256 of the chunk; absent when the caller sent `chunk_sha256=false`. */
+  chunk_sha256?: string;
+}
+
+/** Answer of `GET /uploads/:id/chunks/sha256` (200). */
+export interface ChunkSha256Result {
   chunk_sha256: string;
 }
 

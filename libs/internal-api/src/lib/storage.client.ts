@@ -5,10 +5,10 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { CdnFileRole } from '@media/asset-model';
 import { ServiceTokenIssuer } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
-import { type ChunkResult, STORAGE_AUDIENCE, type StoredFileResult } from './storage-api.contract';
+import { type ChunkResult, type ChunkSha256Result, STORAGE_AUDIENCE, type StoredFileResult } from './storage-api.contract';
 
 export const STORAGE_URL = Symbol('STORAGE_URL');
-export type { ChunkResult, StoredFileResult } from './storage-api.contract';
+export type { ChunkResult, ChunkSha256Result, StoredFileResult } from './storage-api.contract';
 
 export interface FileIdentity {
   assetId: string;
@@ -50,13 +50,27 @@ export class StorageClient implements OnApplicationShutdown {
     });
   }
 
-  putChunk(uploadId: string, source: Readable, chunk: FileIdentity & { offset: number; maxBytes: number }): Promise<ChunkResult> {
+  /**
+   * Stores one chunk. `chunkSha256: false` spares storage the chunk's own hash pass (the answer then has no
+   * `chunk_sha256`): for a caller that knows no checksum will be compared, or that asks `chunkSha256` later.
+   */
+  putChunk(uploadId: string, source: Readable, chunk: FileIdentity & { offset: number; maxBytes: number; chunkSha256?: boolean }): Promise<ChunkResult> {
+    const skipHash = chunk.chunkSha256 === false ? '&chunk_sha256=false' : '';
     return this.streamTo<ChunkResult>(
       'PUT',
-      `/uploads/${encodeURIComponent(uploadId)}/chunks?offset=${chunk.offset}&max_bytes=${chunk.maxBytes}`,
+      `/uploads/${encodeURIComponent(uploadId)}/chunks?offset=${chunk.offset}&max_bytes=${chunk.maxBytes}${skipHash}`,
       source,
       { 'x-asset-id': chunk.assetId, 'x-tenant': chunk.tenant },
     );
+  }
+
+  /** Base64 SHA-256 of the bytes the transfer from `offset` to `end` stored, read back from the database. */
+  async chunkSha256(uploadId: string, chunk: FileIdentity & { offset: number; end: number }): Promise<string> {
+    const response = await this.send('GET', `/uploads/${encodeURIComponent(uploadId)}/chunks/sha256?offset=${chunk.offset}&end=${chunk.end}`, {
+      'x-asset-id': chunk.assetId,
+      'x-tenant': chunk.tenant,
+    });
+    return (await readJson<ChunkSha256Result>(response)).chunk_sha256;
   }
 
   async completeUpload(

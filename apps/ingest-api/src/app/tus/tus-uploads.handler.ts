@@ -115,8 +115,9 @@ export class TusUploadsHandler {
       });
     }
     try {
-      const chunk = await this.transfers.store(actor, id, body.stream, offset);
-      if (body.checksum !== undefined && body.checksum !== chunk.chunkSha256) {
+      // Upload-Checksum is a header: known before the bytes, so storage hashes the chunk only when it is sent.
+      const chunk = await this.transfers.store(actor, id, body.stream, offset, { chunkSha256: body.checksum !== undefined });
+      if (body.checksum !== undefined && body.checksum !== (await this.transfers.sha256Of(tenantIdOf(actor.principal), id, chunk))) {
         await this.transfers.abort(tenantIdOf(actor.principal), id, chunk.transferId);
         throw tusChecksumMismatch();
       }

@@ -19,10 +19,12 @@ import { type Actor, UploadTransitions } from './upload-transitions';
 /** A chunk stored by storage, not yet counted: the upload's lease is still held by it. */
 export interface StoredChunk {
   transferId: string;
+  /** Storage's id of the upload the chunk went into. */
+  uploadId: string;
   offset: number;
   bytes: number;
-  /** Base64 SHA-256 of the chunk, as storage computed it while writing. */
-  chunkSha256: string;
+  /** Base64 SHA-256 of the chunk, as storage computed it while writing; absent unless `store` asked for it. */
+  chunkSha256?: string;
   /** What the first chunk showed the file to be. */
   kind?: MediaKind;
 }
@@ -49,8 +51,12 @@ export class TransferChunkUseCase {
     @Inject(INGEST_CONFIG) private readonly config: IngestApiConfig,
   ) {}
 
-  /** Takes the lease, streams the chunk to storage (renewing the lease while bytes flow). */
-  async store(actor: Actor, id: string, source: Readable, startOffset: number | undefined): Promise<StoredChunk> {
+  /**
+   * Takes the lease, streams the chunk to storage (renewing the lease while bytes flow). `chunkSha256`:
+   * whether storage hashes the chunk on the way, for a checksum known before the bytes; without it, a
+   * checksum that turns up later is still checked, from the stored bytes (`commit`), at the cost of reading them back.
+   */
+  async store(actor: Actor, id: string, source: Readable, startOffset: number | undefined, { chunkSha256 = true }: { chunkSha256?: boolean } = {}): Promise<StoredChunk> {
     const tenant = tenantIdOf(actor.principal);
     const transferId = randomUUID();
     const leaseMs = this.config.UPLOAD_LEASE_SECONDS * 1000;
@@ -72,12 +78,19 @@ export class TransferChunkUseCase {
         body = peeked.stream;
       }
       const chunk = await this.storage
-        .putChunk(upload.upload_id, body, { assetId: id, tenant, offset, maxBytes: chunkAllowance(upload).maxBytes })
+        .putChunk(upload.upload_id, body, { assetId: id, tenant, offset, maxBytes: chunkAllowance(upload).maxBytes, chunkSha256 })
         .catch((error: unknown) => {
           if (error instanceof StorageRefusal && error.code === 'chunk_too_large') throw refusalError(overflowRefusal(upload));
           throw error;
         });
-      return { transferId, offset, bytes: chunk.bytes, chunkSha256: chunk.chunk_sha256, ...(kind ? { kind } : {}) };
+      return {
+        transferId,
+        uploadId: upload.upload_id,
+        offset,
+        bytes: chunk.bytes,
+        ...(chunk.chunk_sha256 === undefined ? {} : { chunkSha256: chunk.chunk_sha256 }),
+        ...(kind ? { kind } : {}),
+      };
     } catch (error) {
       await this.abort(tenant, id, transferId);
       throw error;
@@ -100,7 +113,7 @@ export class TransferChunkUseCase {
           providedOffset: claims.startOffset,
         });
       }
-      if (claims.checksum !== undefined && claims.checksum !== chunk.chunkSha256) {
+      if (claims.checksum !== undefined && claims.checksum !== (await this.sha256Of(tenant, id, chunk))) {
         throw checksumMismatch('the chunk does not match its checksum; it was not kept');
       }
       const record = await this.transitions.apply(tenant, id, () => ({ kind: 'commit_transfer', transferId: chunk.transferId, bytes: chunk.bytes, now: Date.now() }), {
@@ -114,6 +127,12 @@ export class TransferChunkUseCase {
       await this.abort(tenant, id, chunk.transferId);
       throw error;
     }
+  }
+
+  /** The chunk's base64 SHA-256: storage's, made while writing, or else read back from what it stored. */
+  async sha256Of(tenant: TenantId, id: string, chunk: StoredChunk): Promise<string> {
+    if (chunk.chunkSha256 !== undefined) return chunk.chunkSha256;
+    return this.storage.chunkSha256(chunk.uploadId, { assetId: id, tenant, offset: chunk.offset, end: chunk.offset + chunk.bytes });
   }
 
   /** Best effort: if this fails the lease simply runs out. */

@@ -47,7 +47,7 @@ describe('upload use cases on a real database', () => {
   async function leasedChunk(actor: Actor, id: string, bytes: number, chunkSha256 = 'x'): Promise<StoredChunk> {
     const transferId = randomUUID();
     const record = await transitions.apply(tenantIdOf(actor.principal), id, () => ({ kind: 'begin_transfer', transferId, now: Date.now(), leaseMs }));
-    return { transferId, offset: record.upload?.received ?? -1, bytes, chunkSha256 };
+    return { transferId, uploadId: record.upload?.upload_id ?? '', offset: record.upload?.received ?? -1, bytes, chunkSha256 };
   }
 
   it('starts an upload with the offsets of its first chunk, visible only to its tenant', async () => {

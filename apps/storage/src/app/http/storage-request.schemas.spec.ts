@@ -1,5 +1,6 @@
 import { DomainError } from '@media/service-kit';
 import {
+  chunkSha256RequestSchema,
   chunkTransferRequestSchema,
   completeUploadRequestSchema,
   newFileRequestSchema,
@@ -88,8 +89,11 @@ describe('chunk transfer inputs', () => {
       uploadId: '5b1f6c3e-1111-4222-8333-444455556666',
       offset: 262_144,
       maxBytes: 52_428_800,
+      chunkSha256: true,
       owner: { assetId: 'a1', tenant: 'acme' },
     });
+    expect(parseRequest(chunkTransferRequestSchema, { ...transfer, chunk_sha256: 'false' })).toMatchObject({ chunkSha256: false });
+    expect(parseRequest(chunkTransferRequestSchema, { ...transfer, chunk_sha256: 'true' })).toMatchObject({ chunkSha256: true });
   });
 
   it.each([
@@ -98,8 +102,26 @@ describe('chunk transfer inputs', () => {
     ['upload_id', 'x'.repeat(129)],
     ['offset', undefined],
     ['offset', '1.5'],
+    ['chunk_sha256', 'no'],
   ])('refuse %s = %p', (field, value) => {
     expect(refusal(() => parseRequest(chunkTransferRequestSchema, { ...transfer, [field]: value })).fields).toEqual([field]);
+  });
+});
+
+describe('chunk hash inputs', () => {
+  const lookup = { upload_id: 'u1', offset: '1000', end: '263144', 'x-asset-id': 'a1', 'x-tenant': 'acme' };
+
+  it('parses the range of a stored transfer', () => {
+    expect(parseRequest(chunkSha256RequestSchema, lookup)).toEqual({ uploadId: 'u1', offset: 1000, end: 263_144, owner: { assetId: 'a1', tenant: 'acme' } });
+  });
+
+  it.each([
+    ['end', '1000'],
+    ['end', '999'],
+    ['end', undefined],
+    ['offset', '-1'],
+  ])('refuse %s = %p', (field, value) => {
+    expect(refusal(() => parseRequest(chunkSha256RequestSchema, { ...lookup, [field]: value })).fields).toEqual([field]);
   });
 });
 

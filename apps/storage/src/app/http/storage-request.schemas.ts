@@ -79,6 +79,8 @@ export const chunkTransferRequestSchema = z
     upload_id: storedId,
     offset: byteCount,
     max_bytes: byteCount,
+    // Absent means true: a caller that says nothing gets the chunk's hash, as before the flag existed.
+    chunk_sha256: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
     'x-asset-id': identifier,
     'x-tenant': identifier,
   })
@@ -86,9 +88,27 @@ export const chunkTransferRequestSchema = z
     uploadId: input.upload_id,
     offset: input.offset,
     maxBytes: input.max_bytes,
+    chunkSha256: input.chunk_sha256 !== 'false',
     owner: { assetId: input['x-asset-id'], tenant: input['x-tenant'] },
   }));
 export type ChunkTransferRequest = z.output<typeof chunkTransferRequestSchema>;
+
+export const chunkSha256RequestSchema = z
+  .object({
+    upload_id: storedId,
+    offset: byteCount,
+    end: byteCount,
+    'x-asset-id': identifier,
+    'x-tenant': identifier,
+  })
+  .refine((input) => input.end > input.offset, { message: 'must be greater than offset', path: ['end'] })
+  .transform((input) => ({
+    uploadId: input.upload_id,
+    offset: input.offset,
+    end: input.end,
+    owner: { assetId: input['x-asset-id'], tenant: input['x-tenant'] },
+  }));
+export type ChunkSha256Request = z.output<typeof chunkSha256RequestSchema>;
 
 export const completeUploadRequestSchema = z
   .object({

@@ -4,7 +4,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError } from '@media/service-kit';
 import { GridFsRepository, type StoredFile } from '../files/grid-fs.repository';
 import { bodyFailureToProblem, limitedBody } from '../http/request-body.reader';
-import type { AbandonUploadRequest, ChunkTransferRequest, CompleteUploadRequest } from '../http/storage-request.schemas';
+import type { AbandonUploadRequest, ChunkSha256Request, ChunkTransferRequest, CompleteUploadRequest } from '../http/storage-request.schemas';
 import { GRIDFS_CHUNK_SIZE } from '../storage.constants';
 import { planCompletion, planTransfer } from './chunk-layout.util';
 import { ChunkedUploadRepository, type UploadOwner, type UploadPart } from './chunked-upload.repository';
@@ -14,7 +14,14 @@ export interface TransferReceipt {
   bytes: number;
   start_offset: number;
   end_offset: number;
-  /** SHA-256 of this transfer's bytes alone, base64, for the caller to compare with the client's checksum. */
+  /**
+   * SHA-256 of this transfer's bytes alone, base64, for the caller to compare with the client's checksum;
+   * absent when the caller asked for none (`chunkSha256: false`).
+   */
+  chunk_sha256?: string;
+}
+
+export interface ChunkSha256 {
   chunk_sha256: string;
 }
 
@@ -54,12 +61,13 @@ export class ResumableUploadService {
 
     await this.uploads.discardLeftovers(uploadId, plan.firstN, offset);
     const writer = this.gridFs.chunkWriter(uploadId, plan.firstN, part.tail);
-    const chunkHash = createHash('sha256');
+    // A second SHA-256 pass over every byte: made only when the caller may compare it with a client's checksum.
+    const chunkHash = request.chunkSha256 ? createHash('sha256') : undefined;
     let bytes = 0;
     try {
       for await (const piece of limitedBody(body, maxBytes, declaredLength)) {
         bytes += piece.length;
-        chunkHash.update(piece);
+        chunkHash?.update(piece);
         wholeFile.update(piece);
         // At most one insert in flight and one batch filling: bounded memory, backpressure on the client.
         await writer.write(piece);
@@ -74,7 +82,32 @@ export class ResumableUploadService {
       throw bodyFailureToProblem(error, 'chunk_too_large');
     }
     this.hashes.keep(uploadId, offset + bytes, wholeFile);
-    return { bytes, start_offset: offset, end_offset: offset + bytes, chunk_sha256: chunkHash.digest('base64') };
+    return { bytes, start_offset: offset, end_offset: offset + bytes, ...(chunkHash ? { chunk_sha256: chunkHash.digest('base64') } : {}) };
+  }
+
+  /**
+   * The SHA-256 of what the transfer from `offset` to `end` stored, read back: for a client's checksum that
+   * arrived only after the bytes had been sent without one. The caller still holds that transfer's lease, so
+   * its chunk documents and the part it saved at `end` are as it left them: the chunks from the one that
+   * holds `offset` up to the one `end` falls in, then the tail saved at `end`, less the bytes before `offset`.
+   */
+  async chunkSha256(request: ChunkSha256Request): Promise<ChunkSha256> {
+    const { uploadId, offset, end, owner } = request;
+    const registered = await this.uploads.findOwner(uploadId);
+    if (!registered) throw stateMismatch(uploadId, offset, 'no chunk of it was received');
+    assertOwner(registered, owner, uploadId);
+    const from = planTransfer(offset, end - offset, GRIDFS_CHUNK_SIZE);
+    const part = await this.uploads.findPart(uploadId, end);
+    if (!part || part.tail.length !== from.tail.length) throw stateMismatch(uploadId, end, 'no transfer ended at this offset');
+    const hash = createHash('sha256');
+    let skip = from.carriedBytes;
+    const chunks = this.gridFs.chunkData(uploadId, from.writes.fromN, from.writes.toN - 1, () => GRIDFS_CHUNK_SIZE);
+    for await (const data of chunks) {
+      hash.update(data.subarray(skip));
+      skip = 0;
+    }
+    hash.update(part.tail.subarray(skip));
+    return { chunk_sha256: hash.digest('base64') };
   }
 
   /**

@@ -1,12 +1,18 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { isVariantStorageId } from '@media/asset-model';
 import { AllowCallers, CurrentCaller, type ServiceName } from '@media/service-identity';
 import { DomainError } from '@media/service-kit';
 import type { Request, Response } from 'express';
 import { assertOctetStream, consumingBody, declaredContentLength } from '../http/request-body.reader';
 import { headerValue, requestInput } from '../http/request-input.util';
-import { abandonUploadRequestSchema, chunkTransferRequestSchema, completeUploadRequestSchema, parseRequest } from '../http/storage-request.schemas';
-import { type CompletedUpload, ResumableUploadService, type TransferReceipt } from './resumable-upload.service';
+import {
+  abandonUploadRequestSchema,
+  chunkSha256RequestSchema,
+  chunkTransferRequestSchema,
+  completeUploadRequestSchema,
+  parseRequest,
+} from '../http/storage-request.schemas';
+import { type ChunkSha256, type CompletedUpload, ResumableUploadService, type TransferReceipt } from './resumable-upload.service';
 
 /**
  * The encoder uses uploads only to store an image variant under its chosen id, with role `variant`;
@@ -30,11 +36,20 @@ export class UploadsController {
       assertCallerMayUpload(caller, request.params['upload_id']);
       const input = parseRequest(
         chunkTransferRequestSchema,
-        requestInput(request, { params: ['upload_id'], query: ['offset', 'max_bytes'], headers: ['x-asset-id', 'x-tenant'] }),
+        requestInput(request, { params: ['upload_id'], query: ['offset', 'max_bytes', 'chunk_sha256'], headers: ['x-asset-id', 'x-tenant'] }),
       );
       assertOctetStream(headerValue(request, 'content-type'));
       return this.uploads.transfer(request, input, declaredContentLength(headerValue(request, 'content-length')));
     });
+  }
+
+  /** The hash of a transfer made with `chunk_sha256=false`, for a checksum the caller learnt only afterwards. */
+  @Get(':upload_id/chunks/sha256')
+  chunkSha256(@Req() request: Request, @CurrentCaller() caller: ServiceName): Promise<ChunkSha256> {
+    assertCallerMayUpload(caller, request.params['upload_id']);
+    return this.uploads.chunkSha256(
+      parseRequest(chunkSha256RequestSchema, requestInput(request, { params: ['upload_id'], query: ['offset', 'end'], headers: ['x-asset-id', 'x-tenant'] })),
+    );
   }
 
   @Post(':upload_id/complete')
