@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * The short chaos run of the default suite: two replicas of every service behind balancers, seeded clients
- * and faults for 12 s, then the invariant checker. The seed is fixed and draws both kill -9 and SIGTERM;
+ * and faults for 2 minutes, then the invariant checker. The seed is fixed and draws both kill -9 and SIGTERM;
  * the broker and the database stay up here; `npm run chaos` freezes the one and restarts the other too.
  */
 const SEED = 2;
@@ -28,15 +28,14 @@ describe('a short chaos run', () => {
       repoRoot: findRepoRoot(),
       name: `e2e-seed-${SEED}`,
       seed: SEED,
-      durationMs: 12_000,
+      durationMs: 120_000,
       clients: 3,
       replicasPerService: 2,
       mongodbUri,
       broker: kafka,
       meanFaultGapMs: 3_000,
       // Process faults only: a frozen broker costs every consumer group a rejoin of tens of seconds, too long
-      // for the default suite (the full run freezes it). This seed draws kill -9 of storage-1 at about 3 s,
-      // then SIGTERM of both fanout replicas.
+      // for the default suite (the full run freezes it).
       faultWeights: { 'kill-9': 4, sigterm: 3, 'broker-freeze': 0 },
       uploadTtlSeconds: 10,
       gcGraceSeconds: 10,
@@ -52,5 +51,5 @@ describe('a short chaos run', () => {
     expect(result.acked).toBeGreaterThan(20);
     if (result.violations.length > 0) throw new Error(formatViolations(result));
     expect(result.violations).toEqual([]);
-  }, 300_000);
+  }, 480_000);
 });

@@ -18,7 +18,7 @@ async function logSince(service: string, from: number): Promise<string> {
 }
 
 /**
- * The soak's short version (the full one is `npm run soak`): half a minute of mixed traffic against the
+ * The soak's short version (the full one is `npm run soak`): two minutes of mixed traffic against the
  * suite, with its report. Too short to judge memory slopes, so it checks the run itself: no errors, every
  * route answered, every acknowledged write's webhook arrived, the slopes were computed, the database holds
  * exactly the live assets' files, and no service printed a process warning while it ran.
@@ -31,7 +31,7 @@ describe('soak (short)', () => {
       const tenant = `soak-${randomUUID().slice(0, 8)}`;
       const result = await runSoak(
         { gateway: context.gateway, services: SERVICES, token: await tokenFor(tenant), tenant, databaseUri: context.databaseUri },
-        { durationMs: 30_000, rate: 4, sampleIntervalMs: 2000, quiesceMs: 20_000, photo: await readFile(await makePhoto(fixtures, { size: '160x120' })) },
+        { durationMs: 120_000, rate: 4, sampleIntervalMs: 4000, quiesceMs: 20_000, photo: await readFile(await makePhoto(fixtures, { size: '160x120' })) },
       );
       const report = renderSoakReport(result, { command: 'soak.e2e-spec.ts', machine: 'the end-to-end suite' });
 
@@ -61,5 +61,5 @@ describe('soak (short)', () => {
     } finally {
       await rm(fixtures, { recursive: true, force: true });
     }
-  }, 90_000);
+  }, 240_000);
 });

@@ -7,3 +7,4 @@ export * from './lib/message-contract';
 export * from './lib/contract.consumer';
 export * from './lib/dead-letter';
 export * from './lib/message-decision';
+export * from './lib/transient-failure';

@@ -26,6 +26,7 @@ export * from './lib/media/pdf-fixtures';
 export * from './lib/media/photo-fixtures';
 export * from './lib/readme-config-table';
 export * from './lib/net/fault-proxy';
+export * from './lib/net/tcp-relay';
 export * from './lib/monitoring/promql-metric-names';
 export * from './lib/chaos/seeded-random';
 export * from './lib/chaos/chaos-history';

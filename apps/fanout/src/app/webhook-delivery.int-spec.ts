@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AssetEventEnvelope, DEAD_LETTER_HEADERS, TOPICS, verifyWebhook } from '@media/asset-model';
 import { KafkaClient } from '@media/messaging';
-import { bootService, integrationEnv, type RunningService, sampleAsset, serviceAuthorization } from '@media/testing';
+import { bootService, integrationEnv, type RunningService, sampleAsset, serviceAuthorization, startTcpRelay } from '@media/testing';
 import type { Consumer, Producer } from 'kafkajs';
 import { AppModule } from './app.module';
 import { loadFanoutConfig } from './fanout.config';
@@ -297,4 +297,37 @@ describe('fanout: assets.events.v1 → signed webhook deliveries', () => {
     await eventually('delivered after the restart', async () => (await deliveries(tenant, id))[0]?.status === 'succeeded');
     expect(receiver.of('/restart').map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id]);
   });
+  it('keeps an event whose planning meets a database restart: not dead-lettered, delivered once the database is back', async () => {
+    // This replica reaches the database through a relay that can be cut; the usual one steps aside meanwhile.
+    await running.close();
+    const relay = await startTcpRelay(env['MONGODB_URI'] ?? '');
+    running = await bootService(AppModule.register(loadFanoutConfig({ ...env, MONGODB_URI: relay.uri })));
+    const tenant = `t-${randomUUID()}`;
+    const key = `outage-${randomUUID()}`;
+    const dead: string[] = [];
+    const dlq = kafka.kafka.consumer({ groupId: `dlq-${randomUUID()}`, maxWaitTimeInMs: 200 });
+    try {
+      await subscribe(tenant, receiver.script('/through-outage'));
+      await dlq.connect();
+      await dlq.subscribe({ topic: TOPICS.assetEventsDeadLetter, fromBeginning: true });
+      await dlq.run({
+        eachMessage: async ({ message }) => {
+          if (String(message.key) === key) dead.push(String(message.headers?.[DEAD_LETTER_HEADERS.reason]));
+        },
+      });
+      relay.cut();
+      await publish(JSON.stringify(envelope(tenant)), key);
+      // Longer than FANOUT_MESSAGE_MAX_ATTEMPTS (2 here) failed plans of 5 s server selection each: the
+      // rule that counted every failure parked the event on the dead-letter topic within this time.
+      await sleep(13_000);
+      relay.restore();
+      await eventually('the event delivered after the outage', () => receiver.of('/through-outage').length === 1);
+      expect(dead).toEqual([]);
+    } finally {
+      await dlq.disconnect();
+      await running.close();
+      await relay.close();
+      await boot();
+    }
+  }, 90_000);
 });

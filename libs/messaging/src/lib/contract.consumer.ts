@@ -9,9 +9,12 @@ import { deadLetterMessage, deadLetterTopicOf } from './dead-letter';
 import type { KafkaClient } from './kafka.module';
 import { decideMessage } from './message-decision';
 import { ResilientConsumer } from './resilient-consumer';
+import { isTransientFailure } from './transient-failure';
 
 const RETRY_START_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** Waiting out an unreachable dependency: short enough to resume within seconds of its return. */
+const TRANSIENT_RETRY_MAX_MS = 5_000;
 
 /** What one consumer is: everything but the handler, written as data. */
 export interface ConsumerDeclaration<S extends z.ZodType> {
@@ -21,7 +24,10 @@ export interface ConsumerDeclaration<S extends z.ZodType> {
   schema: S;
   /** A message that breaks the contract: passed over (counted, logged) or sent to the topic's dead-letter topic. */
   onInvalid: 'skip' | 'dead_letter';
-  /** Tries of the handler per message, with backoff between them. */
+  /**
+   * Tries of the handler per message, with backoff between them. Failures that say a dependency is
+   * unreachable (`isTransientFailure`) are retried without counting: they say nothing about the message.
+   */
   attempts: number;
   /**
    * After the last failed try: `redeliver` leaves the offset uncommitted, so the message comes back (to this
@@ -125,21 +131,26 @@ export abstract class ContractConsumer<S extends z.ZodType> implements OnApplica
       return;
     }
     const consumed: ConsumedMessage<z.infer<S>> = { data: decision.data, body: decision.body, headers, partition, offset: message.offset };
+    // Only failures of the message's own count towards `attempts`: while a dependency is unreachable (the
+    // database restarting) the message waits, however long that takes, instead of being dead-lettered.
+    let failures = 0;
     for (let attempt = 1; ; attempt += 1) {
       try {
         this.outcomes.inc({ outcome: await this.handle(consumed) });
         return;
       } catch (error) {
         const stopping = this.consumer.stopping.signal.aborted;
-        if (attempt >= attempts || stopping) {
+        const transient = isTransientFailure(error);
+        if (!transient) failures += 1;
+        if (failures >= attempts || stopping) {
           if (onExhausted === 'dead_letter' && !stopping) {
             return this.deadLetter({ topic, partition, message }, `not handled after ${attempts} attempts: ${error instanceof Error ? error.message : String(error)}`);
           }
           this.outcomes.inc({ outcome: 'failed' });
           throw error; // uncommitted: the message comes back
         }
-        this.logger.warn({ err: error, attempt, offset: message.offset, partition }, 'could not handle a message; retrying');
-        await sleep(Math.min(RETRY_START_MS * 2 ** (attempt - 1), RETRY_MAX_MS));
+        this.logger.warn({ err: error, attempt, transient, offset: message.offset, partition }, 'could not handle a message; retrying');
+        await sleep(Math.min(RETRY_START_MS * 2 ** (attempt - 1), transient ? TRANSIENT_RETRY_MAX_MS : RETRY_MAX_MS));
       }
     }
   }

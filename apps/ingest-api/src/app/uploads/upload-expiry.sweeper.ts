@@ -23,12 +23,23 @@ export class UploadExpirySweeper implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.sweeping ??= this.sweep()
-        .then(() => undefined)
-        .finally(() => (this.sweeping = undefined));
-    }, this.config.UPLOAD_EXPIRY_SWEEP_SECONDS * 1000);
+    this.timer = setInterval(() => void this.tick(), this.config.UPLOAD_EXPIRY_SWEEP_SECONDS * 1000);
     this.timer.unref();
+  }
+
+  /**
+   * One timer tick: a sweep unless one is still running. It never rejects: a pass that fails (the database
+   * restarting) is logged and tried again at the next tick, where an unhandled rejection would end the
+   * process (it did, in a chaos run, on a database restart).
+   */
+  tick(): Promise<void> {
+    this.sweeping ??= this.sweep()
+      .then(
+        () => undefined,
+        (error: unknown) => this.logger.warn({ err: error }, 'the upload expiry sweep failed; the next pass tries again'),
+      )
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -55,8 +55,21 @@ export async function runService(build: () => { module: DynamicModule; config: B
     throw error;
   }
   const app = await createService(built.module, built.options);
+  exitLoudlyOnUnhandledRejections(app.get(Logger));
   exitGracefullyOnSignals(app, { delayMs: built.config.SHUTDOWN_DELAY_SECONDS * 1000, graceMs: built.config.SHUTDOWN_GRACE_SECONDS * 1000 });
   await app.listen(built.config.PORT, built.config.HOST);
+}
+
+/**
+ * A rejected promise nobody handles is a defect whose effects are unknown, so the process still ends, as
+ * Node ends it; but first it says so as one structured line, with the error's stack, so the replica's
+ * restart in the logs leads straight to the code (Node's own message is plain text a log pipeline splits).
+ */
+function exitLoudlyOnUnhandledRejections(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection; exiting');
+    process.exit(1);
+  });
 }
 
 /**

@@ -74,6 +74,8 @@ export interface Observation {
   events: ObservedEvent[];
   webhooks: ReceivedWebhook[];
   subscriptions: Subscription[];
+  /** What fanout parked on the dead-letter topic: the run sends only valid events, so each one is lost to its webhook. */
+  deadLettered?: { value: string; reason: string }[];
   /** fs.files / fs.chunks / upload parts no live asset or open upload owns, after the collector ran. */
   orphans: { files: number; chunks: number; parts: number };
   /** When the observation was taken, for the age bounds. */
@@ -88,7 +90,11 @@ export interface Bounds {
 }
 
 export interface Violation {
-  invariant: 'crash' | 'acknowledged-state' | 'bytes' | 'deleted' | 'events' | 'event-order' | 'event-identity' | 'webhooks' | 'stuck' | 'orphans';
+  invariant: 'crash' | 'acknowledged-state' | 'bytes' | 'deleted' | 'events' | 'event-order' | 'event-identity' | 'webhooks' | 'dead-lettered' | 'stuck' | 'orphans';
   assetId: string | null;
   message: string;
+  /** The event a webhook violation is about, so the run can look up what fanout made of it. */
+  eventId?: string;
+  /** What the run found in the services' own state about it (printed under the violation). */
+  evidence?: string[];
 }

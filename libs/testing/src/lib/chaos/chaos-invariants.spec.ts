@@ -79,6 +79,12 @@ describe('the chaos invariant checker', () => {
     expect(checkInvariants(histories, { ...observation, events: [...observation.events, { ...again }] }, bounds)).toEqual([]);
   });
 
+  it('finds a valid event parked on the dead-letter topic (planted)', () => {
+    const { histories, observation } = healthy();
+    const violations = checkInvariants(histories, { ...observation, deadLettered: [{ value: '{"id":"e1"}', reason: 'not handled after 5 attempts' }] }, bounds);
+    expect(violations).toEqual([expect.objectContaining({ invariant: 'dead-lettered', message: expect.stringContaining('not handled after 5 attempts') })]);
+  });
+
   it('finds a lost acknowledged rename (planted)', () => {
     const { histories, observation } = healthy();
     const violations = checkInvariants(histories, { ...observation, assets: [asset('x', { name: 'one' }), ...observation.assets.slice(1)] }, bounds);

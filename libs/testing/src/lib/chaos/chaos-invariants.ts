@@ -140,7 +140,7 @@ export function checkWebhooks(observation: Pick<Observation, 'events' | 'webhook
   for (const event of firstOccurrences(observation.events)) {
     const subscribed = observation.subscriptions.some((s) => s.tenant === event.tenant && s.events.includes(event.event));
     if (subscribed && !received.has(`${event.tenant} ${event.id}`)) {
-      violations.push({ invariant: 'webhooks', assetId: event.assetId, message: `${event.event} ${event.id} never reached the subscribed receiver with a valid signature` });
+      violations.push({ invariant: 'webhooks', assetId: event.assetId, eventId: event.id, message: `${event.event} ${event.id} never reached the subscribed receiver with a valid signature` });
     }
   }
   return violations;
@@ -189,6 +189,9 @@ export function checkInvariants(histories: readonly AssetHistory[], observation:
   }
   violations.push(...checkEventIdentity(observation.events));
   violations.push(...checkWebhooks(observation));
+  for (const parked of observation.deadLettered ?? []) {
+    violations.push({ invariant: 'dead-lettered', assetId: null, message: `a valid event was parked on the dead-letter topic (${parked.reason}): ${parked.value.slice(0, 300)}` });
+  }
   const { files, chunks, parts } = observation.orphans;
   if (files + chunks + parts > 0) {
     violations.push({ invariant: 'orphans', assetId: null, message: `after the collector: ${files} orphaned file(s), ${chunks} chunk(s), ${parts} upload part(s)` });

@@ -17,6 +17,7 @@ export function formatViolations(result: Pick<ChaosResult, 'seed' | 'violations'
   const lines = [`seed ${result.seed}: ${result.violations.length} violation(s)`];
   for (const violation of result.violations.slice(0, limit)) {
     lines.push(`- [${violation.invariant}] ${violation.assetId ?? '(run)'}: ${violation.message}`);
+    for (const line of violation.evidence ?? []) lines.push(`  ${line}`);
     if (violation.assetId) lines.push(formatHistory(result.histories.find((h) => h.id === violation.assetId)));
   }
   if (result.violations.length > limit) lines.push(`... and ${result.violations.length - limit} more`);

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ASSET_EVENT_TYPES, assetEventEnvelopeSchema, TOPICS } from '@media/asset-model';
+import { ASSET_EVENT_TYPES, assetEventEnvelopeSchema, DEAD_LETTER_HEADERS, TOPICS } from '@media/asset-model';
 import { mintHs256Token, SCOPES } from '@media/scopes';
 import { serviceIdentityEnv } from '@media/service-identity';
 import { verifyWebhook } from '@media/webhook-signature';
@@ -176,6 +176,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   const kafka = new Kafka({ clientId: 'chaos-observer', brokers: [options.broker.brokers], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `chaos-observer-${randomBytes(4).toString('hex')}`, maxWaitTimeInMs: 200 });
   const events: ObservedEvent[] = [];
+  const deadLettered: { value: string; reason: string }[] = [];
   const recorder = new HistoryRecorder();
   const startedAt = new Date().toISOString();
   let faults: FaultLogEntry[] = [];
@@ -205,10 +206,14 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
 
     // The topic is read from its start only now: the observer must not be what a frozen broker breaks.
     await consumer.connect();
-    await consumer.subscribe({ topic: TOPICS.assetEvents, fromBeginning: true });
+    await consumer.subscribe({ topics: [TOPICS.assetEvents, TOPICS.assetEventsDeadLetter], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ message }) => {
+      eachMessage: async ({ topic, message }) => {
         const value = String(message.value);
+        if (topic === TOPICS.assetEventsDeadLetter) {
+          deadLettered.push({ value, reason: String(message.headers?.[DEAD_LETTER_HEADERS.reason] ?? '') });
+          return;
+        }
         const envelope = assetEventEnvelopeSchema.parse(JSON.parse(value));
         events.push({ id: envelope.id, event: envelope.event, assetId: envelope.payload.id, tenant: envelope.tenant, value, name: envelope.payload.name, sha256: envelope.payload.checksum?.sha256 ?? null });
       },
@@ -261,6 +266,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
         events: [...events],
         webhooks: [...receiver.received],
         subscriptions,
+        deadLettered: [...deadLettered],
         orphans: {
           files: files.filter((f) => !live.has(f.metadata?.asset_id ?? '')).length,
           chunks: chunkOwners.filter((owner) => !fileIds.has(String(owner)) && !uploadIds.has(String(owner))).length,
@@ -299,9 +305,17 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       }
       await sleep(3_000);
     }
+    await explainMissedWebhooks(mongo, violations);
     // A process that died on its own is a failure even when its replica hid it from every client.
     violations = [
-      ...stack.crashes.map((crash): Violation => ({ invariant: 'crash', assetId: null, message: `${crash.replica} exited on its own at ${crash.at} (code ${String(crash.code)}, signal ${String(crash.signal)}); see its log` })),
+      ...stack.crashes.map(
+        (crash): Violation => ({
+          invariant: 'crash',
+          assetId: null,
+          message: `${crash.replica} exited on its own at ${crash.at} (code ${String(crash.code)}, signal ${String(crash.signal)}); the last lines of its log:`,
+          evidence: crash.lastLines,
+        }),
+      ),
       ...violations,
     ];
     if (!settled && violations.length === 0) {
@@ -335,5 +349,31 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
     await mongo.close().catch(() => undefined);
     await stack.stop();
     await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
+  }
+}
+
+/**
+ * For each event that never reached the receiver, what fanout made of it: its delivery documents (none
+ * means it was never planned) and their endpoint's head, so a violation can be diagnosed from the report.
+ */
+async function explainMissedWebhooks(mongo: MongoClient, violations: Violation[]): Promise<void> {
+  const db = mongo.db();
+  for (const violation of violations.filter((v) => v.invariant === 'webhooks' && v.eventId)) {
+    try {
+      const deliveries = await db
+        .collection('webhook_deliveries')
+        .find({ event_id: violation.eventId }, { projection: { body: 0, traceparent: 0 } })
+        .toArray();
+      const heads = await db
+        .collection('webhook_endpoint_heads')
+        .find({ _id: { $in: deliveries.map((d) => d['webhook_id'] as string) } } as object)
+        .toArray();
+      violation.evidence = [
+        deliveries.length === 0 ? 'fanout planned no delivery of this event' : `deliveries: ${JSON.stringify(deliveries)}`,
+        ...heads.map((head) => `endpoint head: ${JSON.stringify(head)}`),
+      ];
+    } catch (error) {
+      violation.evidence = [`could not read fanout's state: ${String(error)}`];
+    }
   }
 }

@@ -21,6 +21,8 @@ export interface Crash {
   replica: string;
   code: number | null;
   signal: string | null;
+  /** The last lines the process wrote (its fatal error among them). */
+  lastLines: string[];
 }
 
 export interface ChaosStack {
@@ -108,10 +110,17 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
   let stopping = false;
   const spawn = (replica: Pick<Replica, 'service' | 'name' | 'port'> & { down?: boolean }) => {
     const child = launchService(options.repoRoot, replica.service, { ...shared, ...options.identity[replica.service], ...options.env?.[replica.service], PORT: String(replica.port) }, options.logs, replica.name);
-    child.once('exit', (code, signal) => {
+    // The end of what it wrote, kept here too: its log file goes on with the restarted process.
+    let output = '';
+    const keep = (data: Buffer) => (output = (output + data.toString('utf8')).slice(-16_384));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    // 'close', not 'exit': the process's last words are read from its pipes by then.
+    child.once('close', (code, signal) => {
       const current = replicas.find((r) => r.child === child);
       if (stopping || !current || current.down) return;
-      crashes.push({ at: new Date().toISOString(), replica: current.name, code, signal });
+      const lastLines = output.trimEnd().split('\n').slice(-6).map((line) => line.slice(0, 2000));
+      crashes.push({ at: new Date().toISOString(), replica: current.name, code, signal, lastLines });
       current.down = true;
       void stack.restart(current).catch(() => undefined);
     });
