@@ -4,6 +4,7 @@ import { MongooseModule } from '@nestjs/mongoose';
 import { ServiceKitModule } from '@media/service-kit';
 import { AssetRepository } from './assets/asset.repository';
 import { ASSET_MODEL, assetSchema } from './assets/asset.schema';
+import { ServedFilesRepository } from './assets/served-files.repository';
 import { AssetsController } from './assets/assets.controller';
 import { AssetsService } from './assets/assets.service';
 import { AuthModule } from './auth/auth.module';
@@ -71,6 +72,7 @@ export class AppModule implements NestModule {
         { provide: IMAGING_URL, useValue: config.IMAGING_URL },
         ImagingClient,
         ImageVariantService,
+        ServedFilesRepository,
         AssetRepository,
         AssetsService,
         UploadTransitions,

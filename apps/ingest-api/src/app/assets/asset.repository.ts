@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import type { AssetEventType } from '@media/asset-model';
 import type { Collection } from 'mongodb';
 import type { FilterQuery, Model } from 'mongoose';
 import type { AssetListQuery } from './asset-list.query';
-import type { AssetChanges, AssetRecord, PendingEvent, TenantId } from './asset.record';
+import type { AssetChanges, AssetRecord, PendingEvent, StoredFile, TenantId } from './asset.record';
 import { OutboxSignal } from '../outbox/outbox.signal';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
 import { pendingEventsLimit } from './asset-errors';
 import { ASSET_MODEL } from './asset.schema';
+import { SERVED_FILES_BACKFILL_BATCH, type ServedFileEntry, ServedFilesRepository, servedFileEntries } from './served-files.repository';
 
 export interface EventContext {
   performedBy: string;
@@ -24,16 +25,25 @@ export interface EventContext {
  * events to the same document: the change and its events commit together or not at all.
  */
 @Injectable()
-export class AssetRepository {
+export class AssetRepository implements OnApplicationBootstrap {
+  private readonly logger = new Logger(AssetRepository.name);
   /** Writes go through the driver's collection so that exactly the operators written here are sent. */
   private readonly collection: Collection<AssetRecord>;
+  /** Whether every asset has its `served_files` entries; until then a file id not found there is looked for the old way. */
+  private servedFilesBackfilled = false;
 
   constructor(
     @InjectModel(ASSET_MODEL) private readonly assets: Model<AssetRecord>,
     private readonly outbox: OutboxSignal,
+    private readonly servedFiles: ServedFilesRepository,
     @Inject(INGEST_CONFIG) private readonly config: Pick<IngestApiConfig, 'OUTBOX_MAX_PENDING_EVENTS'>,
   ) {
     this.collection = assets.collection as unknown as Collection<AssetRecord>;
+  }
+
+  /** In the background: the gateway serves meanwhile (an id without an entry is then looked for by `files.id`). */
+  onApplicationBootstrap(): void {
+    this.backfillServedFiles().catch((error: unknown) => this.logger.warn({ error: String(error) }, 'served_files backfill failed; /cdn keeps the slow lookup until a restart'));
   }
 
   /**
@@ -51,6 +61,8 @@ export class AssetRepository {
   async insert(record: Omit<AssetRecord, 'pending_events' | 'version'>, events: AssetEventType[], context: EventContext): Promise<AssetRecord> {
     const stored: AssetRecord = { ...record, version: 1, pending_events: [] };
     stored.pending_events = pendingEvents(stored, events, context);
+    // Before the asset: an asset never lists a file that /cdn cannot find.
+    await this.servedFiles.record(servedFileEntries(stored, stored.files));
     await this.collection.insertOne(stored);
     this.outbox.notify(stored._id);
     return stored;
@@ -74,6 +86,7 @@ export class AssetRepository {
     // "No element at index max − n" is "at most max − n events now", checked in the same atomic update:
     // the relay removes events without bumping the version, so `current` may overcount but never undercount.
     const room = appended.length > 0 ? { [`pending_events.${Math.max(0, max - appended.length)}`]: { $exists: false } } : {};
+    if (changes.files) await this.servedFiles.record(servedFileEntries(current, newFiles(current.files, changes.files)));
     const result = await this.collection.updateOne(
       { _id: current._id, tenant: current.tenant, version: current.version, deleted_on: null, ...room },
       {
@@ -130,9 +143,55 @@ export class AssetRepository {
     return { total, items };
   }
 
-  /** For /cdn, which is not tenant-scoped: the id is an unguessable capability. */
-  async findByServedFileId(fileId: string): Promise<AssetRecord | null> {
-    return this.assets.findOne({ 'files.id': fileId, deleted_on: null }).lean<AssetRecord>().exec();
+  /**
+   * For /cdn, which is not tenant-scoped (the id is an unguessable capability): where a file id leads, by
+   * `_id` alone. It does not say whether the file is still served: ask `servedFileOf` (in parallel with
+   * opening the bytes, which the entry is enough for).
+   */
+  async locateServedFile(fileId: string): Promise<ServedFileEntry | null> {
+    const entry = await this.servedFiles.find(fileId);
+    if (entry || this.servedFilesBackfilled) return entry;
+    // Written before the index existed and not backfilled yet: the old way (a collection scan on the stand-in).
+    const asset = await this.collection.findOne({ 'files.id': fileId, deleted_on: null }, { projection: { tenant: 1, files: 1 } });
+    const file = asset?.files.find((candidate) => candidate.id === fileId);
+    return asset && file ? { _id: fileId, asset_id: asset._id, tenant: asset.tenant, storage_file_id: file.storage_file_id, mime_type: file.mime_type } : null;
+  }
+
+  /**
+   * The file as its asset lists it now, or null when the asset is deleted or no longer lists it (replaced):
+   * what `/cdn` answered before the index, from one read by `_id`. Only the files are read, not the outbox.
+   */
+  async servedFileOf(entry: ServedFileEntry): Promise<StoredFile | null> {
+    const asset = await this.collection.findOne({ _id: entry.asset_id }, { projection: { files: 1, deleted_on: 1 } });
+    if (!asset || (asset.deleted_on ?? null) !== null) return null;
+    return asset.files.find((file) => file.id === entry._id && file.storage_file_id === entry.storage_file_id) ?? null;
+  }
+
+  /**
+   * Writes the `served_files` entries of assets stored before the index existed, once per database (a
+   * marker says it is done; replicas starting together do the same idempotent writes). Deleted assets need
+   * none: their files are not served.
+   */
+  async backfillServedFiles(): Promise<void> {
+    if (await this.servedFiles.isBackfilled()) {
+      this.servedFilesBackfilled = true;
+      return;
+    }
+    const cursor = this.collection.find({ 'files.0': { $exists: true }, deleted_on: null }, { projection: { tenant: 1, files: 1 }, batchSize: SERVED_FILES_BACKFILL_BATCH });
+    let assets = 0;
+    let batch: ServedFileEntry[] = [];
+    for await (const asset of cursor) {
+      batch.push(...servedFileEntries(asset, asset.files));
+      assets += 1;
+      if (batch.length >= SERVED_FILES_BACKFILL_BATCH) {
+        await this.servedFiles.record(batch);
+        batch = [];
+      }
+    }
+    await this.servedFiles.record(batch);
+    await this.servedFiles.markBackfilled();
+    this.servedFilesBackfilled = true;
+    if (assets > 0) this.logger.log({ assets }, 'served_files backfilled');
   }
 
   /** Assets with events not yet on Kafka (the outbox), oldest change first. All tenants: the relay is infrastructure. */
@@ -193,6 +252,12 @@ function pendingEvents(record: AssetRecord, events: AssetEventType[], context: E
     payload,
     ...(context.traceparent ? { traceparent: context.traceparent } : {}),
   }));
+}
+
+/** Files in `after` that `before` does not have (by public id). */
+function newFiles(before: readonly StoredFile[], after: readonly StoredFile[]): StoredFile[] {
+  const known = new Set(before.map((file) => file.id));
+  return after.filter((file) => !known.has(file.id));
 }
 
 function escapeRegex(text: string): string {

@@ -43,7 +43,7 @@ export const assetSchema = new Schema<AssetRecord>(
 assetSchema.index({ tenant: 1, deleted_on: 1, created_on: -1 });
 assetSchema.index({ tenant: 1, deleted_on: 1, changed_on: -1 });
 assetSchema.index({ tenant: 1, reference_id: 1 });
-// /cdn resolves a public file id to its asset.
+// /cdn resolves a public file id through `served_files`; this serves assets written before it, until their backfill.
 assetSchema.index({ 'files.id': 1 });
 // The relay finds documents with unpublished events.
 assetSchema.index({ 'pending_events.id': 1 }, { sparse: true });

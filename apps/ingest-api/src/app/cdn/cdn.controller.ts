@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { AssetRepository } from '../assets/asset.repository';
 import { isAssetId } from '../http/request-context';
 import { StorageClient } from '@media/internal-api';
+import { checkedOpen } from './checked-open.util';
 import { relayStoredFile } from './stored-file.relay';
 
 const notFound = () => new DomainError(404, 'file_not_found', 'File not found', 'no such file');
@@ -34,12 +35,16 @@ export class CdnController {
 
   private async serve(fileId: string, method: 'GET' | 'HEAD', request: Request, response: Response): Promise<void> {
     if (!isAssetId(fileId)) throw notFound();
-    const asset = await this.assets.findByServedFileId(fileId);
-    const file = asset?.files.find((candidate) => candidate.id === fileId);
-    if (!asset || !file) throw notFound();
+    const entry = await this.assets.locateServedFile(fileId);
+    if (!entry) throw notFound();
     const range = request.headers.range;
     const ifNoneMatch = request.headers['if-none-match'];
-    const upstream = await this.storage.openFile(file.storage_file_id, { tenant: asset.tenant, method, range, ifNoneMatch });
+    const opened = await checkedOpen(
+      this.assets.servedFileOf(entry),
+      this.storage.openFile(entry.storage_file_id, { tenant: entry.tenant, method, range, ifNoneMatch }),
+    );
+    if (!opened) throw notFound();
+    const { file, upstream } = opened;
     const status = upstream.statusCode ?? 502;
     if (status === 404) {
       upstream.resume();

@@ -12,6 +12,7 @@ import {
 } from '@media/asset-model';
 import { DomainError } from '@media/service-kit';
 import { AssetRepository } from '../assets/asset.repository';
+import { checkedOpen } from '../cdn/checked-open.util';
 import { isAssetId } from '../http/request-context';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { INGEST_CONFIG } from '../ingest-config.token';
@@ -63,23 +64,28 @@ export class ImageVariantService {
   async open(request: VariantRequest): Promise<OpenedVariant> {
     const options = this.optionsOf(request.fileId, request.format);
     if (!isAssetId(request.fileId)) throw notFound();
-    const asset = await this.assets.findByServedFileId(request.fileId);
-    const file = asset?.files.find((candidate) => candidate.id === request.fileId);
-    if (!asset || !file) throw notFound();
-    if (!isRenderableImage(file.mime_type)) {
-      throw new DomainError(415, 'unsupported_media_type', 'Not an image', `${file.mime_type} files have no image variants; only images do`);
+    const entry = await this.assets.locateServedFile(request.fileId);
+    if (!entry) throw notFound();
+    if (!isRenderableImage(entry.mime_type)) {
+      // A file no longer served is a 404 whatever its type, as before.
+      if (!(await this.assets.servedFileOf(entry))) throw notFound();
+      throw new DomainError(415, 'unsupported_media_type', 'Not an image', `${entry.mime_type} files have no image variants; only images do`);
     }
-    const format = options.format ?? negotiateFormat(request.accept, file.mime_type);
-    const variantId = variantIdOf(file.storage_file_id, canonicalFormat(options, format));
-    const read = () => this.storage.openFile(variantId, { tenant: asset.tenant, method: request.method, range: request.range, ifNoneMatch: request.ifNoneMatch });
+    const format = options.format ?? negotiateFormat(request.accept, entry.mime_type);
+    const variantId = variantIdOf(entry.storage_file_id, canonicalFormat(options, format));
+    const read = () => this.storage.openFile(variantId, { tenant: entry.tenant, method: request.method, range: request.range, ifNoneMatch: request.ifNoneMatch });
     const opened = (upstream: IncomingMessage): OpenedVariant => ({ upstream, format, negotiated: !options.format, size: Number(upstream.headers['content-length']) || null });
-    let upstream = await read();
+    // The stored variant is asked for while the asset is checked (see `checkedOpen`), and nothing is
+    // rendered for a file that is no longer served.
+    const checked = await checkedOpen(this.assets.servedFileOf(entry), read());
+    if (!checked) throw notFound();
+    let upstream = checked.upstream;
     if (upstream.statusCode === 404) {
       upstream.resume();
       const render = {
-        asset_id: asset._id,
-        tenant: asset.tenant,
-        source_file_id: file.storage_file_id,
+        asset_id: entry.asset_id,
+        tenant: entry.tenant,
+        source_file_id: entry.storage_file_id,
         variant_id: variantId,
         width: options.width,
         height: options.height,
