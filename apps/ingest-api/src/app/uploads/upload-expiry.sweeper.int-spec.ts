@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { startTcpRelay, type TcpRelay } from '@media/testing';
 import { AssetRepository } from '../assets/asset.repository';
 import { ASSET_MODEL, assetSchema } from '../assets/asset.schema';
+import { ServedFilesRepository } from '../assets/served-files.repository';
 import type { IngestApiConfig } from '../ingest-api.config';
 import { OutboxSignal } from '../outbox/outbox.signal';
 import { UploadExpirySweeper } from './upload-expiry.sweeper';
@@ -31,7 +32,7 @@ describe('the upload expiry sweeper while the database restarts', () => {
 
   it('logs the failed pass and resolves, so the next tick tries again', async () => {
     const config = { OUTBOX_MAX_PENDING_EVENTS: 1000, UPLOAD_EXPIRY_SWEEP_SECONDS: 60 } as IngestApiConfig;
-    const assets = new AssetRepository(connection.model(ASSET_MODEL, assetSchema), new OutboxSignal(), config);
+    const assets = new AssetRepository(connection.model(ASSET_MODEL, assetSchema), new OutboxSignal(), new ServedFilesRepository(connection), config);
     const sweeper = new UploadExpirySweeper(assets, new UploadTransitions(assets, config), config);
     await expect(sweeper.sweep()).resolves.toBe(0);
 
