@@ -30,7 +30,6 @@ export class AssetRepository implements OnApplicationBootstrap {
   /** Writes go through the driver's collection so that exactly the operators written here are sent. */
   private readonly collection: Collection<AssetRecord>;
   /** Whether every asset has its `served_files` entries; until then a file id not found there is looked for the old way. */
-  private servedFilesBackfilled = false;
 
   constructor(
     @InjectModel(ASSET_MODEL) private readonly assets: Model<AssetRecord>,
@@ -150,8 +149,11 @@ export class AssetRepository implements OnApplicationBootstrap {
    */
   async locateServedFile(fileId: string): Promise<ServedFileEntry | null> {
     const entry = await this.servedFiles.find(fileId);
-    if (entry || this.servedFilesBackfilled) return entry;
-    // Written before the index existed and not backfilled yet: the old way (a collection scan on the stand-in).
+    if (entry) return entry;
+    // No entry: written before the index existed and not backfilled yet, or by a replica of the previous
+    // release during a rolling deploy (after the backfill ran), or no such file. The old way finds the
+    // first two; it is indexed on MongoDB, a collection scan on the local stand-in, and only 404s pay it
+    // once every replica writes entries.
     const asset = await this.collection.findOne({ 'files.id': fileId, deleted_on: null }, { projection: { tenant: 1, files: 1 } });
     const file = asset?.files.find((candidate) => candidate.id === fileId);
     return asset && file ? { _id: fileId, asset_id: asset._id, tenant: asset.tenant, storage_file_id: file.storage_file_id, mime_type: file.mime_type } : null;
@@ -173,10 +175,7 @@ export class AssetRepository implements OnApplicationBootstrap {
    * none: their files are not served.
    */
   async backfillServedFiles(): Promise<void> {
-    if (await this.servedFiles.isBackfilled()) {
-      this.servedFilesBackfilled = true;
-      return;
-    }
+    if (await this.servedFiles.isBackfilled()) return;
     const cursor = this.collection.find({ 'files.0': { $exists: true }, deleted_on: null }, { projection: { tenant: 1, files: 1 }, batchSize: SERVED_FILES_BACKFILL_BATCH });
     let assets = 0;
     let batch: ServedFileEntry[] = [];
@@ -190,7 +189,6 @@ export class AssetRepository implements OnApplicationBootstrap {
     }
     await this.servedFiles.record(batch);
     await this.servedFiles.markBackfilled();
-    this.servedFilesBackfilled = true;
     if (assets > 0) this.logger.log({ assets }, 'served_files backfilled');
   }
 

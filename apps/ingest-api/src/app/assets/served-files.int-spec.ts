@@ -98,7 +98,7 @@ describe('ingest-api: the /cdn file lookup', () => {
     expect(await assets.locateServedFile(randomUUID())).toBeNull();
   });
 
-  it('finds files of assets written before the index, the slow way until the backfill and by _id after it', async () => {
+  it('finds files of assets written without an entry (before the index, or by an older replica) the slow way, and by _id after the backfill', async () => {
     const file = storedFile('legacy.png');
     const legacy: AssetRecord = { ...emptyAsset(randomUUID(), tenantB, new Date()), status: 'ready', files: [file], version: 1, pending_events: [] };
     const db = client.db();
@@ -126,7 +126,12 @@ describe('ingest-api: the /cdn file lookup', () => {
     expect(await entries.findOne({ _id: deletedLegacy.id })).toBeNull();
     const entry = await starting.locateServedFile(file.id);
     expect(entry && (await starting.servedFileOf(entry))).toEqual(file);
-    // After the backfill, an id without an entry is unknown without a look at the assets.
+    // After the backfill, a replica of the previous release (a rolling deploy) still writes assets alone:
+    // their files are found the old way, and an id nobody lists is still unknown.
+    const lateLegacy = storedFile('late-legacy.png');
+    const late = { ...legacy, _id: randomUUID(), files: [lateLegacy] };
+    await db.collection<AssetRecord>('assets').insertOne(late);
+    expect(await starting.locateServedFile(lateLegacy.id)).toMatchObject({ asset_id: late._id, storage_file_id: lateLegacy.storage_file_id });
     expect(await starting.locateServedFile(randomUUID())).toBeNull();
   });
 });
