@@ -1,5 +1,5 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError } from 'kafkajs';
-import { MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import mongoose from 'mongoose';
 import { z } from 'zod';
 import { isTransientFailure } from './transient-failure';
@@ -23,8 +23,10 @@ describe('isTransientFailure', () => {
     expect(isTransientFailure(new KafkaJSNonRetriableError('bad request'))).toBe(false);
   });
 
-  it('looks through causes a use case wrapped around the driver’s error', () => {
+  it('looks through causes a use case wrapped around the driver’s error, and into a bulk write’s', () => {
     expect(isTransientFailure(new Error('planning failed', { cause: new MongoNetworkError('reset') }))).toBe(true);
+    expect(isTransientFailure(new MongoBulkWriteError(new MongoNetworkError('connection 2 to 127.0.0.1:27017 closed'), {} as never))).toBe(true);
+    expect(isTransientFailure(new MongoBulkWriteError({ message: 'E11000 duplicate key', code: 11000 }, {} as never))).toBe(false);
   });
 
   it('leaves every other failure to the attempt limit', () => {

@@ -36,7 +36,9 @@ export function isTransientFailure(error: unknown): boolean {
     if (name.startsWith('KafkaJS') && candidate.retriable === true) return true;
     // Mongoose queues operations while it reconnects and gives up on them with this message.
     if (name === 'MongooseError' && typeof candidate.message === 'string' && candidate.message.includes('buffering timed out')) return true;
-    current = candidate.cause;
+    // A bulk write wraps the driver's error as its `errorResponse`, not as a cause.
+    const wrapped = (candidate as { errorResponse?: unknown }).errorResponse;
+    current = candidate.cause ?? (wrapped instanceof Error ? wrapped : undefined);
   }
   return false;
 }

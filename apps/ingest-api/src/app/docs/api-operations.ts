@@ -86,7 +86,9 @@ const ifMatch: Parameter = {
  * Every route with a token: a missing or bad one is 401, a token without the scope 403 (RFC 6750), and a
  * tenant past its per-tenant rate limit 429.
  */
-const AUTH = { 401: ['invalid_token'], 403: ['insufficient_scope'], 429: ['rate_limited'] } as const;
+const AUTH = { 401: ['invalid_token'], 403: ['insufficient_scope'], 429: ['rate_limited'], 503: ['database_unavailable'] } as const;
+/** The database briefly unreachable (a restart, a failover): every route that reads the catalog. */
+const databaseDown = { 503: ['database_unavailable'] } as const;
 /** A change that would queue more events for one asset than the outbox holds while Kafka is away. */
 const OUTBOX_FULL = { 429: ['pending_events_limit'] } as const;
 const storageDown = { 503: ['storage_unavailable'] } as const;
@@ -321,7 +323,7 @@ export const API_OPERATIONS: readonly Operation[] = [
         { status: 206, description: 'the requested range', body: { binary: true }, headers: { ...CDN_HEADERS, 'Content-Range': 'the range sent and the file size' } },
         { status: 304, description: 'the client’s copy is current' },
       ],
-      problems: problems({ 404: ['file_not_found'], 416: ['range_not_satisfiable'] }, storageDown),
+      problems: problems({ 404: ['file_not_found'], 416: ['range_not_satisfiable'] }, storageDown, databaseDown),
       problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' } },
     }),
   ),
@@ -359,7 +361,7 @@ export const API_OPERATIONS: readonly Operation[] = [
           415: ['unsupported_media_type'],
           416: ['range_not_satisfiable'],
           422: ['too_many_pixels', 'corrupt_file'],
-          503: ['imaging_unavailable', 'render_busy', 'render_timeout', 'storage_unavailable'],
+          503: ['database_unavailable', 'imaging_unavailable', 'render_busy', 'render_timeout', 'storage_unavailable'],
         },
       ),
       problemHeaders: { 416: { 'Content-Range': '`bytes */<size>`' } },

@@ -56,7 +56,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('lists only the answers an operation can give, not one list for all', () => {
-    expect(Object.keys(document.paths['/assets']?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '429']);
+    expect(Object.keys(document.paths['/assets']?.['get']?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '429', '503']);
     expect(Object.keys(document.paths['/cdn/{fileId}/{name}']?.['get']?.responses ?? {}).sort()).toEqual(['200', '206', '304', '404', '416', '503']);
     expect(Object.keys(document.paths['/webhooks/{id}/deliveries/{delivery_id}/retry']?.['post']?.responses ?? {})).toContain('202');
   });

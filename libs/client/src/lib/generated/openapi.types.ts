@@ -764,6 +764,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "database_unavailable";
+                    };
+                };
+            };
         };
     };
     createAsset: {
@@ -880,7 +894,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -890,7 +904,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "database_unavailable" | "storage_unavailable";
                     };
                 };
             };
@@ -978,6 +992,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "database_unavailable";
                     };
                 };
             };
@@ -1136,7 +1164,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1146,7 +1174,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "database_unavailable" | "storage_unavailable";
                     };
                 };
             };
@@ -1272,6 +1300,20 @@ export interface operations {
                     };
                 };
             };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "database_unavailable";
+                    };
+                };
+            };
         };
     };
     getUploadProgress: {
@@ -1378,6 +1420,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "database_unavailable";
                     };
                 };
             };
@@ -1544,7 +1600,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1554,7 +1610,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "database_unavailable" | "storage_unavailable";
                     };
                 };
             };
@@ -1652,7 +1708,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable`, `database_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1662,7 +1718,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "storage_unavailable" | "database_unavailable";
                     };
                 };
             };
@@ -1760,7 +1816,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable`, `database_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1770,7 +1826,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "storage_unavailable" | "database_unavailable";
                     };
                 };
             };
@@ -1928,7 +1984,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `imaging_unavailable`, `render_busy`, `render_timeout`, `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `imaging_unavailable`, `render_busy`, `render_timeout`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1938,7 +1994,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "imaging_unavailable" | "render_busy" | "render_timeout" | "storage_unavailable";
+                        code?: "database_unavailable" | "imaging_unavailable" | "render_busy" | "render_timeout" | "storage_unavailable";
                     };
                 };
             };
@@ -2096,7 +2152,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `imaging_unavailable`, `render_busy`, `render_timeout`, `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `imaging_unavailable`, `render_busy`, `render_timeout`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2106,7 +2162,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "imaging_unavailable" | "render_busy" | "render_timeout" | "storage_unavailable";
+                        code?: "database_unavailable" | "imaging_unavailable" | "render_busy" | "render_timeout" | "storage_unavailable";
                     };
                 };
             };
@@ -2180,7 +2236,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2190,7 +2246,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -2316,7 +2372,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2326,7 +2382,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -2415,7 +2471,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2425,7 +2481,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -2554,7 +2610,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2564,7 +2620,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -2651,7 +2707,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2661,7 +2717,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -2767,7 +2823,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2777,7 +2833,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -2880,7 +2936,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `webhooks_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `webhooks_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2890,7 +2946,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhooks_unavailable";
+                        code?: "database_unavailable" | "webhooks_unavailable";
                     };
                 };
             };
@@ -3067,7 +3123,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3077,7 +3133,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "database_unavailable" | "storage_unavailable";
                     };
                 };
             };
@@ -3218,6 +3274,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "rate_limited" | "pending_events_limit";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "database_unavailable";
                     };
                 };
             };
@@ -3396,7 +3466,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3406,7 +3476,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "database_unavailable" | "storage_unavailable";
                     };
                 };
             };
@@ -3594,7 +3664,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `storage_unavailable` */
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable`, `storage_unavailable` */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3604,7 +3674,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "storage_unavailable";
+                        code?: "database_unavailable" | "storage_unavailable";
                     };
                 };
             };
@@ -3727,6 +3797,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "rate_limited";
+                    };
+                };
+            };
+            /** @description a service behind the gateway is unavailable; retry after Retry-After: problem+json with code `database_unavailable` */
+            503: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "database_unavailable";
                     };
                 };
             };

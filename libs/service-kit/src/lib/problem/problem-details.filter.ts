@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { isTransientFailure } from '@media/messaging';
 import { DomainError } from './domain-error';
 
 export interface ProblemDocument {
@@ -66,6 +67,20 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return {
         problem: { type: 'urn:problem:service_unavailable', title: 'Service unavailable', status, code: 'service_unavailable', details: exception.getResponse() },
         headers: {},
+      };
+    }
+    if (status === undefined && isTransientFailure(exception)) {
+      // The database restarting or failing over is the client's cue to retry, not a defect: 503, as
+      // for any other dependency that is briefly away, never a 500.
+      return {
+        problem: {
+          type: 'urn:problem:database_unavailable',
+          title: 'Database unavailable',
+          status: 503,
+          detail: 'the database could not be reached; retry shortly',
+          code: 'database_unavailable',
+        },
+        headers: { 'Retry-After': '1' },
       };
     }
     if (status !== undefined && status < 500) {
