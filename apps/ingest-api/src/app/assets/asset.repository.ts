@@ -29,7 +29,6 @@ export class AssetRepository implements OnApplicationBootstrap {
   private readonly logger = new Logger(AssetRepository.name);
   /** Writes go through the driver's collection so that exactly the operators written here are sent. */
   private readonly collection: Collection<AssetRecord>;
-  /** Whether every asset has its `served_files` entries; until then a file id not found there is looked for the old way. */
 
   constructor(
     @InjectModel(ASSET_MODEL) private readonly assets: Model<AssetRecord>,
@@ -42,7 +41,7 @@ export class AssetRepository implements OnApplicationBootstrap {
 
   /** In the background: the gateway serves meanwhile (an id without an entry is then looked for by `files.id`). */
   onApplicationBootstrap(): void {
-    this.backfillServedFiles().catch((error: unknown) => this.logger.warn({ error: String(error) }, 'served_files backfill failed; /cdn keeps the slow lookup until a restart'));
+    this.backfillServedFiles().catch((error: unknown) => this.logger.warn({ error: String(error) }, 'served_files backfill failed; /cdn finds older assets by files.id until a restart backfills them'));
   }
 
   /**
