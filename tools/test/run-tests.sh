@@ -8,6 +8,16 @@ bash tools/setup/ensure-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 reports=reports/test
 rm -rf "$reports" && mkdir -p "$reports"
 
+# The containers tier needs a broker image and a database image. A fresh machine builds them (Debian base by
+# mmdebstrap: mostly downloads and unpacking, little CPU), so that starts now, beside the static checks and
+# the unit and integration tiers, and the containers tier waits for it. A cached build only checks. Where a
+# Docker daemon answers, the tier pulls the public images instead and there is nothing to build.
+images_pid=
+if ! { command -v docker >/dev/null && docker info >/dev/null 2>&1; }; then
+  CONTAINER_ENGINE=podman IMAGES='kafka mongo-java-server' bash tools/containers/images.sh >"$reports/images.log" 2>&1 &
+  images_pid=$!
+fi
+
 # Static checks count as one test each: a type error or a boundary violation fails the run like a test.
 check() {
   local name=$1; shift
@@ -38,6 +48,7 @@ tier integration -c jest.integration.config.ts --runInBand
 # A slice of the integration tier again, with Kafka and the database in containers started by testcontainers
 # (TEST_INFRA=containers: podman here, Docker where it runs), so that path cannot rot. A fresh machine
 # builds the two images first (Debian base by mmdebstrap, about 5 min); later runs reuse .cache/containers.
+[ -z "$images_pid" ] || wait "$images_pid" || echo "building the container images failed (log: $reports/images.log); the containers tier tries again" >&2
 TEST_INFRA=containers tier containers -c jest.integration.config.ts --runInBand \
   libs/messaging/src/lib/kafka.int-spec.ts apps/encoder/src/app/jobs/encoding-job.repository.int-spec.ts
 

@@ -162,12 +162,12 @@ describe('processing survives crashes, poison files and competing replicas', () 
   it('fails a file that kills its worker every time after the bounded attempts, while the job behind it completes', async () => {
     const poison = await makePhoto(dir, { size: '321x123', name: 'poison.jpg' });
     const behind = await makePhoto(dir, { size: '322x124', name: 'behind.jpg' });
-    // The default pause before a crashed job runs again: long enough for a restarted encoder to take in
-    // the jobs behind it (its consumer first waits out the dead member's Kafka session).
-    // Failpoints are refused in production, so this encoder runs as a test build.
-    const env = { NODE_ENV: 'test', ENCODER_FAILPOINT_CRASH_ON_SHA256: await sha256OfFile(poison), ENCODER_MAX_ATTEMPTS: '3', ENCODER_CRASH_BACKOFF_SECONDS: '30' };
-    // Both are queued at once: a consumer that joins the group after a crash waits out the dead member's
-    // session (30 s) before it reads new events, so "behind" means already queued when the crashes begin.
+    // The pause before a crashed job runs again (15 s, then 30 s) is what lets a restarted encoder take in
+    // the job behind it. Should the first encoder die before it recorded "behind", its successor reads that
+    // event only once the dead member's Kafka session (30 s) has expired: 15 + 30 s of pauses still cover
+    // that. Failpoints are refused in production, so this encoder runs as a test build.
+    const env = { NODE_ENV: 'test', ENCODER_FAILPOINT_CRASH_ON_SHA256: await sha256OfFile(poison), ENCODER_MAX_ATTEMPTS: '3', ENCODER_CRASH_BACKOFF_SECONDS: '15' };
+    // Both are queued at once, so "behind" is waiting when the crashes begin.
     const poisonAsset = await upload(poison);
     const behindAsset = await upload(behind);
 
@@ -200,7 +200,6 @@ describe('processing survives crashes, poison files and competing replicas', () 
       for (const encoder of encoders) encoder.kill('SIGTERM');
       await supervisor;
     }
-    // Three crashes with pauses of 30 s and 60 s between them.
   }, 300_000);
 
   it('lets only one of two replicas complete a job: one ready transition, one result, no duplicate files', async () => {
