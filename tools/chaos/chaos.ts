@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
-import { chaosReport, findRepoRoot, formatViolations, runChaos, type RunningMongo, startKafka, startMongo } from '@media/testing';
+import { chaosLogs, chaosReport, findRepoRoot, formatViolations, runChaos, type RunningMongo, startKafka, startMongo } from '@media/testing';
 
 const program = new Command()
   .name('chaos')
@@ -30,7 +30,9 @@ async function main(): Promise<number> {
   log(`seed ${seed}, ${minutes} min (replay: npm run chaos -- --seed ${seed} --minutes ${minutes})`);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'chaos-db-'));
   // With database restarts the server keeps its data on disk (H2) and comes back on the same port.
-  const persistent = flags.dbRestarts ? { dataDir: path.join(dataDir, 'mongo') } : {};
+  // Its log is kept beside the services' logs: a violation may need the server's side of a restart.
+  const persistent = { logFile: path.join(chaosLogs(repoRoot, `seed-${seed}`), 'mongo.log'), ...(flags.dbRestarts ? { dataDir: path.join(dataDir, 'mongo') } : {}) };
+  mkdirSync(path.dirname(persistent.logFile), { recursive: true });
   let mongo: RunningMongo = await startMongo({ repoRoot, log, ...persistent });
   const port = Number(new URL(mongo.uri).port);
   const kafka = await startKafka({ repoRoot, log });
@@ -40,6 +42,7 @@ async function main(): Promise<number> {
         mongo = await startMongo({ repoRoot, log, port, ...persistent });
       }
     : undefined;
+  let keepData = false;
   try {
     const result = await runChaos({
       repoRoot,
@@ -62,6 +65,9 @@ async function main(): Promise<number> {
     writeFileSync(file, chaosReport(result, `npm run chaos -- --seed ${seed} --minutes ${minutes}${flags.dbRestarts ? '' : ' --no-db-restarts'}`));
     log(`report: ${path.relative(repoRoot, file)}`);
     if (result.violations.length > 0) {
+      // The database as the checker saw it, for a look at what is (not) there: kept, not removed.
+      keepData = flags.dbRestarts;
+      if (keepData) log(`database files kept in ${dataDir} (start a server on them: java … Launcher <port> h2 ${path.join(dataDir, 'mongo', 'mongo.mv')})`);
       process.stdout.write(`${formatViolations(result)}\n`);
       return 1;
     }
@@ -71,7 +77,7 @@ async function main(): Promise<number> {
     kafka.thaw();
     await kafka.stop();
     await mongo.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    if (!keepData) await rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ASSET_EVENT_TYPES, assetEventEnvelopeSchema, DEAD_LETTER_HEADERS, TOPICS } from '@media/asset-model';
 import { mintHs256Token, SCOPES } from '@media/scopes';
@@ -305,7 +307,7 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
       }
       await sleep(3_000);
     }
-    await explainMissedWebhooks(mongo, violations);
+    await explainMissedWebhooks(mongo, violations, chaosLogs(options.repoRoot, options.name));
     // A process that died on its own is a failure even when its replica hid it from every client.
     violations = [
       ...stack.crashes.map(
@@ -352,11 +354,21 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   }
 }
 
+/** Up to 12 log lines of any service that name `needle`, each prefixed with its log file's name. */
+async function linesMentioning(logs: string, needle: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of (await readdir(logs).catch(() => [] as string[])).sort()) {
+    const text = await readFile(path.join(logs, file), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) if (line.includes(needle) && found.length < 12) found.push(`${file}: ${line.slice(0, 400)}`);
+  }
+  return found;
+}
+
 /**
  * For each event that never reached the receiver, what fanout made of it: its delivery documents (none
  * means it was never planned) and their endpoint's head, so a violation can be diagnosed from the report.
  */
-async function explainMissedWebhooks(mongo: MongoClient, violations: Violation[]): Promise<void> {
+async function explainMissedWebhooks(mongo: MongoClient, violations: Violation[], logs: string): Promise<void> {
   const db = mongo.db();
   for (const violation of violations.filter((v) => v.invariant === 'webhooks' && v.eventId)) {
     try {
@@ -369,8 +381,11 @@ async function explainMissedWebhooks(mongo: MongoClient, violations: Violation[]
         .find({ _id: { $in: deliveries.map((d) => d['webhook_id'] as string) } } as object)
         .toArray();
       violation.evidence = [
-        deliveries.length === 0 ? 'fanout planned no delivery of this event' : `deliveries: ${JSON.stringify(deliveries)}`,
+        deliveries.length === 0 ? 'no delivery document of this event is stored' : `deliveries: ${JSON.stringify(deliveries)}`,
         ...heads.map((head) => `endpoint head: ${JSON.stringify(head)}`),
+        // What the services said about it: whether fanout planned it (and which replica) tells a lost
+        // write from an event that was never consumed.
+        ...(await linesMentioning(logs, violation.eventId as string)),
       ];
     } catch (error) {
       violation.evidence = [`could not read fanout's state: ${String(error)}`];

@@ -30,6 +30,8 @@ export interface StartMongoOptions {
   dataDir?: string | undefined;
   /** A fixed port, for a server started again on the same data that its clients must find where they left it. */
   port?: number | undefined;
+  /** Where the server's own output goes (appended, and kept after stop); by default a temp file removed on stop. */
+  logFile?: string | undefined;
   log?: ((line: string) => void) | undefined;
 }
 
@@ -105,7 +107,7 @@ export async function startMongo(options: StartMongoOptions): Promise<RunningMon
   const port = options.port ?? (await freePort());
   const uri = `mongodb://127.0.0.1:${port}/`;
   const tempDir = await mkdtemp(path.join(tmpdir(), 'mongo-test-'));
-  const logFile = path.join(tempDir, 'mongo.log');
+  const logFile = options.logFile ?? path.join(tempDir, 'mongo.log');
 
   let backendArgs = ['memory'];
   if (options.dataDir !== undefined) {
