@@ -11,7 +11,7 @@
  *    rendered by its first request) and warm (the same 50, stored, 10 rounds);
  *  - the same requests against thumbor 7.8 (file loader, result storage on disk for the warm case,
  *    as many engine threads as cores), and the ratios.
- * BENCH_SAMPLES (20) sets the first-render samples per case; BENCH_CACHED (200) the cached reads.
+ * BENCH_SAMPLES (50) sets the first-render samples per case; BENCH_CACHED (200) the cached reads.
  * Writes reports/bench/images.md and images.json.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -25,7 +25,7 @@ import { findRepoRoot, freePort, multipartBody, waitFor } from '@media/testing';
 import sharp from 'sharp';
 import { startBenchSuite } from './bench-suite.util';
 
-const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 20);
+const SAMPLES = Number(process.env['BENCH_SAMPLES'] ?? 50);
 const CACHED = Number(process.env['BENCH_CACHED'] ?? 200);
 const CLIENTS = 16;
 const VARIANTS = 50;
@@ -48,6 +48,8 @@ function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -220,6 +222,8 @@ async function main(): Promise<void> {
         encoderMeanMs,
         firstRender: { apiP50: percentile(api, 50), apiP99: percentile(api, 99), sharpP50: percentile(bare, 50), sharpP99: percentile(bare, 99), thumborP50: percentile(thumborCold, 50), thumborP99: percentile(thumborCold, 99) },
         cached: { apiP50: percentile(cached, 50), apiP99: percentile(cached, 99), plainP50: percentile(plainReads, 50), plainP99: percentile(plainReads, 99), thumborP50: percentile(thumborWarm, 50), thumborP99: percentile(thumborWarm, 99) },
+        // Every first-render time in the order taken (ms), so an outlier can be placed in the run.
+        firstRenderSamples: { api: api.map(round1), sharp: bare.map(round1), thumbor: thumborCold.map(round1) },
       });
     }
 
