@@ -94,6 +94,18 @@ describe('ingest-api: the /cdn file lookup', () => {
     expect(await served(after.id)).toMatchObject({ file: after, tenant: tenantA });
   });
 
+  it('answers a file seen before from memory, and still asks the asset whether it is served', async () => {
+    const file = storedFile('kept.png');
+    const asset = await assetWith(tenantA, [file]);
+    expect(await served(file.id)).not.toBeNull();
+    // The entry is gone from the database (it never is in practice): the replica still knows where the id leads.
+    await client.db().collection<{ _id: string }>('served_files').deleteOne({ _id: file.id });
+    expect(await assets.locateServedFile(file.id)).toMatchObject({ asset_id: asset._id, tenant: tenantA, storage_file_id: file.storage_file_id });
+    // What is kept never says the file is still served: a deletion is seen at once.
+    expect(await assets.compareAndSet(asset, { deleted_on: new Date() }, [], context)).not.toBeNull();
+    expect(await served(file.id)).toBeNull();
+  });
+
   it('finds nothing for an unknown id', async () => {
     expect(await assets.locateServedFile(randomUUID())).toBeNull();
   });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConnection } from '@nestjs/mongoose';
+import { LRUCache } from 'lru-cache';
 import type { AnyBulkWriteOperation, Collection } from 'mongodb';
 import type { Connection } from 'mongoose';
 import type { StoredFile, TenantId } from './asset.record';
@@ -21,6 +22,13 @@ export interface ServedFileEntry {
 /** Marks a finished backfill; never a file id (those are UUIDs, which `/cdn` checks before looking up). */
 const BACKFILLED = '~backfilled-v1';
 
+/**
+ * Entries a replica keeps in memory (each a few hundred bytes). An entry never changes, so a kept one is as
+ * good as a read: every `/cdn` request of a file seen recently saves a database round trip on its critical
+ * path (a player's range requests, a page's images). Whether the file is still served is not kept.
+ */
+const KEPT_ENTRIES = 10_000;
+
 /** Entries written per round trip by the backfill. */
 export const SERVED_FILES_BACKFILL_BATCH = 500;
 
@@ -40,6 +48,7 @@ export function servedFileEntries(asset: { _id: string; tenant: TenantId }, file
 @Injectable()
 export class ServedFilesRepository {
   private readonly collection: Collection<ServedFileEntry>;
+  private readonly kept = new LRUCache<string, ServedFileEntry>({ max: KEPT_ENTRIES });
 
   constructor(@InjectConnection() connection: Connection) {
     this.collection = connection.collection<ServedFileEntry>('served_files') as unknown as Collection<ServedFileEntry>;
@@ -54,8 +63,13 @@ export class ServedFilesRepository {
     await this.collection.bulkWrite(operations, { ordered: false });
   }
 
-  find(fileId: string): Promise<ServedFileEntry | null> {
-    return this.collection.findOne({ _id: fileId });
+  /** The entry of a file id; a miss is not remembered, since an entry may be written at any moment. */
+  async find(fileId: string): Promise<ServedFileEntry | null> {
+    const known = this.kept.get(fileId);
+    if (known) return known;
+    const entry = await this.collection.findOne({ _id: fileId });
+    if (entry) this.kept.set(fileId, entry);
+    return entry;
   }
 
   /** Whether every asset written before this code ran has its entries (see `AssetRepository.backfillServedFiles`). */
