@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import path from 'node:path';
-import { freePort, waitFor } from '../infra/process-utils';
+import { freePort, freePorts, waitFor } from '../infra/process-utils';
 import { launchService, SERVICES, type ServiceName, sharedServiceEnv } from '../infra/suite.process';
 
 /** One process of a service, that the fault scheduler may kill and start again on the same port. */
@@ -133,9 +133,11 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     }, { timeoutMs: 120_000 });
   const gone = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
+  // One batch, so no two replicas are handed the same port.
+  const ports = await freePorts(SERVICES.length * options.replicasPerService);
   for (const service of SERVICES) {
     for (let n = 1; n <= options.replicasPerService; n += 1) {
-      const base = { service, name: `${service}-${n}`, port: await freePort() };
+      const base = { service, name: `${service}-${n}`, port: ports.pop() as number };
       replicas.push({ ...base, down: false, child: spawn(base) });
     }
   }
