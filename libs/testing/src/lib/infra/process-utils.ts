@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** Asks the kernel for a free loopback port; the tiny race until the caller binds it is acceptable in tests. */
+/** A free loopback port (the race until the caller binds it is acceptable in tests); several that must differ: `freePorts`. */
 export async function freePort(): Promise<number> {
   return (await freePorts(1))[0] as number;
 }
