@@ -38,9 +38,9 @@ interface Case {
   source: string;
   file: string;
   /** The API's `{format}` for quality q, `narrower` pixels narrower (and lower) than the case's size. */
-  api: (q: number, narrower?: number) => string;
+  api: (q: number, narrower: number) => string;
   /** thumbor's path for the same. */
-  thumbor: (q: number, narrower?: number) => string;
+  thumbor: (q: number, narrower: number) => string;
   /** sharp alone, the same operation. */
   bare: (input: string, q: number, narrower: number) => Promise<Buffer>;
 }
@@ -176,16 +176,16 @@ async function main(): Promise<void> {
         name: '12 MP JPEG → 400 px WebP',
         source: sources.jpeg,
         file: jpegUrl,
-        api: (q, d = 0) => `w_${400 - d},q_${q},fm_webp`,
-        thumbor: (q, d = 0) => `/unsafe/${400 - d}x0/filters:quality(${q}):format(webp)/${path.basename(sources.jpeg)}`,
+        api: (q, d) => `w_${400 - d},q_${q},fm_webp`,
+        thumbor: (q, d) => `/unsafe/${400 - d}x0/filters:quality(${q}):format(webp)/${path.basename(sources.jpeg)}`,
         bare: (input, q, d) => sharp(input).autoOrient().resize({ width: 400 - d, withoutEnlargement: true }).webp({ quality: q }).toBuffer(),
       },
       {
         name: '4000×3000 PNG → 200×200 crop (PNG)',
         source: sources.png,
         file: pngUrl,
-        api: (q, d = 0) => `w_${200 - d},h_${200 - d},q_${q},fm_png`,
-        thumbor: (q, d = 0) => `/unsafe/${200 - d}x${200 - d}/filters:quality(${q}):format(png)/${path.basename(sources.png)}`,
+        api: (q, d) => `w_${200 - d},h_${200 - d},q_${q},fm_png`,
+        thumbor: (q, d) => `/unsafe/${200 - d}x${200 - d}/filters:quality(${q}):format(png)/${path.basename(sources.png)}`,
         bare: (input, _q, d) => sharp(input).autoOrient().resize({ width: 200 - d, height: 200 - d, fit: 'cover', position: 'center', withoutEnlargement: true }).png({ compressionLevel: 6 }).toBuffer(),
       },
     ];
@@ -199,8 +199,8 @@ async function main(): Promise<void> {
       const thumborCold: number[] = [];
       // Interleaved, so a noisy moment on the shared machine hits all three alike.
       for (let i = 0; i < SAMPLES; i++) {
-        // Qualities 30..99 (any size of an image is a new variant; q 30.. are unused elsewhere), then again one
-        // pixel narrower per round, so every sample is a first render.
+        // Qualities 30..99 (unused by the throughput mix), then again one pixel narrower per round of 70, so
+        // every sample is a first render.
         const q = 30 + (i % 70);
         const narrower = Math.floor(i / 70);
         api.push(await timed(() => get(item.file.replace('{format}', item.api(q, narrower)))));
@@ -210,7 +210,7 @@ async function main(): Promise<void> {
       const renderAfter = await encoderRenderSeconds();
       const encoderMeanMs = ((renderAfter.sum - renderBefore.sum) / Math.max(1, renderAfter.count - renderBefore.count)) * 1000;
       log(`${item.name}: cached reads against a plain /cdn file of the same size, and thumbor's result storage`);
-      const cachedUrl = item.file.replace('{format}', item.api(30));
+      const cachedUrl = item.file.replace('{format}', item.api(30, 0));
       const size = await get(cachedUrl);
       const plain = await upload(randomBytes(size), `same-size-${index}.bin`);
       const plainUrl = plain.cdn_files.items[0]?.url ?? '';
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
         cached.push(await timed(() => get(cachedUrl)));
         plainReads.push(await timed(() => get(plainUrl)));
         againReads.push(await timed(() => get(againUrl)));
-        thumborWarm.push(await timed(() => get(`${thumbor.url}${item.thumbor(30)}`)));
+        thumborWarm.push(await timed(() => get(`${thumbor.url}${item.thumbor(30, 0)}`)));
       }
       results.push({
         name: item.name,

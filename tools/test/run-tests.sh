@@ -46,8 +46,8 @@ tier deploy -c tools/deploy/jest.deploy.config.ts
 tier unit -c jest.unit.config.ts
 tier integration -c jest.integration.config.ts --runInBand
 # A slice of the integration tier again, with Kafka and the database in containers started by testcontainers
-# (TEST_INFRA=containers: podman here, Docker where it runs), so that path cannot rot. A fresh machine
-# builds the two images first (Debian base by mmdebstrap, about 5 min); later runs reuse .cache/containers.
+# (TEST_INFRA=containers: podman here, Docker where it runs), so that path cannot rot. Its images were
+# built in the background (above); later runs reuse .cache/containers.
 [ -z "$images_pid" ] || wait "$images_pid" || echo "building the container images failed (log: $reports/images.log); the containers tier tries again" >&2
 TEST_INFRA=containers tier containers -c jest.integration.config.ts --runInBand \
   libs/messaging/src/lib/kafka.int-spec.ts apps/encoder/src/app/jobs/encoding-job.repository.int-spec.ts

@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ASSET_EVENT_TYPES, assetEventEnvelopeSchema, DEAD_LETTER_HEADERS, TOPICS } from '@media/asset-model';
 import { mintHs256Token, SCOPES } from '@media/scopes';
@@ -354,12 +356,22 @@ export async function runChaos(options: ChaosRunOptions): Promise<ChaosResult> {
   }
 }
 
-/** Up to 12 log lines of any service that name `needle`, each prefixed with its log file's name. */
+/** Up to 12 log lines of any service that name `needle`, each prefixed with its log file's name; read line by line. */
 async function linesMentioning(logs: string, needle: string): Promise<string[]> {
   const found: string[] = [];
   for (const file of (await readdir(logs).catch(() => [] as string[])).sort()) {
-    const text = await readFile(path.join(logs, file), 'utf8').catch(() => '');
-    for (const line of text.split('\n')) if (line.includes(needle) && found.length < 12) found.push(`${file}: ${line.slice(0, 400)}`);
+    const lines = createInterface({ input: createReadStream(path.join(logs, file), 'utf8'), crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (!line.includes(needle)) continue;
+        found.push(`${file}: ${line.slice(0, 400)}`);
+        if (found.length === 12) return found;
+      }
+    } catch {
+      // A log that cannot be read adds nothing.
+    } finally {
+      lines.close();
+    }
   }
   return found;
 }

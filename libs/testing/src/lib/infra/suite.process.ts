@@ -3,7 +3,7 @@ import { createWriteStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import ConnectionString from 'mongodb-connection-string-url';
 import { serviceIdentityEnv } from '@media/service-identity';
-import { freePort, freePorts, waitFor } from './process-utils';
+import { freePort, reservePorts, waitFor } from './process-utils';
 
 export const SERVICES = ['ingest-api', 'storage', 'encoder', 'fanout'] as const;
 export type ServiceName = (typeof SERVICES)[number];
@@ -44,14 +44,6 @@ export interface RunningSuite {
   /** Starts a stopped (or killed) service again on the same port, with extra environment if given. */
   restart(service: ServiceName, env?: NodeJS.ProcessEnv): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function isFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise<boolean>((resolve) => {
-    const server = createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** Spawns one built service with the given environment; its output goes to `<logs>/<service>.log`. */
@@ -109,14 +101,9 @@ export async function startSuite(options: SuiteOptions): Promise<RunningSuite> {
     const main = path.join(options.repoRoot, 'dist', 'apps', service, 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: build first (npx nx run-many -t build --projects=tag:type:app)`);
   }
-  // Distinct by construction: services without a preferred port get theirs in one batch.
-  const ports = {} as Record<ServiceName, number>;
-  const preferred = new Set(Object.values(options.ports ?? {}));
-  const spare = (await freePorts(SERVICES.length * 2)).filter((port) => !preferred.has(port));
-  for (const service of SERVICES) {
-    const wanted = options.ports?.[service];
-    ports[service] = wanted !== undefined && (await isFree(wanted)) ? wanted : (spare.pop() as number);
-  }
+  // All in one reservation, so no two services are handed the same port.
+  const reserved = await reservePorts(SERVICES.map((service) => options.ports?.[service]));
+  const ports = Object.fromEntries(SERVICES.map((service, slot) => [service, reserved[slot] as number])) as Record<ServiceName, number>;
   const urls = Object.fromEntries(SERVICES.map((s) => [s, `http://127.0.0.1:${ports[s]}`])) as Record<ServiceName, string>;
   const shared = sharedServiceEnv(options, urls);
   const identity = options.identity ?? serviceIdentityEnv();
