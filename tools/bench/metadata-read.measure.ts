@@ -3,6 +3,10 @@
  * (autocannon) with many assets stored, each against the fastest direct driver query answering the same
  * data in the same run, plus the gateway's `/health/live` as the floor of what any request costs.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
 import type { Collection, Db } from 'mongodb';
 import { type CpuUse, startCpuMeter } from './cpu-meter.util';
@@ -18,6 +22,11 @@ export interface MetadataReadResult {
   connections: number;
   seconds: number;
   getOne: { api: ReadRate; driver: ReadRate; ratio: number };
+  /**
+   * The same requests against a bare node:http server doing only the `findOne` and the JSON
+   * (bare-read.server.ts): what any Node HTTP server reaches here, and the gateway's ratio to it.
+   */
+  bareServer: { rate: ReadRate; driverRatio: number; gatewayRatio: number };
   list: { api: ReadRate; driver: ReadRate; ratio: number };
   healthLive: ReadRate;
   goal: number;
@@ -94,7 +103,35 @@ export async function outboxDrained(assets: Collection<{ _id: string }>, timeout
   }
 }
 
+/** Starts bare-read.server.ts as a child process; answers its base URL and how to stop it. */
+async function startBareReadServer(mongodbUri: string, database: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'bare-read.server.ts')], {
+    env: { ...process.env, MONGODB_URI: mongodbUri, BARE_READ_DB: database },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = once(child, 'exit');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const lines = createInterface({ input: child.stdout });
+  const ready = new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      const port = /^listening (\d+)$/.exec(line)?.[1];
+      if (port) resolve(`http://127.0.0.1:${port}`);
+    });
+    void exited.then(() => reject(new Error('bare-read.server.ts exited before it listened')));
+  });
+  const timeout = setTimeout(() => child.kill('SIGTERM'), 60_000);
+  try {
+    return { url: await ready, stop };
+  } finally {
+    clearTimeout(timeout);
+  }
+}
+
 export async function measureMetadataReads(options: {
+  mongodbUri: string;
   gateway: string;
   token: string;
   tenant: string;
@@ -118,6 +155,13 @@ export async function measureMetadataReads(options: {
   const getOneApi = await cannon(gateway, token, connections, seconds, () => `/assets/${nextId()}`);
   const use: CpuUse = meter();
   const getOneDriver = await driverRate(connections, seconds, () => assets.findOne({ _id: nextId() }));
+  const bare = await startBareReadServer(options.mongodbUri, db.databaseName);
+  let bareRate: ReadRate;
+  try {
+    bareRate = await cannon(bare.url, undefined, connections, seconds, () => `/assets/${nextId()}`);
+  } finally {
+    await bare.stop();
+  }
   const listApi = await cannon(`${gateway}/assets?limit=100`, token, connections, seconds);
   const filter = { tenant: options.tenant, deleted_on: null };
   const listDriver = await driverRate(connections, seconds, () =>
@@ -125,12 +169,18 @@ export async function measureMetadataReads(options: {
   );
   const requests = getOneApi.requestsPerSecond * use.wallSeconds;
   const getOne = { api: getOneApi, driver: getOneDriver, ratio: getOneApi.requestsPerSecond / getOneDriver.requestsPerSecond };
+  const bareServer = {
+    rate: bareRate,
+    driverRatio: bareRate.requestsPerSecond / getOneDriver.requestsPerSecond,
+    gatewayRatio: getOneApi.requestsPerSecond / bareRate.requestsPerSecond,
+  };
   const list = { api: listApi, driver: listDriver, ratio: listApi.requestsPerSecond / listDriver.requestsPerSecond };
   return {
     assets: ids.length,
     connections,
     seconds,
     getOne,
+    bareServer,
     list,
     healthLive,
     goal: options.goal,
@@ -153,6 +203,7 @@ export function renderMetadataReads(result: MetadataReadResult | undefined): str
     '| request | API requests/s (ms) | direct driver queries/s (ms) | ratio | goal | verdict |',
     '|---|---|---|---|---|---|',
     row('`GET /assets/{id}` (1,000 most recent ids in turn)', result.getOne.api, result.getOne.driver, result.getOne.ratio, `≥ ${result.goal}`),
+    `| the same against a bare node:http server doing only that \`findOne\` and the JSON (no token, rate limit, logs, spans, metrics, framework) | ${fixed(result.getOne.api.requestsPerSecond, 0)} | ${fixed(result.bareServer.rate.requestsPerSecond, 0)} (p50 ${fixed(result.bareServer.rate.p50Ms)}, p99 ${fixed(result.bareServer.rate.p99Ms)}) bare server | ${fixed(result.bareServer.gatewayRatio, 3)} | – | diagnosis: the bare server is ${fixed(result.bareServer.driverRatio, 3)} of the driver |`,
     row('`GET /assets?limit=100`', result.list.api, result.list.driver, result.list.ratio, `≥ ${result.goal}`),
     row('`GET /health/live` (no token, no database)', result.healthLive, undefined, undefined, '–'),
     '',

@@ -35,10 +35,23 @@ export interface RangeResult {
   samples: number;
   rangeBytes: number;
   cdnMs: { p50: number; p99: number };
+  /** The same ranges from storage's `GET /files/{id}`, without the gateway: which hop adds the tail. */
+  storageMs: { p50: number; p99: number };
   bucketMs: { p50: number; p99: number };
+  /**
+   * Why the tail: the slowest 1 % of the reads through `/cdn` and from storage, each with the garbage
+   * collection pause time ingest-api and storage had while it ran, against the median read's.
+   */
+  tail?: { cdn: SlowRead[]; storage: SlowRead[]; medianGcMs: { cdn: number; storage: number } };
   ratio: number;
   goal: number;
   met: boolean;
+}
+
+export interface SlowRead {
+  ms: number;
+  /** GC pause milliseconds in ingest-api + storage during this read. */
+  gcMs: number;
 }
 
 export interface ConcurrentResult {
@@ -182,27 +195,46 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-/** 1 MiB ranges at random offsets, one at a time, through `/cdn` and through the driver, interleaved. */
-export async function measureRanges(options: { db: Db; cdnUrl: string; fileId: string; bytes: number; samples: number; goal: number }): Promise<RangeResult> {
+/**
+ * 1 MiB ranges at random offsets, one at a time, through `/cdn` and through the driver, interleaved; each
+ * range is also read from storage directly (a diagnosis row: gateway hop vs storage's own read).
+ */
+export async function measureRanges(options: {
+  db: Db;
+  cdnUrl: string;
+  storageUrl: string;
+  storageHeaders: () => Promise<Record<string, string>>;
+  fileId: string;
+  bytes: number;
+  samples: number;
+  goal: number;
+  /** GC pause seconds of the services so far (read outside the timed reads); enables the tail diagnosis. */
+  gcSeconds?: () => Promise<number>;
+}): Promise<RangeResult> {
   const bucket = new GridFSBucket(options.db);
   const rangeBytes = MiB;
-  const cdn: number[] = [];
-  const direct: number[] = [];
+  const times = { cdn: [] as number[], storage: [] as number[], driver: [] as number[] };
+  const reads = { cdn: [] as SlowRead[], storage: [] as SlowRead[] };
+  const timed = async (into: number[], read: () => Promise<number>, what: string, gcOf?: SlowRead[]): Promise<void> => {
+    const gcBefore = gcOf ? await options.gcSeconds?.() : undefined;
+    const began = performance.now();
+    const got = await read();
+    const ms = performance.now() - began;
+    if (got !== rangeBytes) throw new Error(`a ranged read ${what} gave ${got} bytes, not ${rangeBytes}`);
+    into.push(ms);
+    if (gcOf && gcBefore !== undefined) gcOf.push({ ms, gcMs: (((await options.gcSeconds?.()) ?? gcBefore) - gcBefore) * 1000 });
+  };
+  const ranged = async (url: string, range: string, headers: Record<string, string>): Promise<number> => {
+    const got = await drainGet(url, { ...headers, range });
+    return got.status === 206 ? got.bytes : -got.status;
+  };
   for (let i = 0; i < options.samples; i += 1) {
     const start = Math.floor(Math.random() * (options.bytes - rangeBytes));
     const end = start + rangeBytes - 1;
-    const viaCdn = async () => {
-      const began = performance.now();
-      const got = await drainGet(options.cdnUrl, { range: `bytes=${start}-${end}` });
-      if (got.status !== 206 || got.bytes !== rangeBytes) throw new Error(`a range through /cdn answered ${got.status} with ${got.bytes} bytes`);
-      cdn.push(performance.now() - began);
-    };
-    const viaDriver = async () => {
-      const began = performance.now();
-      const got = await drain(bucket.openDownloadStream(options.fileId as unknown as ObjectId, { start, end: end + 1 }) as AsyncIterable<Buffer>);
-      if (got !== rangeBytes) throw new Error(`a ranged driver read gave ${got} bytes`);
-      direct.push(performance.now() - began);
-    };
+    const range = `bytes=${start}-${end}`;
+    const viaCdn = () => timed(times.cdn, () => ranged(options.cdnUrl, range, {}), 'through /cdn', reads.cdn);
+    const viaDriver = () =>
+      timed(times.driver, () => drain(bucket.openDownloadStream(options.fileId as unknown as ObjectId, { start, end: end + 1 }) as AsyncIterable<Buffer>), 'by the driver');
     if (i % 2 === 0) {
       await viaCdn();
       await viaDriver();
@@ -210,11 +242,19 @@ export async function measureRanges(options: { db: Db; cdnUrl: string; fileId: s
       await viaDriver();
       await viaCdn();
     }
+    const headers = await options.storageHeaders();
+    await timed(times.storage, () => ranged(`${options.storageUrl}/files/${options.fileId}`, range, headers), 'from storage', reads.storage);
   }
-  const cdnMs = { p50: percentile(cdn, 50), p99: percentile(cdn, 99) };
-  const bucketMs = { p50: percentile(direct, 50), p99: percentile(direct, 99) };
+  const slowest = (all: SlowRead[]): SlowRead[] => [...all].sort((a, b) => b.ms - a.ms).slice(0, Math.max(1, Math.ceil(all.length / 100)));
+  const medianGc = (all: SlowRead[]): number => percentile(all.map((read) => read.gcMs), 50);
+  const tail = options.gcSeconds
+    ? { cdn: slowest(reads.cdn), storage: slowest(reads.storage), medianGcMs: { cdn: medianGc(reads.cdn), storage: medianGc(reads.storage) } }
+    : undefined;
+  const quantiles = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99) });
+  const cdnMs = quantiles(times.cdn);
+  const bucketMs = quantiles(times.driver);
   const ratio = cdnMs.p99 / bucketMs.p99;
-  return { samples: options.samples, rangeBytes, cdnMs, bucketMs, ratio, goal: options.goal, met: ratio <= options.goal };
+  return { samples: options.samples, rangeBytes, cdnMs, storageMs: quantiles(times.storage), bucketMs, ...(tail ? { tail } : {}), ratio, goal: options.goal, met: ratio <= options.goal };
 }
 
 export function concurrentResult(clients: number, bytesPerClient: number, api: number[], baseline: number[], goal: number): ConcurrentResult {
@@ -257,6 +297,7 @@ export function renderReadPath(result: ReadPathResult | undefined): string[] {
   if (ranges) {
     out.push(
       `| ${ranges.samples} reads of ${fixed(ranges.rangeBytes / MiB)} MiB at random offsets, p99 ms (p50) | ${fixed(ranges.cdnMs.p99)} (${fixed(ranges.cdnMs.p50)}) | ${fixed(ranges.bucketMs.p99)} (${fixed(ranges.bucketMs.p50)}) driver ranged read | **${fixed(ranges.ratio, 2)}** | ≤ ${ranges.goal} | ${verdict(ranges.met)} |`,
+      `| the same ranges from storage directly, without the gateway, p99 ms (p50) | ${fixed(ranges.storageMs.p99)} (${fixed(ranges.storageMs.p50)}) | ${fixed(ranges.bucketMs.p99)} (${fixed(ranges.bucketMs.p50)}) | ${fixed(ranges.storageMs.p99 / ranges.bucketMs.p99, 2)} | – | diagnosis |`,
     );
   }
   if (concurrent) {
@@ -265,6 +306,15 @@ export function renderReadPath(result: ReadPathResult | undefined): string[] {
     );
   }
   out.push('');
+  if (ranges?.tail) {
+    const list = (reads: SlowRead[]): string => reads.map((read) => `${fixed(read.ms)} ms (GC ${fixed(read.gcMs)} ms)`).join(', ');
+    out.push(
+      `The range tail: the slowest 1 % of the reads, each with the garbage-collection pause time ingest-api and storage had while it ran (their \`nodejs_gc_duration_seconds\`, read before and after each read, outside the timing). ` +
+        `Through \`/cdn\`: ${list(ranges.tail.cdn)}; the median read had ${fixed(ranges.tail.medianGcMs.cdn)} ms. ` +
+        `From storage directly: ${list(ranges.tail.storage)}; the median read had ${fixed(ranges.tail.medianGcMs.storage)} ms.`,
+      '',
+    );
+  }
   if (download) {
     out.push('CPU seconds per GiB downloaded, per process (`bench` is the client):', '');
     const names = [...new Set(Object.values(download.cpuPerGiB).flatMap((row) => Object.keys(row)))];

@@ -37,3 +37,17 @@ export async function routeDuration(serviceUrl: string, method: string, route: R
   }
   return total;
 }
+
+const GC_SUM = /^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/;
+
+/** Seconds the service's process has spent in garbage collection pauses so far (prom-client's `nodejs_gc_duration_seconds`, all kinds). */
+export async function gcSeconds(serviceUrl: string): Promise<number> {
+  const response = await fetch(`${serviceUrl}/metrics`);
+  if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
+  let total = 0;
+  for (const line of (await response.text()).split('\n')) {
+    const sample = GC_SUM.exec(line);
+    if (sample) total += Number(sample[1]);
+  }
+  return total;
+}

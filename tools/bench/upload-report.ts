@@ -141,8 +141,10 @@ export const CPU_KINDS: Record<string, string> = {
   'api-chunked': 'API chunked, large file',
   'baseline-one-request': 'GridFS baseline, one-request size',
   'api-one-request': 'API one request',
-  'api-concurrent': '8 concurrent clients',
+  'api-concurrent': '8 concurrent clients (memory run)',
   'fastest-large': 'fastest direct writer, large file',
+  'concurrent-api': '8 concurrent chunked uploads through the API',
+  'concurrent-baseline': '8 concurrent direct GridFSBucket writers',
 };
 
 function cpuTable(result: BenchResult): string[] {
@@ -209,6 +211,8 @@ function beforeAfter(result: BenchResult): string[] {
     `| GET /assets?limit=100 requests/s (÷ driver) | ${BEFORE.listRps} | ${reads ? `${fixed(reads.list.api.requestsPerSecond, 0)} (${fixed(reads.list.ratio, 3)})` : 'not measured'} | ≥ 0.6 of the driver |`,
     '',
     'Where ingest-api and storage spend their CPU on these paths, before and after, from `node --cpu-prof` under this benchmark: [upload-profiles.md](upload-profiles.md).',
+    '',
+    'For every goal still missed, what limits it (profiles, reference measurements) and what was tried: [upload-limits.md](upload-limits.md).',
     '',
   ];
 }
