@@ -6,7 +6,7 @@ import { BytesInFlightBudget } from './files/bytes-in-flight.budget';
 import { loadStorageConfig } from './storage.config';
 
 const MiB = 1024 * 1024;
-/** One insert batch (8 chunks of 256 KiB): concurrent uploads must take turns. */
+/** Two insert batches (4 chunks of 256 KiB each): six concurrent uploads must take turns. */
 const BUDGET = 2 * MiB;
 
 /** Concurrent uploads share one process-wide budget of bytes in flight to the database, and all still land whole. */

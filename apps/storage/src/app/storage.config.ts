@@ -18,7 +18,7 @@ export const storageConfigSchema = baseConfigSchema(3001)
     STORAGE_INSERT_BYTES_IN_FLIGHT: configFields
       .positiveInt(8 * 1024 * 1024)
       .describe(
-        'chunk bytes all uploads of a replica together may have on their way to the database (batches of 2 MiB); bounds memory under many concurrent uploads, which wait their turn instead',
+        'chunk bytes all uploads of a replica together may have on their way to the database (batches of 1 MiB); bounds memory under many concurrent uploads, which wait their turn instead',
       ),
     STORAGE_GC_BATCH: configFields.positiveInt(500).describe('candidates of each kind (files, uploads, chunks, parts) looked at per pass'),
   })
