@@ -226,7 +226,8 @@ export async function measureRanges(options: {
   };
   const ranged = async (url: string, range: string, headers: Record<string, string>): Promise<number> => {
     const got = await drainGet(url, { ...headers, range });
-    return got.status === 206 ? got.bytes : -got.status;
+    if (got.status !== 206) throw new Error(`${url} answered ${got.status} to ${range}`);
+    return got.bytes;
   };
   for (let i = 0; i < options.samples; i += 1) {
     const start = Math.floor(Math.random() * (options.bytes - rangeBytes));
