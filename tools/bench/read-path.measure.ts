@@ -216,13 +216,14 @@ export async function measureRanges(options: {
   const times = { cdn: [] as number[], storage: [] as number[], driver: [] as number[] };
   const reads = { cdn: [] as SlowRead[], storage: [] as SlowRead[] };
   const timed = async (into: number[], read: () => Promise<number>, what: string, gcOf?: SlowRead[]): Promise<void> => {
-    const gcBefore = gcOf ? await options.gcSeconds?.() : undefined;
+    const gcProbe = gcOf && options.gcSeconds;
+    const gcBefore = gcProbe ? await gcProbe() : 0;
     const began = performance.now();
     const got = await read();
     const ms = performance.now() - began;
     if (got !== rangeBytes) throw new Error(`a ranged read ${what} gave ${got} bytes, not ${rangeBytes}`);
     into.push(ms);
-    if (gcOf && gcBefore !== undefined) gcOf.push({ ms, gcMs: (((await options.gcSeconds?.()) ?? gcBefore) - gcBefore) * 1000 });
+    if (gcProbe) gcOf.push({ ms, gcMs: ((await gcProbe()) - gcBefore) * 1000 });
   };
   const ranged = async (url: string, range: string, headers: Record<string, string>): Promise<number> => {
     const got = await drainGet(url, { ...headers, range });

@@ -23,11 +23,16 @@ export function oneRequestMs(before: RouteDuration, after: RouteDuration, what: 
   return (after.seconds - before.seconds) * 1000;
 }
 
-export async function routeDuration(serviceUrl: string, method: string, route: RegExp): Promise<RouteDuration> {
+/** The lines of a service's GET /metrics (Prometheus text format). */
+async function metricLines(serviceUrl: string): Promise<string[]> {
   const response = await fetch(`${serviceUrl}/metrics`);
   if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
+  return (await response.text()).split('\n');
+}
+
+export async function routeDuration(serviceUrl: string, method: string, route: RegExp): Promise<RouteDuration> {
   const total: RouteDuration = { seconds: 0, count: 0 };
-  for (const line of (await response.text()).split('\n')) {
+  for (const line of await metricLines(serviceUrl)) {
     const sample = SAMPLE.exec(line);
     if (!sample) continue;
     const labels = Object.fromEntries([...(sample[2] ?? '').matchAll(LABEL)].map((label) => [label[1], label[2]]));
@@ -42,10 +47,8 @@ const GC_SUM = /^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/;
 
 /** Seconds the service's process has spent in garbage collection pauses so far (prom-client's `nodejs_gc_duration_seconds`, all kinds). */
 export async function gcSeconds(serviceUrl: string): Promise<number> {
-  const response = await fetch(`${serviceUrl}/metrics`);
-  if (!response.ok) throw new Error(`${serviceUrl}/metrics answered ${response.status}`);
   let total = 0;
-  for (const line of (await response.text()).split('\n')) {
+  for (const line of await metricLines(serviceUrl)) {
     const sample = GC_SUM.exec(line);
     if (sample) total += Number(sample[1]);
   }
